@@ -1,0 +1,79 @@
+/*
+ * mailav: shared definitions.  Everything in common/ follows one rule taken
+ * from git's mailinfo split: it never prints and never exits.  Functions
+ * return 0 / -1 (or a pointer / NULL) and leave a reason in the caller's
+ * struct errbuf, so cmd/ decides what to say and which exit code to use.
+ */
+#ifndef MAILAV_H
+#define MAILAV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MAILAV_VERSION
+#define MAILAV_VERSION "0.0"
+#endif
+#ifndef MAILAV_DBDIR
+#define MAILAV_DBDIR "/var/lib/mailav/db"
+#endif
+#ifndef MAILAV_SYSCONFDIR
+#define MAILAV_SYSCONFDIR "/etc/mailav"
+#endif
+#ifndef MAILAV_SHAREDIR
+#define MAILAV_SHAREDIR "/usr/local/share/mailav"
+#endif
+#ifndef MAILAV_STATEDIR
+#define MAILAV_STATEDIR "/var/lib/mailav"
+#endif
+
+/* sysexits(3) values, spelled out so common/ does not depend on the header. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FOUND = 1,		/* mail-scan: something infected (grep style) */
+	EXIT_USAGE = 64,
+	EXIT_DATAERR = 65,
+	EXIT_NOINPUT = 66,
+	EXIT_SOFTWARE = 70,
+	EXIT_OSERR = 71,
+	EXIT_IOERR = 74,
+	EXIT_TEMPFAIL = 75,
+	EXIT_CONFIG = 78
+};
+
+/* A reason for a failure, filled by common/ and printed by cmd/. */
+struct errbuf {
+	char msg[512];
+};
+void errset(struct errbuf *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A span of bytes inside a buffer somebody else owns (the message). */
+struct span {
+	const char *p;
+	size_t len;
+};
+
+/* A growable byte buffer; always NUL-terminated for convenience. */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+int buf_grow(struct buf *, size_t extra);
+int buf_add(struct buf *, const void *, size_t);
+int buf_adds(struct buf *, const char *);
+int buf_addc(struct buf *, int);
+int buf_printf(struct buf *, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *);
+
+/* Read all of fd (at most max bytes; 0 = no limit) into b. */
+int read_fd(int fd, struct buf *b, size_t max, struct errbuf *);
+int read_file(const char *path, struct buf *b, size_t max, struct errbuf *);
+/* write(2) all of it, retrying on EINTR and short writes. */
+int write_all(int fd, const void *, size_t);
+
+/* Case-insensitive comparisons of a span against a C string. */
+int span_ieq(struct span, const char *);
+int span_iprefix(struct span, const char *);
+
+#endif

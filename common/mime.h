@@ -1,0 +1,94 @@
+/*
+ * The MIME engine: a message parsed into a tree of parts, each part a set of
+ * spans over the caller's untouched bytes (as mblaze does), so a rewriter can
+ * keep every byte it does not change.  RFC 2045, 2046, 5322.
+ */
+#ifndef MIME_H
+#define MIME_H
+
+#include "mailav.h"
+
+enum mime_role {
+	ROLE_CONTAINER,		/* multipart/*, or a message/rfc822 not attached */
+	ROLE_BODY,		/* text the reader sees (see mailav(7)) */
+	ROLE_ATTACHMENT
+};
+
+enum mime_disp { DISP_NONE, DISP_INLINE, DISP_ATTACHMENT };
+
+/* mime_part.flags */
+#define MP_NOHEADER	0x01	/* part has no header block */
+#define MP_NOCLOSE	0x02	/* multipart without closing boundary */
+#define MP_FLAT		0x04	/* a limit was hit: body not split further */
+#define MP_AMBIGUOUS	0x08	/* repeated/conflicting Content-Type etc. */
+#define MP_SIGNED	0x10	/* at or under multipart/signed|encrypted */
+#define MP_BROKEN	0x20	/* structure too broken to rewrite safely */
+
+struct mime_part {
+	struct mime_part *parent, *child, *next;
+	char id[64];		/* IMAP section number: "1", "2.1"; "" = root */
+	int depth;
+	struct span raw;	/* header, separator and body */
+	struct span hdr;	/* header fields incl. last EOL; may be empty */
+	struct span body;	/* after the blank line to the end of the part */
+	struct span delim;	/* the boundary line before this part (if any) */
+	char *type;		/* lowercased "type/subtype", defaults applied */
+	char *charset;		/* NULL if none */
+	char *boundary;		/* multipart only */
+	char *filename;		/* UTF-8, NULL if none */
+	char *cte;		/* lowercased token, "7bit" by default */
+	enum mime_disp disp;
+	enum mime_role role;
+	unsigned flags;
+};
+
+struct mime_limits {
+	int max_depth;		/* nesting levels before flat scanning */
+	size_t max_parts;	/* parts before flat scanning */
+	size_t max_header;	/* bytes of one header block */
+};
+#define MIME_LIMITS_DEFAULT { 64, 10000, 1024 * 1024 }
+
+/* mime_msg.flags: which limits were hit (the rest was scanned flat) */
+#define MM_LIMIT_DEPTH	0x01
+#define MM_LIMIT_PARTS	0x02
+#define MM_LIMIT_HEADER	0x04
+
+struct mime_msg {
+	const char *p;		/* the message, owned by the caller */
+	size_t len;
+	struct mime_part *root;	/* the message itself */
+	size_t nparts;
+	int crlf;		/* 1 when the header uses CRLF line ends */
+	unsigned flags;
+};
+
+struct mime_msg *mime_parse(const char *p, size_t len,
+    const struct mime_limits *, struct errbuf *);
+void mime_free(struct mime_msg *);
+/* Pre-order walk: mime_walk(root) gives the next part after p, or NULL. */
+struct mime_part *mime_walk(const struct mime_part *root,
+    const struct mime_part *p);
+struct mime_part *mime_find(const struct mime_msg *, const char *id);
+/* Is this a leaf (scanned) part? */
+int mime_is_leaf(const struct mime_part *);
+
+/*
+ * Decode a part's body by its Content-Transfer-Encoding into out (appended).
+ * Tolerant: junk is skipped, decoding keeps going.  -1 only on ENOMEM.
+ */
+int mime_decode(const struct mime_part *, struct buf *out, struct errbuf *);
+
+/* Decoders, tolerant of junk, for use on their own.  -1 only on ENOMEM. */
+int decode_base64(const char *, size_t, struct buf *out);
+int decode_qp(const char *, size_t, struct buf *out);
+int decode_uu(const char *, size_t, struct buf *out);
+
+/*
+ * uuencoded blocks ("begin NNN name" ... "end") inside a text: calls fn for
+ * each with the decoded bytes and the name; returns the number found or -1.
+ */
+int uu_blocks(const char *, size_t,
+    int (*fn)(void *, const char *name, const char *, size_t), void *arg);
+
+#endif
