@@ -478,12 +478,12 @@ scan_message(struct scanner *sc, const char *p, size_t len,
 	/*
 	 * The other readings: the last of repeated fields with strict base64;
 	 * a header that ends at its first bad line with strict CTE values;
-	 * boundaries matched loosely.  See mailav(7), "Ambiguous messages".
+	 * boundaries matched loosely and comments taken out of field names.  See mailav(7), "Ambiguous messages".
 	 */
 	static const struct mime_reading alt[] = {
 		{ .last = 1, .b64_stop = 1 },
 		{ .strict_header = 1, .cte_strict = 1 },
-		{ .loose_boundary = 1 },
+		{ .loose_boundary = 1, .name_comments = 1 },
 	};
 	struct sctx c;
 	const char *virus;
