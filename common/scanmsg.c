@@ -99,7 +99,8 @@ scan_buf(struct sctx *c, const char *p, size_t n, const char **virus)
 		*virus = s->virus;
 		return s->virus != NULL;
 	}
-	r = scanner_scan(c->sc, p, n, virus, c->err);
+	/* Nothing to find in nothing; some engines refuse empty input. */
+	r = n == 0 ? 0 : scanner_scan(c->sc, p, n, virus, c->err);
 	if (r == -1)
 		return -1;
 	s->used = 1;
