@@ -355,11 +355,11 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 			errset(e, "%s: needs an absolute path", k);
 			return -1;
 		}
-		if (strlen(v) >= PATH_MAX - 64) {
+		if (strlen(v) >= SU_PATH) {
 			errset(e, "%s: path too long", k);
 			return -1;
 		}
-		snprintf(dst, PATH_MAX, "%s", v);
+		snprintf(dst, SU_PATH, "%s", v);
 		return 0;
 	}
 	if (strcmp(k, "update_post_command") == 0) {
@@ -405,6 +405,8 @@ conf_load(struct conf *c, const char *path, int must_exist, struct errbuf *e)
 		*eq = '\0';
 		v = trim(eq + 1);
 		k = trim(k);
+		for (char *q = k; *q != '\0'; q++)	/* keys ignore case */
+			*q = (char)tolower((unsigned char)*q);
 		if (set_key(c, k, v, &sub) == -1) {
 			errset(e, "%s:%d: %s", path, lineno, sub.msg);
 			goto fail;

@@ -116,8 +116,11 @@ int
 set_prepare(const struct conf *c, struct errbuf *e)
 {
 	char sets[PATH_MAX];
+	struct stat sb;
 
 	set_setsdir(c, sets, sizeof(sets));
+	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
 	if (mkdir(sets, 0755) == -1 && errno != EEXIST) {
 		errset(e, "%s: %s", sets, strerror(errno));
 		return -1;
@@ -413,6 +416,12 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		errset(e, "test load failed: %s", r.msg);
 		return -1;
 	}
+	if (r.sigs == 0) {
+		/* mail-scan treats an empty database as an error (exit 75
+		 * for every message): never switch to one. */
+		errset(e, "test load: the set holds no signatures");
+		return -1;
+	}
 	*sigs = r.sigs;
 	return 0;
 }
@@ -559,7 +568,7 @@ set_switch(const struct conf *c, const char *gendir, struct errbuf *e)
 int
 set_previous(const struct conf *c, char *path, size_t n, struct errbuf *e)
 {
-	char sets[PATH_MAX], cur[32], p[PATH_MAX + 32];
+	char sets[PATH_MAX], cur[32], p[PATH_MAX * 2];
 	struct buf b = { 0 };
 	struct errbuf ig;
 	DIR *d;

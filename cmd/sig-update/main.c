@@ -3,6 +3,7 @@
  * the whole new set in a child process and switch it in atomically.  See
  * man/sig-update.1 for the configuration keys and exit codes.
  */
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,7 +38,7 @@ enum att {
 struct job {
 	struct source *s;
 	enum outcome out;
-	char file[PATH_MAX];		/* verified download, NAME.TYPE */
+	char file[PATH_MAX * 2];	/* verified download, NAME.TYPE */
 	char inst[NAME_MAX + 1];	/* name in the set */
 	char old[NAME_MAX + 1];		/* installed name, "" if none */
 	unsigned oldver, newver;
@@ -159,7 +160,7 @@ find_installed(struct job *j, const char *cur)
 	if (!j->s->cvd) {
 		if (!exists(cur, j->inst))
 			return;
-		snprintf(j->old, sizeof(j->old), "%s", j->inst);
+		memcpy(j->old, j->inst, sizeof(j->old));
 		snprintf(p, sizeof(p), "%s/%s", cur, j->old);
 		j->have_oldsha = sha_file(p, j->oldsha) == 0;
 		return;
@@ -269,7 +270,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		rs.hdr[SU_HDRLEN] = '\0';
 		if (rs.bytes < SU_HDRLEN ||
 		    (h = cl_cvdparse((char *)rs.hdr)) == NULL) {
-			snprintf(msg, mn, "%s: not a CVD header%s", url,
+			snprintf(msg, mn, "%.300s: not a CVD header%s", url,
 			    looks_html(rs.hdr, (size_t)rs.bytes, rs.ctype) ?
 			    " (the server sent an HTML page)" : "");
 			return A_VERIFY;
@@ -280,18 +281,29 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		if (j->newver == j->oldver)
 			return A_CURRENT;
 		if (j->newver < j->oldver) {
-			snprintf(msg, mn, "%s offers version %u, older than"
+			snprintf(msg, mn, "%.300s offers version %u, older than"
 			    " the installed %u: not going back", url,
 			    j->newver, j->oldver);
 			return A_OLDER;
 		}
 	}
 
-	snprintf(j->file, sizeof(j->file), "%s/%s", tmpdir, j->inst);
+	{
+		char nm[NAME_MAX + 1];
+
+		memcpy(nm, j->inst, sizeof(nm));
+		snprintf(j->file, sizeof(j->file), "%s/%s", tmpdir, nm);
+	}
+	/* Made on the first download only: a run that finds everything
+	 * current writes nothing under the database path. */
+	if (mkdir(tmpdir, 0755) == -1 && errno != EEXIST) {
+		snprintf(msg, mn, "%.300s: %s", tmpdir, strerror(errno));
+		return A_TEMP;
+	}
 	unlink(j->file);
 	fd = open(j->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd == -1 || fchmod(fd, 0644) == -1) {
-		snprintf(msg, mn, "%s: %s", j->file, strerror(errno));
+		snprintf(msg, mn, "%.300s: %s", j->file, strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return A_TEMP;
@@ -320,7 +332,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		if (a == A_VERIFY || a == A_TEMP) {
 			size_t l = strlen(msg);
 
-			snprintf(msg + l, mn - l, " (%s)", url);
+			snprintf(msg + l, mn - l, " (%.300s)", url);
 		}
 		unlink(j->file);
 		return a;
@@ -336,7 +348,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 	if (j->s->cvd) {
 		if (rs.bytes <= SU_HDRLEN ||
 		    (h = cl_cvdhead(j->file)) == NULL) {
-			snprintf(msg, mn, "%s: not a CVD file%s", url,
+			snprintf(msg, mn, "%.300s: not a CVD file%s", url,
 			    looks_html(head, head_of(j->file, head,
 			    sizeof(head)), rs.ctype) ?
 			    " (the server sent an HTML page)" : "");
@@ -344,7 +356,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		}
 		j->newver = h->version;
 		if (h->fl > cl_retflevel()) {
-			snprintf(msg, mn, "%s: version %u needs functionality"
+			snprintf(msg, mn, "%.300s: version %u needs functionality"
 			    " level %u, this libclamav has %u", url,
 			    h->version, h->fl, cl_retflevel());
 			cl_cvdfree(h);
@@ -355,14 +367,14 @@ attempt(const struct conf *c, struct job *j, const char *url,
 			unlink(j->file);
 			if (j->newver == j->oldver)
 				return A_CURRENT;
-			snprintf(msg, mn, "%s offers version %u, older than"
+			snprintf(msg, mn, "%.300s offers version %u, older than"
 			    " the installed %u: not going back", url,
 			    j->newver, j->oldver);
 			return A_OLDER;
 		}
 		su_clmsg[0] = '\0';
 		if (cl_cvdverify(j->file) != CL_SUCCESS) {
-			snprintf(msg, mn, "%s: version %u does not verify"
+			snprintf(msg, mn, "%.300s: version %u does not verify"
 			    " (digital signature or checksum)%s%s", url,
 			    j->newver, *su_clmsg ? ": " : "", su_clmsg);
 			goto bad;
@@ -370,12 +382,12 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		return A_NEW;
 	}
 	if (rs.bytes == 0) {
-		snprintf(msg, mn, "%s: empty file", url);
+		snprintf(msg, mn, "%.300s: empty file", url);
 		goto bad;
 	}
 	if (looks_html(head, head_of(j->file, head, sizeof(head)),
 	    rs.ctype)) {
-		snprintf(msg, mn, "%s: the server sent an HTML page, not a"
+		snprintf(msg, mn, "%.300s: the server sent an HTML page, not a"
 		    " .%s file", url, j->s->type);
 		goto bad;
 	}
@@ -384,7 +396,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 
 		hex(j->sha, 32, got);
 		hex(j->s->pin, 32, want);
-		snprintf(msg, mn, "%s: SHA-256 %s does not match the pin %s",
+		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the pin %s",
 		    url, got, want);
 		goto bad;
 	}
@@ -733,10 +745,6 @@ update(struct conf *c, struct state *st)
 	set_setsdir(c, sets, sizeof(sets));
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp.%ld", sets, (long)getpid());
 	snprintf(stage, sizeof(stage), "%s/new.%ld", sets, (long)getpid());
-	if (mkdir(tmpdir, 0755) == -1) {
-		say(LOG_ERR, "%s: %s", tmpdir, strerror(errno));
-		return SU_IOERR;
-	}
 
 	memset(jobs, 0, sizeof(jobs));
 	for (i = 0; i < c->nsrc; i++) {
@@ -843,10 +851,13 @@ update(struct conf *c, struct state *st)
 				    j->inst);
 				break;
 			}
-			if (j->s->cvd)
+			if (j->s->cvd && *j->old != '\0')
 				say(LOG_INFO, "%s: installed %s version %u"
-				    " (was %s%u)", nm, j->inst, j->newver,
-				    *j->old ? "" : "none, ", j->oldver);
+				    " (was %u)", nm, j->inst, j->newver,
+				    j->oldver);
+			else if (j->s->cvd)
+				say(LOG_INFO, "%s: installed %s version %u",
+				    nm, j->inst, j->newver);
 			else
 				say(LOG_INFO, "%s: installed %s", nm, j->inst);
 			state_setnum(st, nm, "ok", now);
@@ -1007,7 +1018,7 @@ status(const struct conf *c, const struct state *st)
 		printf("source %s (%s, %s): last success %s; last failure"
 		    " %s", nm, c->src[i].type, c->src[i].url[0], ok, fl);
 		if ((v = state_get(st, nm, "error")) != NULL &&
-		    state_num(st, nm, "fail") > state_num(st, nm, "ok"))
+		    state_num(st, nm, "fail") >= state_num(st, nm, "ok"))
 			printf(" (%s)", v);
 		if ((t = (time_t)state_num(st, nm, "cooldown_until")) > now) {
 			fmt_time(t, tb, sizeof(tb));
@@ -1090,13 +1101,16 @@ main(int argc, char **argv)
 	progress = !quiet && isatty(STDERR_FILENO);
 
 	conf_defaults(&c);
+	if (cfg == NULL && (cfg = getenv("MAILAV_CONF")) != NULL &&
+	    *cfg == '\0')
+		cfg = NULL;
 	if (conf_load(&c, cfg ? cfg : MAILAV_SYSCONFDIR "/mailav.conf",
 	    cfg != NULL, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
 		return SU_CONFIG;
 	}
 	if (dbdir != NULL) {
-		if (strlen(dbdir) >= PATH_MAX - 64) {
+		if (strlen(dbdir) >= SU_PATH) {
 			say(LOG_ERR, "-d: path too long");
 			return SU_CONFIG;
 		}

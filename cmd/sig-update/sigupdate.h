@@ -33,6 +33,7 @@ enum {
 #define SU_MAXSRC 32
 #define SU_MAXURL 8
 #define SU_HDRLEN 512		/* a CVD header is 512 bytes */
+#define SU_PATH (PATH_MAX - 256)	/* room for ".sets/00000001/NAME" */
 
 struct source {
 	char name[64];		/* database name, [A-Za-z0-9_-] */
@@ -47,8 +48,8 @@ struct source {
 
 struct conf {
 	char path[PATH_MAX];
-	char dbdir[PATH_MAX];
-	char statedir[PATH_MAX];
+	char dbdir[SU_PATH];
+	char statedir[SU_PATH];
 	long connect_timeout;	/* seconds */
 	long timeout;		/* whole transfer, seconds */
 	long low_speed;		/* bytes/s below which ... */
@@ -63,7 +64,7 @@ struct conf {
 	long keep;		/* sets kept: current + previous = 2 */
 	long jitter;
 	long long max_size;
-	char clamd_socket[PATH_MAX];
+	char clamd_socket[SU_PATH];
 	long clamd_timeout;
 	char post_command[1024];
 	struct source src[SU_MAXSRC];
