@@ -161,6 +161,15 @@ leaf(struct mime_msg *m, struct mime_part *p, int nest)
 		CHECK(uu_blocks(d.p ? d.p : "", d.len, uu_cb, NULL) >= 0);
 	if (p->flags & MP_FLAT)
 		flat(p->body);
+	if (!cte_identity(p->cte) && strcmp(p->cte, "base64") != 0 &&
+	    strcmp(p->cte, "quoted-printable") != 0) {
+		/* scanmsg.c tries an unknown encoding as both of these. */
+		struct buf a = { 0 };
+		CHECK(decode_base64(p->body.p, p->body.len, &a) == 0);
+		a.len = 0;
+		CHECK(decode_qp(p->body.p, p->body.len, &a) == 0);
+		buf_free(&a);
+	}
 	if (strncmp(p->type, "text/", 5) == 0 && d.len > 0) {
 		/* A bounded slice through the charset converter. */
 		char *u = charset_to_utf8(p->charset, d.p,
