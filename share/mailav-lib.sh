@@ -40,8 +40,6 @@ conf_load() {
 	c_admin_address=
 	c_archive_domains=
 	c_archive_maildir=
-	c_database=
-	c_clamd_socket=
 	c_sendmail=/usr/sbin/sendmail
 	c_filter_timeout=60
 	c_bindir=
@@ -75,8 +73,6 @@ conf_load() {
 		Kadmin_address) c_admin_address=$m_v ;;
 		Karchive_domains) c_archive_domains=$m_v ;;
 		Karchive_maildir) c_archive_maildir=$m_v ;;
-		Kdatabase) c_database=$m_v ;;
-		Kclamd_socket) c_clamd_socket=$m_v ;;
 		Ksendmail) c_sendmail=$m_v ;;
 		Kfilter_timeout) c_filter_timeout=$m_v ;;
 		Kbindir) c_bindir=$m_v ;;
@@ -98,14 +94,10 @@ tool() {
 }
 
 # scan IN OUT: mail-scan -j IN > OUT; returns mail-scan's status.
+# mail-scan reads the database and clamd keys from the same file
+# ($MAILAV_CONF, exported by mailav_setup).
 scan() {
-	if [ -n "$c_clamd_socket" ]; then
-		tool mail-scan -c "$c_clamd_socket" -j "$1" >"$2"
-	elif [ -n "$c_database" ]; then
-		tool mail-scan -d "$c_database" -j "$1" >"$2"
-	else
-		tool mail-scan -j "$1" >"$2"
-	fi
+	tool mail-scan -j "$1" <"$1" >"$2"
 }
 
 # verdict_read FILE: set m_class, m_deletable and m_viruses from a mail-scan
