@@ -136,8 +136,16 @@ verdict_read() {
 # a temporary failure, so the warning is never silently lost.
 notify() {
 	m_rc=0
-	tool mail-notify -r "$1" -t "$2" -v "$m_tmp/verdict" -a "$3" \
-	    ${4:+"$4"} "$m_tmp/msg" <"$m_tmp/msg" >"$m_tmp/notice" || m_rc=$?
+	if [ "${4:-}" = -M ]; then
+		# the sender's warning: -f for mail-notify's null-sender check,
+		# -M for the MX rule
+		tool mail-notify -r "$1" -t "$2" -v "$m_tmp/verdict" -a "$3" \
+		    -f "${SENDER:-}" -M "$m_tmp/msg" <"$m_tmp/msg" \
+		    >"$m_tmp/notice" || m_rc=$?
+	else
+		tool mail-notify -r "$1" -t "$2" -v "$m_tmp/verdict" -a "$3" \
+		    "$m_tmp/msg" <"$m_tmp/msg" >"$m_tmp/notice" || m_rc=$?
+	fi
 	if [ "$m_rc" = 0 ]; then
 		tool "$c_sendmail" -i -f '' -- "$2" <"$m_tmp/notice" || {
 			log "sendmail failed for the $1 notice to <$2>"

@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 
 setup_file() {
-	pf_start "$FIX/postfix/tinyfilter.sh receive" \
+	PF_NEED_TOOLS=no pf_start "$FIX/postfix/tinyfilter.sh receive" \
 	    "$FIX/postfix/tinyfilter.sh send" \
 	    "$FIX/postfix/tinypipe.sh"
 }
@@ -18,7 +18,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -n "${PF:-}" ] || skip "harness did not start"
+	pf_skip_check
 }
 
 msg() {

@@ -25,7 +25,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -n "${PF:-}" ] || skip "harness did not start"
+	pf_skip_check
 	M=$BATS_TEST_TMPDIR/m.eml
 	ADMIN=$(mdir admin@example.test)
 	BOB=$(mdir bob@example.test)

@@ -24,7 +24,7 @@ teardown_file() {
 }
 
 setup() {
-	[ -n "${PF:-}" ] || skip "harness did not start"
+	pf_skip_check
 	M=$BATS_TEST_TMPDIR/m.eml
 	ADMIN=$(mdir admin@example.test)
 	DAVE=$(mdir dave@example.test)

@@ -15,8 +15,6 @@ pf_hook() {
 }
 
 setup_file() {
-	command -v procmail >/dev/null && command -v maildrop >/dev/null ||
-	    skip "procmail or maildrop is not installed"
 	pf_start "$TOP/share/mailav-receive" "$TOP/share/mailav-send" \
 	    "$TOP/share/mailav-pipe -s receive"
 }
@@ -26,7 +24,9 @@ teardown_file() {
 }
 
 setup() {
-	[ -n "${PF:-}" ] || skip "harness did not start"
+	pf_skip_check
+	command -v procmail >/dev/null && command -v maildrop >/dev/null ||
+	    skip "procmail or maildrop is not installed"
 	D=$BATS_TEST_TMPDIR
 	M=$D/m.eml
 	ADMIN=$(mdir admin@example.test)
