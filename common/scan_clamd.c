@@ -779,6 +779,21 @@ clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
 	}
 }
 
+int
+clamd_scan_backstop(struct clamd *c, const void *p, size_t len,
+    const char **virus, struct errbuf *e)
+{
+	static const char lim[] = "Heuristics.Limits.Exceeded.";
+	int r;
+
+	r = clamd_scan(c, p, len, virus, e);
+	if (r == 1 && strncmp(*virus, lim, sizeof(lim) - 1) == 0) {
+		*virus = NULL;
+		r = 0;
+	}
+	return r;
+}
+
 unsigned long
 clamd_oversized(const struct clamd *c)
 {
