@@ -176,6 +176,12 @@ scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
 }
 
 unsigned long
+scanner_oversized(const struct scanner *s)
+{
+	return s->cd ? clamd_oversized(s->cd) : 0;
+}
+
+unsigned long
 scanner_sigs(const struct scanner *s)
 {
 	return s->sigs;
