@@ -7,6 +7,7 @@
 #define SCAN_H
 
 #include "mailav.h"
+#include "scan_clamd.h"
 
 struct scan_opts {
 	const char *db;		/* embedded: directory or one database file */
@@ -36,17 +37,10 @@ int scanner_scan(struct scanner *, const void *, size_t, const char **virus,
 unsigned long scanner_sigs(const struct scanner *);
 void scanner_close(struct scanner *);
 
-/* The backends, selected by scanner_open(). */
+/* The backends, selected by scanner_open(); clamd_* in scan_clamd.h. */
 struct scanner *clamav_open(const struct scan_opts *, struct errbuf *);
 int clamav_scan(struct scanner *, const void *, size_t, const char **,
     struct errbuf *);
 void clamav_close(struct scanner *);
-
-struct scanner *clamd_open(const struct scan_opts *, struct errbuf *);
-int clamd_begin(struct scanner *, struct errbuf *);
-void clamd_end(struct scanner *);
-int clamd_scan(struct scanner *, const void *, size_t, const char **,
-    struct errbuf *);
-void clamd_close(struct scanner *);
 
 #endif

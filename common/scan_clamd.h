@@ -1,0 +1,49 @@
+/*
+ * The clamd backend of the scanner (see scan.h): every buffer goes to one of
+ * several clamd daemons over the INSTREAM protocol, one IDSESSION connection
+ * per message.  Kept behind its own opaque type so the dispatch in scan.c can
+ * define struct scanner as it likes.
+ */
+#ifndef SCAN_CLAMD_H
+#define SCAN_CLAMD_H
+
+#include <stddef.h>
+
+#include "mailav.h"
+
+struct scan_opts;
+struct clamd;
+
+/* Defaults when scan_opts leaves the timeouts at 0 (seconds). */
+#define CLAMD_CONNECT_TIMEOUT	10
+#define CLAMD_SCAN_TIMEOUT	120
+/* Most addresses in one "path,host:port,..." list. */
+#define CLAMD_MAXHOSTS		32
+
+/*
+ * Parse opts->clamd (comma-separated Unix socket paths and host:port, IPv6
+ * as [addr]:port).  No connection is made yet: NULL only for a list that
+ * cannot be used.
+ */
+struct clamd *clamd_open(const struct scan_opts *, struct errbuf *);
+/*
+ * Start one message: connect to the next daemon in turn (the first one is
+ * picked from the pid and time so that many mail-scan processes spread over
+ * the list), failing over to the others; -1 when none answers.
+ */
+int clamd_begin(struct clamd *, struct errbuf *);
+/* End the message: END the session and close the connection. */
+void clamd_end(struct clamd *);
+/*
+ * Scan len bytes: 0 clean, 1 found (*virus valid until the next call), -1 no
+ * trustworthy answer.  A daemon that fails or times out is replaced by the
+ * next one for this very buffer.  A buffer over the daemon's StreamMaxLength
+ * is -1, or 0 (not scanned) when scan_opts.allow_oversize is set.
+ */
+int clamd_scan(struct clamd *, const void *, size_t, const char **virus,
+    struct errbuf *);
+/* Buffers passed unscanned because of allow_oversize since clamd_begin(). */
+unsigned long clamd_oversized(const struct clamd *);
+void clamd_close(struct clamd *);
+
+#endif
