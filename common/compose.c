@@ -116,26 +116,28 @@ nomem:
 char *
 compose_decode_value(struct span value)
 {
-	char *u, *conv = NULL, *dec = NULL, *r;
+	char *u = NULL, *conv = NULL, *dec = NULL, *r = NULL;
 	const char *s;
 	size_t n;
 
-	if ((u = hdr_unfold(value)) == NULL)
-		return NULL;
-	s = u;
-	n = strlen(u);
 	/*
 	 * Old Japanese mailers put raw ISO-2022-JP (7-bit, with ESC
-	 * sequences) in headers; convert it before the escapes are taken
-	 * for control characters.
+	 * sequences) in headers: convert it before unfolding turns the
+	 * escapes into blanks.
 	 */
-	if (strstr(s, "\033$B") != NULL || strstr(s, "\033$@") != NULL ||
-	    strstr(s, "\033(J") != NULL) {
-		if ((conv = charset_to_utf8("ISO-2022-JP", s, n)) == NULL)
-			goto out;
-		s = conv;
-		n = strlen(conv);
+	if (memmem(value.p, value.len, "\033$B", 3) != NULL ||
+	    memmem(value.p, value.len, "\033$@", 3) != NULL ||
+	    memmem(value.p, value.len, "\033(J", 3) != NULL) {
+		conv = charset_to_utf8("ISO-2022-JP", value.p, value.len);
+		if (conv == NULL)
+			return NULL;
+		value.p = conv;
+		value.len = strlen(conv);
 	}
+	if ((u = hdr_unfold(value)) == NULL)
+		goto out;
+	s = u;
+	n = strlen(u);
 	if (strstr(s, "=?") != NULL) {
 		if ((dec = rfc2047_decode(s, n)) == NULL)
 			goto out;
@@ -143,15 +145,11 @@ compose_decode_value(struct span value)
 		n = strlen(dec);
 	}
 	r = compose_oneline(s, n);
-	free(u);
-	free(conv);
-	free(dec);
-	return r;
 out:
 	free(u);
 	free(conv);
 	free(dec);
-	return NULL;
+	return r;
 }
 
 /*
