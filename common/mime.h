@@ -44,6 +44,7 @@ struct mime_part {
 	enum mime_disp disp;
 	enum mime_role role;
 	unsigned flags;
+	long user;		/* free for the caller; 0 after parsing */
 };
 
 struct mime_limits {
