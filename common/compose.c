@@ -674,10 +674,20 @@ wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
 		iw = 0;
 	s += ind;
 	n -= ind;
-	if ((brk = malloc(n)) == NULL)
+	if ((brk = malloc(2 * n)) == NULL)
 		return -1;
-	u8_width_linebreaks((const uint8_t *)s, n, width - iw, 0, 0, NULL,
-	    enc, brk);
+	/*
+	 * UAX #14 allows a break after a hyphen inside a word; virus names
+	 * (Eicar-Test-Signature) and file names are searched for, so keep
+	 * them whole unless they are wider than the line.
+	 */
+	for (i = 0; i < n; i++)
+		brk[n + i] = i > 0 && s[i - 1] == '-' && ((s[i] >= 'a' &&
+		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9')) ? UC_BREAK_PROHIBITED :
+		    UC_BREAK_UNDEFINED;
+	u8_width_linebreaks((const uint8_t *)s, n, width - iw, 0, 0,
+	    brk + n, enc, brk);
 	for (start = 0, i = 1; i <= n; i++) {
 		if (i < n && brk[i] != UC_BREAK_POSSIBLE &&
 		    brk[i] != UC_BREAK_MANDATORY)
@@ -1076,8 +1086,10 @@ tmpl_load(const char *path, const char *const *allowed, struct tmpl *t,
 			    t->dir[t->ndir - 1].name);
 			goto fail;
 		}
-		for (c++; c < p + i && (*c == ' ' || *c == '\t'); c++)
-			;
+		/* one blank after the colon; more are the text's indent */
+		c++;
+		if (c < p + i && (*c == ' ' || *c == '\t'))
+			c++;
 		free(t->dir[t->ndir - 1].value);
 		t->dir[t->ndir - 1].value = strndup(c, i - (size_t)(c - p));
 		if (t->dir[t->ndir - 1].value == NULL)

@@ -344,14 +344,80 @@ fill_or_die(struct buf *out, const char *text, const struct tmpl_var *v,
 		errx(EXIT_TEMPFAIL, "template error: %s", e.msg);
 }
 
+static const char *const msg_names[] = { "virus", "filename", "parts",
+	"subject", "from", "to", "date", "message_id", "action", "sender",
+	"rcpt", "host", NULL };
+static const char *const part_names[] = { "part", "role", "filename",
+	"virus", "type", NULL };
+static const char *const backstop_names[] = { "virus", NULL };
+static const char *const no_names[] = { NULL };
+
+/* Fill text with empty values for names: checks every placeholder. */
+static void
+check_text(const char *text, const char *const *names, const char *where,
+    int line)
+{
+	struct tmpl_var v[16];
+	struct buf b = { 0 };
+	size_t n;
+
+	for (n = 0; names[n] != NULL && n < 16; n++) {
+		v[n].name = names[n];
+		v[n].value = "";
+	}
+	fill_or_die(&b, text, v, n, where, line);
+	buf_free(&b);
+}
+
+/*
+ * Every placeholder of every directive is checked when the template is
+ * read, not only those this message happens to need: an administrator's
+ * typo shows on the first notice, not the first one with a backstop hit.
+ */
+static void
+check_template(const struct tmpl *t)
+{
+	char where[600];
+	size_t i;
+
+	for (i = 0; i < t->ndir; i++) {
+		const char *n = t->dir[i].name;
+
+		snprintf(where, sizeof(where), "%s (%s)", t->path, n);
+		check_text(t->dir[i].value, strcasecmp(n, "Subject") == 0 ?
+		    msg_names : strcasecmp(n, "Part") == 0 ? part_names :
+		    strcasecmp(n, "Backstop") == 0 ? backstop_names : no_names,
+		    where, 0);
+	}
+	check_text(t->body, msg_names, t->path, t->body_line);
+}
+
+/* A directive's text with {{ and }} made single braces, or NULL. */
+static char *
+dir_text(const struct tmpl *t, const char *name)
+{
+	struct buf b = { 0 };
+	const char *s = tmpl_get(t, name);
+	char *r;
+
+	if (s == NULL)
+		return NULL;
+	fill_or_die(&b, s, NULL, 0, t->path, 0);
+	if (b.p == NULL && buf_adds(&b, "") == -1)
+		nomem();
+	r = clean(b.p);
+	buf_free(&b);
+	return r;
+}
+
 /* {parts}: one line a part with a virus, in the template's words. */
 static void
 parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
     struct buf *out)
 {
 	const char *fmt = tmpl_get(t, "Part"), *bfmt = tmpl_get(t, "Backstop");
-	const char *rb = tmpl_get(t, "Role-Body");
-	const char *ra = tmpl_get(t, "Role-Attachment");
+	char *rb = dir_text(t, "Role-Body");
+	char *ra = dir_text(t, "Role-Attachment");
 	char where[600], *fn, *vn, *ty, *pt;
 	size_t i;
 
@@ -399,6 +465,8 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
 	}
 	if (out->len == 0 && buf_adds(out, none) == -1)
 		nomem();
+	free(rb);
+	free(ra);
 }
 
 int
@@ -416,7 +484,7 @@ main(int argc, char **argv)
 	struct buf path = { 0 }, vb = { 0 }, b = { 0 }, out = { 0 }, tmp = { 0 };
 	struct buf viruses = { 0 }, files = { 0 }, parts = { 0 };
 	struct buf subj = { 0 }, body = { 0 }, wrapped = { 0 }, bnd = { 0 };
-	char host[256], from_def[300], *actname, *fromdom;
+	char host[256], from_def[300], *actname, *fromdom, *nonebuf;
 	const char *from, *fromname;
 	enum cte cte;
 
@@ -552,9 +620,11 @@ main(int argc, char **argv)
 		nomem();
 	if (tmpl_load(path.p, directives, &t, &e) == -1)
 		errx(EXIT_TEMPFAIL, "template error: %s", e.msg);
-	none = tmpl_get(&t, "None");
-	if (none == NULL)
-		none = "-";
+	check_template(&t);
+	if ((nonebuf = dir_text(&t, "None")) == NULL &&
+	    (nonebuf = strdup("-")) == NULL)
+		nomem();
+	none = nonebuf;
 	if (action == NULL) {
 		action = "blocked";
 		if (strcmp(role, "sender") != 0 && vp != NULL &&
@@ -563,7 +633,7 @@ main(int argc, char **argv)
 	}
 	if (buf_printf(&tmp, "Action-%s", action) == -1)
 		nomem();
-	if ((s = tmpl_get(&t, tmp.p)) == NULL) {
+	if ((actname = dir_text(&t, tmp.p)) == NULL) {
 		tmp.len = 0;
 		for (i = 0; (size_t)i < t.ndir; i++)
 			if (strncasecmp(t.dir[i].name, "Action-", 7) == 0 &&
@@ -572,7 +642,6 @@ main(int argc, char **argv)
 		errx(EXIT_USAGE, "-a %s: unknown action (%s defines:%s)",
 		    action, path.p, tmp.len ? tmp.p : " none");
 	}
-	actname = clean(s);
 
 	/* the MX rule: only after everything that is a usage or config error */
 	if (mx) {
@@ -761,6 +830,7 @@ main(int argc, char **argv)
 		verdict_free(vp);
 	config_free(&cf);
 	free(actname);
+	free(nonebuf);
 	buf_free(&path);
 	buf_free(&vb);
 	buf_free(&b);

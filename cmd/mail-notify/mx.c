@@ -210,7 +210,7 @@ host_is_ours(res_state st, const char *host, const struct addrs *locals,
 		for (i = 0; i < ns_msg_count(msg, ns_s_an); i++) {
 			if (ns_parserr(&msg, ns_s_an, i, &rr) == -1)
 				break;
-			if (ns_rr_type(rr) != types[k])
+			if ((int)ns_rr_type(rr) != types[k])
 				continue;
 			if (types[k] == ns_t_a && ns_rr_rdlen(rr) == 4)
 				a.family = AF_INET;
@@ -222,7 +222,7 @@ host_is_ours(res_state st, const char *host, const struct addrs *locals,
 			memcpy(a.a, ns_rr_rdata(rr), ns_rr_rdlen(rr));
 			if (addrs_has(locals, &a)) {
 				inet_ntop(a.family, a.a, txt, sizeof(txt));
-				snprintf(why, whylen, "%s has %s", host, txt);
+				snprintf(why, whylen, "%.255s has %s", host, txt);
 				return 1;
 			}
 		}
