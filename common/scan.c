@@ -27,21 +27,29 @@ static int clinit_done;
 #define MAX_FILES	10000
 #define MAX_SCANTIME	120000		/* ms */
 
+/*
+ * Load every database of dbv into eng, set the limits and compile.  The
+ * same code serves sig-update's test load, so both judge a set alike.
+ */
 int
-clamav_load(struct cl_engine *eng, const char *db, unsigned int *sigs,
-    struct errbuf *e)
+clamav_load(struct cl_engine *eng, const char *const *dbv,
+    unsigned int *sigs, struct errbuf *e)
 {
 	struct stat st;
 	cl_error_t r;
+	const char *db = "";
 
 	*sigs = 0;
-	if (stat(db, &st) == -1) {
-		errset(e, "database %s: %s", db, strerror(errno));
-		return -1;
-	}
-	if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
-		errset(e, "database %s: %s", db, cl_strerror(r));
-		return -1;
+	for (; *dbv != NULL; dbv++) {
+		db = *dbv;
+		if (stat(db, &st) == -1) {
+			errset(e, "database %s: %s", db, strerror(errno));
+			return -1;
+		}
+		if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
+			errset(e, "database %s: %s", db, cl_strerror(r));
+			return -1;
+		}
 	}
 	/* An empty database would call every message clean. */
 	if (*sigs == 0) {
@@ -93,7 +101,8 @@ scanner_open(const struct scan_opts *o, struct errbuf *e)
 		free(s);
 		return NULL;
 	}
-	if (clamav_load(s->eng, o->db, &s->sigs, e) == -1) {
+	const char *one[2] = { o->db, NULL };
+	if (clamav_load(s->eng, o->dbv ? o->dbv : one, &s->sigs, e) == -1) {
 		/* A half-loaded engine is thrown away, never used. */
 		scanner_close(s);
 		return NULL;
@@ -156,8 +165,9 @@ scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
 	unsigned int h;
 	int r;
 
+	/* clamd cannot drop the alert per request: see scan_clamd.h. */
 	if (s->cd)
-		return clamd_scan(s->cd, p, n, virus, e);
+		return clamd_scan_backstop(s->cd, p, n, virus, e);
 	h = s->opt.heuristic;
 	s->opt.heuristic = 0;
 	r = scanner_scan(s, p, n, virus, e);

@@ -11,6 +11,7 @@
 
 struct scan_opts {
 	const char *db;		/* embedded: directory or one database file */
+	const char *const *dbv;	/* or several, NULL-terminated (mail-scan -d -d) */
 	const char *clamd;	/* NULL = embedded; else "path,host:port,..." */
 	int connect_timeout;	/* seconds (clamd) */
 	int scan_timeout;	/* seconds per scan (clamd) */
@@ -45,7 +46,7 @@ void scanner_close(struct scanner *);
  * with sig-update's test load so both judge a database the same way.
  */
 struct cl_engine;
-int clamav_load(struct cl_engine *, const char *db, unsigned int *sigs,
-    struct errbuf *);
+int clamav_load(struct cl_engine *, const char *const *dbv,
+    unsigned int *sigs, struct errbuf *);
 
 #endif

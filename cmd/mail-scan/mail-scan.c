@@ -166,6 +166,8 @@ main(int argc, char *argv[])
 	struct errbuf e = { "" };
 	struct scanner *sc;
 	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
+	const char *dbv[16];
+	int ndb = 0;
 	int ch, worst = EXIT_OK, r, i;
 
 	while ((ch = getopt(argc, argv, "C:c:d:jq")) != -1) {
@@ -177,7 +179,9 @@ main(int argc, char *argv[])
 			clamd = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			if (ndb == (int)(sizeof(dbv) / sizeof(dbv[0])) - 1)
+				errx(EXIT_USAGE, "too many -d options");
+			db = dbv[ndb++] = optarg;
 			break;
 		case 'j':
 			jflag = 1;
@@ -202,6 +206,9 @@ main(int argc, char *argv[])
 	if (db == NULL)
 		db = (s = config_get(&cf, "database")) ? s : MAILAV_DBDIR;
 	so.db = db;
+	dbv[ndb] = NULL;
+	if (ndb > 1)
+		so.dbv = dbv;
 	so.clamd = clamd && *clamd ? clamd : NULL;
 	if ((s = config_get(&cf, "clamd_connect_timeout")) != NULL)
 		so.connect_timeout = atoi(s);
