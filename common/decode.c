@@ -45,6 +45,23 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 		return -1;
 	o = out->p + out->len;
 	for (i = 0; i < n; i++) {
+		/* Whole groups of four, the common case, three bytes a time. */
+		while (bits == 0 && n - i >= 4) {
+			int a = b64val[(unsigned char)s[i]];
+			int b = b64val[(unsigned char)s[i + 1]];
+			int c = b64val[(unsigned char)s[i + 2]];
+			int d = b64val[(unsigned char)s[i + 3]];
+
+			if ((a | b | c | d) < 0)
+				break;
+			o[0] = (char)(a << 2 | b >> 4);
+			o[1] = (char)((b << 4 | c >> 2) & 0xff);
+			o[2] = (char)((c << 6 | d) & 0xff);
+			o += 3;
+			i += 4;
+		}
+		if (i >= n)
+			break;
 		int v = b64val[(unsigned char)s[i]];
 
 		if (v < 0) {
