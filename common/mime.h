@@ -9,7 +9,7 @@
 #include "mailav.h"
 
 enum mime_role {
-	ROLE_CONTAINER,		/* multipart/*, or a message/rfc822 not attached */
+	ROLE_CONTAINER,		/* a multipart, holding other parts */
 	ROLE_BODY,		/* text the reader sees (see mailav(7)) */
 	ROLE_ATTACHMENT
 };
@@ -23,15 +23,19 @@ enum mime_disp { DISP_NONE, DISP_INLINE, DISP_ATTACHMENT };
 #define MP_AMBIGUOUS	0x08	/* repeated/conflicting Content-Type etc. */
 #define MP_SIGNED	0x10	/* at or under multipart/signed|encrypted */
 #define MP_BROKEN	0x20	/* structure too broken to rewrite safely */
+#define MP_B64STOP	0x40	/* decode base64 only up to the first '=' */
 
 struct mime_part {
 	struct mime_part *parent, *child, *next;
-	char id[64];		/* IMAP section number: "1", "2.1"; "" = root */
+	char id[256];		/* IMAP section number: "1", "2.1"; "" = root */
 	int depth;
 	struct span raw;	/* header, separator and body */
 	struct span hdr;	/* header fields incl. last EOL; may be empty */
 	struct span body;	/* after the blank line to the end of the part */
-	struct span delim;	/* the boundary line before this part (if any) */
+	struct span delim;	/* the boundary line before this part, with the
+				   EOL before it (RFC 2046 5.1.1); may be empty */
+	struct span preamble;	/* multipart: before the first delimiter */
+	struct span epilogue;	/* multipart: after the close delimiter line */
 	char *type;		/* lowercased "type/subtype", defaults applied */
 	char *charset;		/* NULL if none */
 	char *boundary;		/* multipart only */
@@ -40,6 +44,7 @@ struct mime_part {
 	enum mime_disp disp;
 	enum mime_role role;
 	unsigned flags;
+	long user;		/* free for the caller; 0 after parsing */
 };
 
 struct mime_limits {
@@ -54,7 +59,22 @@ struct mime_limits {
 #define MM_LIMIT_PARTS	0x02
 #define MM_LIMIT_HEADER	0x04
 
+/*
+ * One way of reading an ambiguous message.  Parsers disagree on these
+ * points (RFC 2045/2046 leave them to "robust implementations"), and a
+ * virus hidden in any one reading reaches the user whose client reads it
+ * that way, so mail-scan parses the message once per reading.
+ */
+struct mime_reading {
+	int last;		/* last Content-Type/boundary/param, not first */
+	int strict_header;	/* a line that is not a field ends the header */
+	int loose_boundary;	/* "--boundary<anything>", even after WSP */
+	int b64_stop;		/* base64 ends at the first '=' */
+	int cte_strict;		/* a CTE with comments or junk is 7bit */
+};
+
 struct mime_msg {
+	struct mime_reading rd;
 	const char *p;		/* the message, owned by the caller */
 	size_t len;
 	struct mime_part *root;	/* the message itself */
@@ -65,6 +85,10 @@ struct mime_msg {
 
 struct mime_msg *mime_parse(const char *p, size_t len,
     const struct mime_limits *, struct errbuf *);
+/* The same with a given reading (mime_parse uses the all-zero one). */
+struct mime_msg *mime_parse_reading(const char *p, size_t len,
+    const struct mime_limits *, const struct mime_reading *,
+    struct errbuf *);
 void mime_free(struct mime_msg *);
 /* Pre-order walk: mime_walk(root) gives the next part after p, or NULL. */
 struct mime_part *mime_walk(const struct mime_part *root,
@@ -81,6 +105,8 @@ int mime_decode(const struct mime_part *, struct buf *out, struct errbuf *);
 
 /* Decoders, tolerant of junk, for use on their own.  -1 only on ENOMEM. */
 int decode_base64(const char *, size_t, struct buf *out);
+int decode_base64_mode(const char *, size_t, struct buf *out,
+    int stop_at_pad);
 int decode_qp(const char *, size_t, struct buf *out);
 int decode_uu(const char *, size_t, struct buf *out);
 
@@ -90,5 +116,11 @@ int decode_uu(const char *, size_t, struct buf *out);
  */
 int uu_blocks(const char *, size_t,
     int (*fn)(void *, const char *name, const char *, size_t), void *arg);
+
+/* Runs of base64 lines in a text (for flat scanning); like uu_blocks. */
+int b64_blocks(const char *, size_t,
+    int (*fn)(void *, const char *, size_t), void *arg);
+/* Is this CTE one that leaves the bytes as they are? */
+int cte_identity(const char *cte);
 
 #endif

@@ -33,14 +33,19 @@ void scanner_end(struct scanner *);
  */
 int scanner_scan(struct scanner *, const void *, size_t, const char **virus,
     struct errbuf *);
+/* The same for the whole-message backstop scan. */
+int scanner_scan_backstop(struct scanner *, const void *, size_t,
+    const char **virus, struct errbuf *);
 /* Signatures loaded (embedded), for messages; 0 if unknown. */
 unsigned long scanner_sigs(const struct scanner *);
 void scanner_close(struct scanner *);
 
-/* The backends, selected by scanner_open(); clamd_* in scan_clamd.h. */
-struct scanner *clamav_open(const struct scan_opts *, struct errbuf *);
-int clamav_scan(struct scanner *, const void *, size_t, const char **,
+/*
+ * libclamav settings mail-scan uses (documented in mail-scan(1)), shared
+ * with sig-update's test load so both judge a database the same way.
+ */
+struct cl_engine;
+int clamav_load(struct cl_engine *, const char *db, unsigned int *sigs,
     struct errbuf *);
-void clamav_close(struct scanner *);
 
 #endif

@@ -1,0 +1,232 @@
+/*
+ * mail-scan: scan RFC 5322 messages part by part with libclamav or clamd
+ * and say which part is infected.  Exit 0 clean, 1 infected (grep style),
+ * 64 usage, 75 when no trustworthy verdict can be given.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "mailav.h"
+#include "scanmsg.h"
+
+/* A message larger than this is not read (75): see mail-scan(1). */
+#define MAX_MESSAGE	(1024UL * 1024 * 1024)
+
+static int jflag, qflag, prefix;
+static struct buf out;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mail-scan [-jq] [-C config] [-c clamd] "
+	    "[-d database] [file ...]\n");
+	exit(EXIT_USAGE);
+}
+
+/* Filenames and types may hold anything: keep the line a line. */
+static void
+add_field(const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		buf_addc(&out, '-');
+		return;
+	}
+	for (; *s; s++)
+		buf_addc(&out, (*s == '\t' || *s == '\n' || *s == '\r') ?
+		    ' ' : *s);
+}
+
+static void
+line_start(const char *name)
+{
+	if (prefix) {
+		add_field(name);
+		buf_adds(&out, ":\t");
+	}
+}
+
+static void
+report(const struct verdict *v, const char *name)
+{
+	size_t i;
+
+	if (jflag) {
+		verdict_json(v, &out);
+		return;
+	}
+	if (!qflag) {
+		for (i = 0; i < v->nparts; i++) {
+			const struct vpart *p = &v->parts[i];
+
+			line_start(name);
+			buf_printf(&out, "%s\t%s\t", p->part,
+			    vrole_name(p->role));
+			add_field(p->type);
+			buf_addc(&out, '\t');
+			add_field(p->filename);
+			buf_printf(&out, "\t%zu\t", p->size);
+			if (p->virus != NULL) {
+				add_field(p->virus);
+				buf_adds(&out, " FOUND");
+				if (p->how != NULL)
+					buf_printf(&out, " (%s)", p->how);
+			} else
+				buf_adds(&out, "OK");
+			buf_addc(&out, '\n');
+		}
+		if (v->backstop != NULL) {
+			line_start(name);
+			buf_adds(&out, "-\tmessage\t-\t-\t-\t");
+			add_field(v->backstop);
+			buf_adds(&out, " FOUND (whole message only)\n");
+		}
+		if (v->limits) {
+			line_start(name);
+			buf_printf(&out, "-\tlimits\t%s%s%s\t-\t-\tscanned flat\n",
+			    v->limits & MM_LIMIT_DEPTH ? "depth " : "",
+			    v->limits & MM_LIMIT_PARTS ? "parts " : "",
+			    v->limits & MM_LIMIT_HEADER ? "header" : "");
+		}
+	}
+	line_start(name);
+	buf_adds(&out, vclass_name(v->class));
+	if (v->class != VC_CLEAN && !v->deletable)
+		buf_adds(&out, " undeletable");
+	buf_addc(&out, '\n');
+}
+
+static int
+flush_out(void)
+{
+	int r = 0;
+
+	if (out.len > 0 && (fwrite(out.p, 1, out.len, stdout) != out.len ||
+	    fflush(stdout) == EOF))
+		r = -1;
+	out.len = 0;
+	return r;
+}
+
+static int
+scan_one(struct scanner *sc, const char *path)
+{
+	struct buf msg = { 0 };
+	struct verdict v;
+	struct errbuf e = { "" };
+	int r;
+
+	if (path == NULL)
+		r = read_fd(0, &msg, MAX_MESSAGE, &e);
+	else
+		r = read_file(path, &msg, MAX_MESSAGE, &e);
+	if (r == -1) {
+		warnx("%s", e.msg);
+		buf_free(&msg);
+		return EXIT_TEMPFAIL;
+	}
+	if (msg.p == NULL && buf_add(&msg, "", 0) == -1) {
+		warnx("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	r = scan_message(sc, msg.p, msg.len, NULL, &v, &e);
+	buf_free(&msg);
+	if (r == -1) {
+		warnx("%s: %s", path ? path : "stdin", e.msg);
+		return EXIT_TEMPFAIL;
+	}
+	v.file = strdup(path ? path : "-");
+	if (v.file == NULL) {
+		verdict_free(&v);
+		warnx("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	report(&v, path ? path : "-");
+	verdict_free(&v);
+	if (out.p == NULL) {
+		warnx("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	if (flush_out() == -1) {
+		warn("stdout");
+		return EXIT_TEMPFAIL;
+	}
+	return r ? EXIT_FOUND : EXIT_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct scan_opts so = { 0 };
+	struct config cf = { 0 };
+	struct errbuf e = { "" };
+	struct scanner *sc;
+	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
+	int ch, worst = EXIT_OK, r, i;
+
+	while ((ch = getopt(argc, argv, "C:c:d:jq")) != -1) {
+		switch (ch) {
+		case 'C':
+			cfpath = optarg;
+			break;
+		case 'c':
+			clamd = optarg;
+			break;
+		case 'd':
+			db = optarg;
+			break;
+		case 'j':
+			jflag = 1;
+			break;
+		case 'q':
+			qflag = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	/* The configuration is optional unless named. */
+	if (config_load(cfpath ? cfpath : config_path(), &cf, &e) == -1 &&
+	    (cfpath != NULL || errno != ENOENT))
+		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	/* -d means the embedded engine, whatever the config says. */
+	if (clamd == NULL && db == NULL)
+		clamd = config_get(&cf, "clamd");
+	if (db == NULL)
+		db = (s = config_get(&cf, "database")) ? s : MAILAV_DBDIR;
+	so.db = db;
+	so.clamd = clamd && *clamd ? clamd : NULL;
+	if ((s = config_get(&cf, "clamd_connect_timeout")) != NULL)
+		so.connect_timeout = atoi(s);
+	if ((s = config_get(&cf, "clamd_scan_timeout")) != NULL)
+		so.scan_timeout = atoi(s);
+	so.allow_oversize = config_bool(&cf, "clamd_allow_oversize", 0) == 1;
+
+	if ((sc = scanner_open(&so, &e)) == NULL)
+		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	prefix = argc > 1;
+	if (argc == 0)
+		worst = scan_one(sc, NULL);
+	for (i = 0; i < argc; i++) {
+		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i]);
+		/* The worst verdict wins: tempfail over found over clean. */
+		if (r == EXIT_TEMPFAIL || (r == EXIT_FOUND &&
+		    worst == EXIT_OK))
+			worst = r;
+	}
+	scanner_close(sc);
+	config_free(&cf);
+	buf_free(&out);
+	if (fclose(stdout) == EOF) {
+		warn("stdout");
+		return EXIT_TEMPFAIL;
+	}
+	return worst;
+}

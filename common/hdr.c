@@ -1,0 +1,660 @@
+/*
+ * Header fields, MIME parameters and encoded words.  Everything here reads
+ * spans of the original message and allocates its results, so the message
+ * bytes stay untouched for a rewriter.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uniconv.h>
+#include <unistr.h>
+
+#include "hdr.h"
+#include "mime.h"
+
+/* Bound on the work done for one parameter list (hostile headers). */
+#define MAX_PARAMS	256
+#define MAX_SECTIONS	64
+
+int
+hdr_next(struct span hdr, size_t *pos, struct hdr_field *f)
+{
+	const char *s = hdr.p, *e = hdr.p + hdr.len, *p, *nl, *colon;
+
+	if (*pos >= hdr.len)
+		return 0;
+	p = s + *pos;
+	/* The field runs to the first EOL not followed by folding white space. */
+	nl = p;
+	for (;;) {
+		nl = memchr(nl, '\n', (size_t)(e - nl));
+		if (nl == NULL) {
+			nl = e;
+			break;
+		}
+		nl++;
+		if (nl >= e || (*nl != ' ' && *nl != '\t'))
+			break;
+	}
+	f->raw.p = p;
+	f->raw.len = (size_t)(nl - p);
+	*pos = (size_t)(nl - s);
+
+	/*
+	 * The name ends at the colon.  A first line without one, or a name with
+	 * characters RFC 5322 section 3.6.8 does not allow, is not a field;
+	 * WSP before the colon is the obsolete syntax of section 4.5.3.
+	 */
+	colon = NULL;
+	for (const char *q = p; q < nl && *q != '\n'; q++) {
+		if (*q == ':') {
+			colon = q;
+			break;
+		}
+		if ((unsigned char)*q <= ' ' && *q != ' ' && *q != '\t')
+			break;
+		if ((unsigned char)*q > 126)
+			break;
+	}
+	if (colon == NULL || colon == p) {
+		f->name.p = p;
+		f->name.len = 0;
+		f->value.p = p;
+		f->value.len = 0;
+		return 1;
+	}
+	f->name.p = p;
+	f->name.len = (size_t)(colon - p);
+	while (f->name.len > 0 && (p[f->name.len - 1] == ' ' ||
+	    p[f->name.len - 1] == '\t'))
+		f->name.len--;
+	f->value.p = colon + 1;
+	f->value.len = (size_t)(nl - colon - 1);
+	/* Drop the final EOL from the value. */
+	if (f->value.len > 0 && f->value.p[f->value.len - 1] == '\n')
+		f->value.len--;
+	if (f->value.len > 0 && f->value.p[f->value.len - 1] == '\r')
+		f->value.len--;
+	return 1;
+}
+
+int
+hdr_find(struct span hdr, const char *name, struct hdr_field *f)
+{
+	size_t pos = 0;
+
+	while (hdr_next(hdr, &pos, f))
+		if (f->name.len > 0 && span_ieq(f->name, name))
+			return 1;
+	return 0;
+}
+
+int
+hdr_count(struct span hdr, const char *name)
+{
+	struct hdr_field f;
+	size_t pos = 0;
+	int n = 0;
+
+	while (hdr_next(hdr, &pos, &f))
+		if (f.name.len > 0 && span_ieq(f.name, name))
+			n++;
+	return n;
+}
+
+char *
+hdr_unfold(struct span v)
+{
+	char *out, *o;
+	size_t i;
+
+	if ((out = malloc(v.len + 1)) == NULL)
+		return NULL;
+	o = out;
+	for (i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+
+		/* RFC 5322 section 2.2.3: unfolding removes the CRLF only. */
+		if (c == '\r' || c == '\n')
+			continue;
+		/* No control byte may leave here to start or break a line. */
+		if (c < ' ' && c != '\t')
+			c = ' ';
+		if (c == 127)
+			c = ' ';
+		*o++ = (char)c;
+	}
+	*o = '\0';
+	/* Trim. */
+	while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
+		*--o = '\0';
+	o = out;
+	while (*o == ' ' || *o == '\t')
+		o++;
+	if (o != out)
+		memmove(out, o, strlen(o) + 1);
+	return out;
+}
+
+/* Skip white space and RFC 5322 comments (nested, bounded). */
+static const char *
+skip_cfws(const char *p, const char *e)
+{
+	int depth;
+
+	for (;;) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n'))
+			p++;
+		if (p >= e || *p != '(')
+			return p;
+		depth = 0;
+		while (p < e) {
+			if (*p == '\\' && p + 1 < e)
+				p++;
+			else if (*p == '(')
+				depth++;
+			else if (*p == ')' && --depth == 0) {
+				p++;
+				break;
+			}
+			p++;
+		}
+	}
+}
+
+char *
+hdr_token(struct span v)
+{
+	const char *p = v.p, *e = v.p + v.len, *t;
+	char *out;
+	size_t n, i;
+
+	p = skip_cfws(p, e);
+	t = p;
+	while (p < e && *p != ';' && *p != ' ' && *p != '\t' && *p != '(' &&
+	    *p != '\r' && *p != '\n' && *p != '"')
+		p++;
+	n = (size_t)(p - t);
+	/* "text / plain" with spaces around the slash (seen in the wild). */
+	if (p < e && n > 0 && t[n - 1] != '/') {
+		const char *q = skip_cfws(p, e);
+		if (q < e && *q == '/') {
+			/* Rebuild without the white space. */
+			const char *r = skip_cfws(q + 1, e), *rs = r;
+			while (r < e && *r != ';' && *r != ' ' && *r != '\t' &&
+			    *r != '(' && *r != '\r' && *r != '\n')
+				r++;
+			if ((out = malloc(n + 1 + (size_t)(r - rs) + 1)) == NULL)
+				return NULL;
+			memcpy(out, t, n);
+			out[n] = '/';
+			memcpy(out + n + 1, rs, (size_t)(r - rs));
+			n = n + 1 + (size_t)(r - rs);
+			out[n] = '\0';
+			goto lower;
+		}
+	}
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(out, t, n);
+	out[n] = '\0';
+lower:
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
+	return out;
+}
+
+/* One attribute=value pair of a parameter list. */
+struct param {
+	const char *attr;
+	size_t alen;
+	char *val;		/* unquoted, malloc */
+	size_t vlen;
+};
+
+/*
+ * Split "type/sub; a=b; c="d"" into pairs.  Lenient: values may be bare
+ * words with junk, quoted strings may be unterminated, white space may
+ * surround '='.  Returns the number of pairs or -1 on ENOMEM.
+ */
+static int
+split_params(const char *p, const char *e, struct param *ps, int max)
+{
+	int n = 0;
+
+	/* Skip the type, honouring quotes (a ';' inside is not a separator). */
+	while (p < e && *p != ';') {
+		if (*p == '"') {
+			p++;
+			while (p < e && *p != '"') {
+				if (*p == '\\' && p + 1 < e)
+					p++;
+				p++;
+			}
+		}
+		if (p < e)
+			p++;
+	}
+	while (p < e && n < max) {
+		const char *a, *ae;
+		struct buf v = { 0 };
+
+		if (*p == ';')
+			p++;
+		p = skip_cfws(p, e);
+		a = p;
+		while (p < e && *p != '=' && *p != ';' && *p != ' ' &&
+		    *p != '\t' && *p != '(' && *p != '"')
+			p++;
+		ae = p;
+		p = skip_cfws(p, e);
+		if (p >= e || *p != '=') {
+			/* Not a pair: skip to the next ';'. */
+			while (p < e && *p != ';')
+				p++;
+			continue;
+		}
+		p = skip_cfws(p + 1, e);
+		if (p < e && *p == '"') {
+			p++;
+			while (p < e && *p != '"') {
+				if (*p == '\\' && p + 1 < e)
+					p++;
+				if (*p != '\r' && *p != '\n' &&
+				    buf_addc(&v, *p) == -1)
+					goto nomem;
+				p++;
+			}
+			if (p < e)
+				p++;
+			while (p < e && *p != ';')
+				p++;
+		} else {
+			const char *vs = p;
+			while (p < e && *p != ';')
+				p++;
+			/* Trim trailing white space and a trailing comment. */
+			const char *ve = p;
+			while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' ||
+			    ve[-1] == '\r' || ve[-1] == '\n'))
+				ve--;
+			if (buf_add(&v, vs, (size_t)(ve - vs)) == -1)
+				goto nomem;
+		}
+		if (ae == a) {
+			buf_free(&v);
+			continue;
+		}
+		if (v.p == NULL && buf_add(&v, "", 0) == -1)
+			goto nomem;
+		ps[n].attr = a;
+		ps[n].alen = (size_t)(ae - a);
+		ps[n].val = v.p;
+		ps[n].vlen = v.len;
+		n++;
+		continue;
+nomem:
+		buf_free(&v);
+		for (int i = 0; i < n; i++)
+			free(ps[i].val);
+		return -1;
+	}
+	return n;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* RFC 2231 section 4: %XX octets in an extended value. */
+static int
+pct_decode(const char *s, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+
+		if (s[i] == '%' && i + 2 < n &&
+		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			if (buf_addc(out, h * 16 + l) == -1)
+				return -1;
+			i += 2;
+		} else if (buf_addc(out, s[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+char *
+hdr_param(struct span value, const char *name, int which)
+{
+	struct param ps[MAX_PARAMS];
+	struct span sec[MAX_SECTIONS];
+	int secext[MAX_SECTIONS];
+	char *unf, *res = NULL;
+	size_t nlen = strlen(name);
+	int n, i, plain = -1, ext = -1, nsec = 0;
+	char charset[64] = "";
+
+	if ((unf = hdr_unfold(value)) == NULL)
+		return NULL;
+	n = split_params(unf, unf + strlen(unf), ps, MAX_PARAMS);
+	if (n < 0) {
+		free(unf);
+		return NULL;
+	}
+	memset(sec, 0, sizeof(sec));
+	memset(secext, 0, sizeof(secext));
+	for (i = 0; i < n; i++) {
+		const char *a = ps[i].attr;
+		size_t al = ps[i].alen;
+
+		if (al < nlen || strncasecmp(a, name, nlen) != 0)
+			continue;
+		if (al == nlen) {
+			if (plain == -1 || which == 1)
+				plain = i;
+		} else if (a[nlen] == '*' && al == nlen + 1) {
+			if (ext == -1 || which == 1)
+				ext = i;
+		} else if (a[nlen] == '*' && isdigit((unsigned char)a[nlen + 1])) {
+			/* name*N or name*N*: a continuation (section 3). */
+			long k = strtol(a + nlen + 1, NULL, 10);
+			int star = a[al - 1] == '*';
+
+			if (k >= 0 && k < MAX_SECTIONS &&
+			    (sec[k].p == NULL || which == 1)) {
+				sec[k].p = ps[i].val;
+				sec[k].len = ps[i].vlen;
+				secext[k] = star;
+				if (k + 1 > nsec)
+					nsec = (int)k + 1;
+			}
+		}
+	}
+
+	if (ext >= 0 || (nsec > 0 && sec[0].p != NULL)) {
+		/* RFC 2231: charset'language'octets, then continuations. */
+		struct buf raw = { 0 };
+		const char *v;
+		size_t vl;
+		int first_ext;
+
+		if (ext >= 0) {
+			v = ps[ext].val;
+			vl = ps[ext].vlen;
+			first_ext = 1;
+		} else {
+			v = sec[0].p;
+			vl = sec[0].len;
+			first_ext = secext[0];
+		}
+		if (first_ext) {
+			const char *q1 = memchr(v, '\'', vl), *q2;
+			if (q1 != NULL &&
+			    (q2 = memchr(q1 + 1, '\'', vl - (size_t)(q1 + 1 - v)))
+			    != NULL) {
+				size_t cl = (size_t)(q1 - v);
+				if (cl >= sizeof(charset))
+					cl = sizeof(charset) - 1;
+				memcpy(charset, v, cl);
+				charset[cl] = '\0';
+				vl -= (size_t)(q2 + 1 - v);
+				v = q2 + 1;
+			}
+			if (pct_decode(v, vl, &raw) == -1)
+				goto out;
+		} else if (buf_add(&raw, v, vl) == -1)
+			goto out;
+		if (ext < 0) {
+			for (i = 1; i < nsec && sec[i].p != NULL; i++) {
+				int r = secext[i] ?
+				    pct_decode(sec[i].p, sec[i].len, &raw) :
+				    buf_add(&raw, sec[i].p, sec[i].len);
+				if (r == -1) {
+					buf_free(&raw);
+					goto out;
+				}
+			}
+		}
+		if (raw.p == NULL && buf_add(&raw, "", 0) == -1)
+			goto out;
+		res = charset_to_utf8(charset[0] ? charset : NULL, raw.p,
+		    raw.len);
+		buf_free(&raw);
+	} else if (plain >= 0) {
+		/* Not allowed by RFC 2047 section 5, yet what mailers send. */
+		res = rfc2047_decode(ps[plain].val, ps[plain].vlen);
+	}
+out:
+	for (i = 0; i < n; i++)
+		free(ps[i].val);
+	free(unf);
+	return res;
+}
+
+/* Valid UTF-8 is kept; every other byte becomes \xNN, visible, not lost. */
+static int
+utf8_escape(const char *s, size_t n, struct buf *out)
+{
+	const uint8_t *p = (const uint8_t *)s, *e = p + n;
+
+	while (p < e) {
+		ucs4_t uc;
+		int l = u8_mbtoucr(&uc, p, (size_t)(e - p));
+
+		if (l > 0 && uc != 0) {
+			if (buf_add(out, p, (size_t)l) == -1)
+				return -1;
+			p += l;
+		} else {
+			if (buf_printf(out, "\\x%02X", *p) == -1)
+				return -1;
+			p++;
+		}
+	}
+	return 0;
+}
+
+/* Names mail uses that iconv(3) does not know, or knows under another. */
+static const char *
+charset_alias(const char *cs)
+{
+	static const struct {
+		const char *from, *to;
+	} al[] = {
+		{ "x-sjis", "SHIFT_JIS" }, { "shift-jis", "SHIFT_JIS" },
+		{ "sjis", "SHIFT_JIS" }, { "x-euc-jp", "EUC-JP" },
+		{ "ks_c_5601-1987", "CP949" }, { "gb2312", "GB18030" },
+		{ "gbk", "GB18030" }, { "x-gbk", "GB18030" },
+		{ "utf8", "UTF-8" }, { "x-unicode-2-0-utf-8", "UTF-8" },
+		{ "iso-8859-8-i", "ISO-8859-8" }, { "cp-850", "CP850" },
+		{ "windows-874", "CP874" }, { "ansi_x3.4-1968", "ASCII" },
+	};
+
+	for (size_t i = 0; i < sizeof(al) / sizeof(al[0]); i++)
+		if (strcasecmp(cs, al[i].from) == 0)
+			return al[i].to;
+	return cs;
+}
+
+static int
+is_utf8_name(const char *cs)
+{
+	return strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "us-ascii") == 0
+	    || strcasecmp(cs, "ascii") == 0 || strcasecmp(cs, "utf8") == 0;
+}
+
+static int
+conv_append(const char *charset, const char *s, size_t n, struct buf *out)
+{
+	const char *cs;
+	uint8_t *u;
+	size_t ul = 0;
+
+	if (n == 0)
+		return 0;
+	if (charset == NULL || *charset == '\0' || is_utf8_name(charset))
+		return utf8_escape(s, n, out);
+	/* A pure ASCII run needs no converter (and ISO-2022-JP is ASCII). */
+	cs = charset_alias(charset);
+	u = u8_conv_from_encoding(cs, iconveh_error, s, n, NULL, NULL, &ul);
+	if (u == NULL) {
+		if (errno == ENOMEM)
+			return -1;
+		/* Unknown charset or bad bytes: keep them visible instead. */
+		return utf8_escape(s, n, out);
+	}
+	/* The converter's output is UTF-8 but may contain U+0000. */
+	int r = utf8_escape((const char *)u, ul, out);
+	free(u);
+	return r;
+}
+
+char *
+charset_to_utf8(const char *charset, const char *s, size_t n)
+{
+	struct buf b = { 0 };
+
+	if (conv_append(charset, s, n, &b) == -1 || buf_add(&b, "", 0) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+/*
+ * Parse one RFC 2047 encoded word at p: "=?charset?X?text?=".  On success
+ * returns a pointer past it and fills the pieces; NULL when it is not one.
+ */
+static const char *
+parse_word(const char *p, const char *e, struct span *cs, int *enc,
+    struct span *text)
+{
+	const char *q, *r, *end;
+
+	if (e - p < 8 || p[0] != '=' || p[1] != '?')
+		return NULL;
+	q = memchr(p + 2, '?', (size_t)(e - p - 2));
+	if (q == NULL || q == p + 2 || e - q < 4 || q[2] != '?')
+		return NULL;
+	if (q[1] != 'B' && q[1] != 'b' && q[1] != 'Q' && q[1] != 'q')
+		return NULL;
+	r = q + 3;
+	end = NULL;
+	for (const char *t = r; t + 1 < e; t++) {
+		if (t[0] == '?' && t[1] == '=') {
+			end = t;
+			break;
+		}
+		/* Encoded words contain no white space (section 5). */
+		if (*t == ' ' || *t == '\t')
+			break;
+	}
+	if (end == NULL)
+		return NULL;
+	cs->p = p + 2;
+	cs->len = (size_t)(q - p - 2);
+	/* RFC 2231 section 5: charset*language. */
+	const char *star = memchr(cs->p, '*', cs->len);
+	if (star != NULL)
+		cs->len = (size_t)(star - cs->p);
+	*enc = (q[1] == 'B' || q[1] == 'b') ? 'B' : 'Q';
+	text->p = r;
+	text->len = (size_t)(end - r);
+	return end + 2;
+}
+
+static int
+decode_q(const char *s, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+
+		if (s[i] == '_') {
+			if (buf_addc(out, ' ') == -1)
+				return -1;
+		} else if (s[i] == '=' && i + 2 < n &&
+		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			if (buf_addc(out, h * 16 + l) == -1)
+				return -1;
+			i += 2;
+		} else if (buf_addc(out, s[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+char *
+rfc2047_decode(const char *s, size_t n)
+{
+	struct buf out = { 0 }, run = { 0 };
+	const char *p = s, *e = s + n, *lit = s, *after_word = NULL;
+	char runcs[64] = "";
+
+	while (p < e) {
+		struct span cs, text;
+		int enc;
+		const char *nx;
+
+		if (p[0] != '=' || p + 1 >= e || p[1] != '?' ||
+		    (nx = parse_word(p, e, &cs, &enc, &text)) == NULL) {
+			p++;
+			continue;
+		}
+		/*
+		 * Literal text before this word.  White space between two
+		 * encoded words is dropped (section 6.2).
+		 */
+		int only_ws = after_word != NULL && lit == after_word;
+		for (const char *t = lit; only_ws && t < p; t++)
+			if (*t != ' ' && *t != '\t')
+				only_ws = 0;
+		char csname[64];
+		size_t cl = cs.len < sizeof(csname) - 1 ? cs.len :
+		    sizeof(csname) - 1;
+		memcpy(csname, cs.p, cl);
+		csname[cl] = '\0';
+		if (!only_ws || strcasecmp(csname, runcs) != 0) {
+			/* Flush the pending run of same-charset words. */
+			if (conv_append(runcs, run.p, run.len, &out) == -1)
+				goto nomem;
+			run.len = 0;
+			if (!only_ws && conv_append(NULL, lit,
+			    (size_t)(p - lit), &out) == -1)
+				goto nomem;
+			memcpy(runcs, csname, cl + 1);
+		}
+		/*
+		 * Words of one charset are joined before conversion: a
+		 * multibyte character may be split across two words.
+		 */
+		if ((enc == 'B' ? decode_base64(text.p, text.len, &run) :
+		    decode_q(text.p, text.len, &run)) == -1)
+			goto nomem;
+		p = lit = after_word = nx;
+	}
+	if (conv_append(runcs, run.p, run.len, &out) == -1 ||
+	    conv_append(NULL, lit, (size_t)(e - lit), &out) == -1 ||
+	    buf_add(&out, "", 0) == -1)
+		goto nomem;
+	buf_free(&run);
+	return out.p;
+nomem:
+	buf_free(&run);
+	buf_free(&out);
+	return NULL;
+}

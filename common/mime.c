@@ -1,0 +1,584 @@
+/*
+ * The MIME engine.  A message becomes a tree of parts whose spans point into
+ * the caller's bytes; nothing is copied or changed, so mail-strip can write
+ * back every byte it keeps.  RFC 2045 (headers), RFC 2046 section 5
+ * (multipart, message), RFC 5322 (header block).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hdr.h"
+#include "mime.h"
+
+struct ctx {
+	struct mime_msg *m;
+	struct mime_limits lim;
+	struct errbuf *err;
+	int nomem;
+};
+
+/* The end of the line at p (past its LF), and where its EOL starts. */
+static const char *
+next_line(const char *p, const char *e, const char **eol)
+{
+	const char *nl = memchr(p, '\n', (size_t)(e - p));
+
+	if (nl == NULL) {
+		*eol = e;
+		return e;
+	}
+	*eol = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+	return nl + 1;
+}
+
+/* A header field's first line: a name of printable characters, a colon. */
+static int
+is_field_line(const char *p, const char *eol)
+{
+	const char *q = p;
+
+	while (q < eol && *q > ' ' && *q < 127 && *q != ':')
+		q++;
+	if (q == p)
+		return 0;
+	while (q < eol && (*q == ' ' || *q == '\t'))
+		q++;
+	return q < eol && *q == ':';
+}
+
+int
+cte_identity(const char *cte)
+{
+	return cte == NULL || *cte == '\0' || strcmp(cte, "7bit") == 0 ||
+	    strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0;
+}
+
+static struct mime_part *
+new_part(struct ctx *c, struct mime_part *parent)
+{
+	struct mime_part *p = calloc(1, sizeof(*p));
+
+	if (p == NULL) {
+		c->nomem = 1;
+		return NULL;
+	}
+	p->parent = parent;
+	p->depth = parent ? parent->depth + 1 : 0;
+	c->m->nparts++;
+	return p;
+}
+
+static void
+set_id(struct mime_part *p, const char *prefix, const char *suffix)
+{
+	if (prefix[0] == '\0')
+		snprintf(p->id, sizeof(p->id), "%s", suffix);
+	else if (suffix[0] == '\0')
+		snprintf(p->id, sizeof(p->id), "%s", prefix);
+	else
+		snprintf(p->id, sizeof(p->id), "%s.%s", prefix, suffix);
+}
+
+/*
+ * Split raw into header and body.  Returns 0, or 1 when the header is over
+ * the size limit (the caller then scans the part flat).
+ */
+static int
+split_header(struct ctx *c, struct mime_part *p, int is_top)
+{
+	const char *s = p->raw.p, *e = s + p->raw.len, *q, *nx, *eol;
+	int first = 1;
+
+	p->hdr.p = s;
+	p->hdr.len = 0;
+	/* An empty first line: a part with no header (RFC 2046 5.1.1). */
+	nx = next_line(s, e, &eol);
+	if (s < e && eol == s) {
+		p->flags |= MP_NOHEADER;
+		p->body.p = nx;
+		p->body.len = (size_t)(e - nx);
+		return 0;
+	}
+	for (q = s; q < e; q = nx) {
+		nx = next_line(q, e, &eol);
+		if (eol == q) {
+			/* The blank line ends the header. */
+			p->hdr.len = (size_t)(q - s);
+			p->body.p = nx;
+			p->body.len = (size_t)(e - nx);
+			goto check;
+		}
+		if (*q == ' ' || *q == '\t') {
+			if (first)
+				break;	/* folded nothing: not a header */
+			continue;
+		}
+		if (is_field_line(q, eol)) {
+			first = 0;
+			continue;
+		}
+		/* An mbox "From " line before the top-level header. */
+		if (is_top && first && eol - q >= 5 &&
+		    memcmp(q, "From ", 5) == 0)
+			continue;
+		if (first || c->m->rd.strict_header) {
+			/*
+			 * Not a field: here the header ends and the body
+			 * begins, as Python's email package reads it.
+			 */
+			if (first) {
+				p->flags |= MP_NOHEADER;
+				p->hdr.len = 0;
+			} else
+				p->hdr.len = (size_t)(q - s);
+			p->body.p = q;
+			p->body.len = (size_t)(e - q);
+			goto check;
+		}
+		/* Lenient reading: a junk line inside the header is skipped. */
+	}
+	if (q < e && first) {
+		p->flags |= MP_NOHEADER;
+		p->body = p->raw;
+		return 0;
+	}
+	/* No blank line: all header, no body. */
+	p->hdr.len = p->raw.len;
+	p->body.p = e;
+	p->body.len = 0;
+check:
+	if (p->hdr.len > c->lim.max_header) {
+		c->m->flags |= MM_LIMIT_HEADER;
+		return 1;
+	}
+	return 0;
+}
+
+/* The value of the first (or, reading "last", the last) field name. */
+static int
+get_field(struct ctx *c, struct mime_part *p, const char *name,
+    struct span *v)
+{
+	struct hdr_field f;
+	size_t pos = 0;
+	int n = 0;
+
+	while (hdr_next(p->hdr, &pos, &f)) {
+		if (f.name.len == 0 || !span_ieq(f.name, name))
+			continue;
+		if (n == 0 || c->m->rd.last)
+			*v = f.value;
+		n++;
+	}
+	if (n > 1)
+		p->flags |= MP_AMBIGUOUS;
+	return n;
+}
+
+static char *
+xstrdup(struct ctx *c, const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		c->nomem = 1;
+	return d;
+}
+
+static void
+read_header(struct ctx *c, struct mime_part *p, const char *deftype)
+{
+	struct span ct, cte, cd;
+	char *t;
+
+	if (get_field(c, p, "Content-Type", &ct)) {
+		t = hdr_token(ct);
+		if (t == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		/* RFC 2045 section 5.2: an invalid type means text/plain. */
+		if (strchr(t, '/') == NULL || t[0] == '/' ||
+		    t[strlen(t) - 1] == '/') {
+			free(t);
+			t = xstrdup(c, "text/plain");
+		}
+		p->type = t;
+		p->charset = hdr_param(ct, "charset", c->m->rd.last);
+		if (p->type && strncmp(p->type, "multipart/", 10) == 0)
+			p->boundary = hdr_param(ct, "boundary",
+			    c->m->rd.last);
+		if (p->filename == NULL)
+			p->filename = hdr_param(ct, "name", c->m->rd.last);
+	} else
+		p->type = xstrdup(c, deftype);
+
+	if (get_field(c, p, "Content-Transfer-Encoding", &cte)) {
+		t = hdr_token(cte);
+		if (t != NULL && c->m->rd.cte_strict) {
+			/* The reading that takes "base64 (x)" as unknown. */
+			char *u = hdr_unfold(cte);
+			if (u != NULL && strcasecmp(u, t) != 0) {
+				free(t);
+				t = strdup("7bit");
+			}
+			free(u);
+		}
+		p->cte = t;
+	} else
+		p->cte = xstrdup(c, "7bit");
+	if (p->cte == NULL)
+		c->nomem = 1;
+
+	if (get_field(c, p, "Content-Disposition", &cd)) {
+		t = hdr_token(cd);
+		if (t == NULL)
+			c->nomem = 1;
+		else if (strcmp(t, "inline") == 0)
+			p->disp = DISP_INLINE;
+		else	/* RFC 2183 section 2.8: unknown means attachment. */
+			p->disp = DISP_ATTACHMENT;
+		free(t);
+		char *fn = hdr_param(cd, "filename", c->m->rd.last);
+		if (fn != NULL && fn[0] != '\0') {
+			free(p->filename);
+			p->filename = fn;
+		} else
+			free(fn);
+	}
+}
+
+static int
+is_message_type(const char *t)
+{
+	return strcmp(t, "message/rfc822") == 0 ||
+	    strcmp(t, "message/global") == 0;
+}
+
+static struct mime_part *parse_entity(struct ctx *, struct span,
+    struct mime_part *, const char *, const char *, int);
+
+/* Past a limit, a part is not split any further: it is scanned whole. */
+static void
+make_flat(struct ctx *c, struct mime_part *p)
+{
+	p->flags |= MP_FLAT;
+	p->hdr.len = 0;
+	p->body = p->raw;
+	free(p->type);
+	free(p->cte);
+	p->type = xstrdup(c, "application/octet-stream");
+	p->cte = xstrdup(c, "7bit");
+}
+
+/*
+ * Is the line [q, eol) a delimiter for boundary b?  Returns 0 no, 1 a
+ * delimiter, 2 the close delimiter (RFC 2046 section 5.1.1).
+ */
+static int
+is_delim(struct ctx *c, const char *q, const char *eol, const char *b,
+    size_t bl)
+{
+	if (c->m->rd.loose_boundary)
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+	if ((size_t)(eol - q) < bl + 2 || q[0] != '-' || q[1] != '-' ||
+	    memcmp(q + 2, b, bl) != 0)
+		return 0;
+	q += 2 + bl;
+	if (eol - q >= 2 && q[0] == '-' && q[1] == '-')
+		return 2;
+	if (c->m->rd.loose_boundary)
+		return 1;
+	/* Only transport padding may follow; else it is another boundary. */
+	for (; q < eol; q++)
+		if (*q != ' ' && *q != '\t')
+			return 0;
+	return 1;
+}
+
+static void
+parse_multipart(struct ctx *c, struct mime_part *p)
+{
+	const char *s = p->body.p, *e = s + p->body.len, *q, *nx, *eol;
+	const char *b = p->boundary, *part_start = NULL, *prev_eol_start;
+	struct mime_part **tail = &p->child;
+	const char *deftype = strcmp(p->type, "multipart/digest") == 0 ?
+	    "message/rfc822" : "text/plain";
+	size_t bl = strlen(b);
+	struct span delim = { NULL, 0 };
+	struct mime_part tmp;
+	int n = 0, closed = 0;
+	char num[16];
+
+	prev_eol_start = s;
+	for (q = s; q < e; q = nx) {
+		int d;
+
+		nx = next_line(q, e, &eol);
+		if (*q != '-' && !c->m->rd.loose_boundary) {
+			prev_eol_start = eol;
+			continue;
+		}
+		if ((d = is_delim(c, q, eol, b, bl)) == 0) {
+			prev_eol_start = eol;
+			continue;
+		}
+		/* The EOL before a delimiter belongs to the delimiter. */
+		const char *end = q == s ? s : prev_eol_start;
+		if (part_start == NULL) {
+			p->preamble.p = s;
+			p->preamble.len = (size_t)(end - s);
+		} else {
+			if (end < part_start)
+				end = part_start;
+			if (c->m->nparts >= c->lim.max_parts) {
+				/* The rest goes into one flat part. */
+				end = e;
+				d = 2;
+				nx = e;
+			}
+			snprintf(num, sizeof(num), "%d", ++n);
+			set_id(&tmp, p->id, num);
+			struct span r = { part_start,
+			    (size_t)(end - part_start) };
+			struct mime_part *ch = parse_entity(c, r, p, tmp.id,
+			    deftype, 0);
+			if (ch == NULL)
+				return;
+			ch->delim = delim;
+			*tail = ch;
+			tail = &ch->next;
+		}
+		delim.p = end;
+		delim.len = (size_t)(nx - end);
+		if (d == 2) {
+			closed = 1;
+			p->epilogue.p = nx;
+			p->epilogue.len = (size_t)(e - nx);
+			break;
+		}
+		part_start = nx;
+		prev_eol_start = eol;
+	}
+	if (part_start == NULL) {
+		/* No delimiter at all: nothing to split, scan it whole. */
+		p->flags |= MP_BROKEN | MP_FLAT;
+		return;
+	}
+	if (!closed) {
+		p->flags |= MP_NOCLOSE;
+		snprintf(num, sizeof(num), "%d", ++n);
+		set_id(&tmp, p->id, num);
+		struct span r = { part_start, (size_t)(e - part_start) };
+		struct mime_part *ch = parse_entity(c, r, p, tmp.id, deftype,
+		    0);
+		if (ch == NULL)
+			return;
+		ch->delim = delim;
+		*tail = ch;
+		p->epilogue.p = e;
+		p->epilogue.len = 0;
+	}
+}
+
+/*
+ * Parse one entity (a message or a body part) whose section number is id;
+ * is_root says it is a message's own header (top level or inside
+ * message/rfc822), whose single-part body is section id.1 (RFC 3501).
+ */
+static struct mime_part *
+parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
+    const char *id, const char *deftype, int is_root)
+{
+	struct mime_part *p;
+
+	if ((p = new_part(c, parent)) == NULL)
+		return NULL;
+	p->raw = raw;
+	set_id(p, id, "");
+	if (c->m->rd.b64_stop)
+		p->flags |= MP_B64STOP;
+	if (c->m->nparts > c->lim.max_parts) {
+		c->m->flags |= MM_LIMIT_PARTS;
+		make_flat(c, p);
+		return p;
+	}
+	if (split_header(c, p, is_root && parent == NULL) == 1) {
+		make_flat(c, p);
+		return p;
+	}
+	read_header(c, p, deftype);
+	if (c->nomem)
+		return p;
+
+	if (p->depth >= c->lim.max_depth) {
+		if (strncmp(p->type, "multipart/", 10) == 0 ||
+		    is_message_type(p->type)) {
+			c->m->flags |= MM_LIMIT_DEPTH;
+			p->flags |= MP_FLAT;
+		}
+	} else if (strncmp(p->type, "multipart/", 10) == 0) {
+		if (p->boundary == NULL || p->boundary[0] == '\0')
+			p->flags |= MP_BROKEN | MP_FLAT;
+		else
+			parse_multipart(c, p);
+	} else if (is_message_type(p->type) && cte_identity(p->cte)) {
+		/*
+		 * RFC 2046 section 5.2.1: message/rfc822 is not encoded.  An
+		 * encoded one stays a leaf here; mail-scan decodes and reads
+		 * it in another pass.
+		 */
+		struct mime_part *in = parse_entity(c, p->body, p, p->id,
+		    "text/plain", 1);
+		if (in == NULL)
+			return p;
+		p->child = in;
+	}
+	if (is_root && mime_is_leaf(p))
+		set_id(p, id, "1");
+	return p;
+}
+
+int
+mime_is_leaf(const struct mime_part *p)
+{
+	return p->child == NULL;
+}
+
+static void
+set_roles(struct mime_part *p, int in_attached, int signed_)
+{
+	if (strcmp(p->type, "multipart/signed") == 0 ||
+	    strcmp(p->type, "multipart/encrypted") == 0)
+		signed_ = 1;
+	if (signed_)
+		p->flags |= MP_SIGNED;
+	if (p->parent != NULL && is_message_type(p->type))
+		in_attached = 1;	/* an attached message is one attachment */
+	if (in_attached)
+		p->role = ROLE_ATTACHMENT;
+	else if (!mime_is_leaf(p))
+		p->role = ROLE_CONTAINER;
+	else if (strncmp(p->type, "text/", 5) == 0 &&
+	    p->disp != DISP_ATTACHMENT &&
+	    !(p->disp == DISP_NONE && p->filename != NULL))
+		p->role = ROLE_BODY;
+	else
+		p->role = ROLE_ATTACHMENT;
+	for (struct mime_part *ch = p->child; ch != NULL; ch = ch->next)
+		set_roles(ch, in_attached, signed_);
+}
+
+struct mime_msg *
+mime_parse_reading(const char *s, size_t len, const struct mime_limits *lim,
+    const struct mime_reading *rd, struct errbuf *err)
+{
+	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
+	struct ctx c;
+	struct span raw = { s, len };
+
+	memset(&c, 0, sizeof(c));
+	c.lim = lim ? *lim : deflim;
+	c.err = err;
+	if ((c.m = calloc(1, sizeof(*c.m))) == NULL) {
+		errset(err, "out of memory");
+		return NULL;
+	}
+	if (rd != NULL)
+		c.m->rd = *rd;
+	c.m->p = s;
+	c.m->len = len;
+	{
+		const char *nl = memchr(s, '\n', len);
+		c.m->crlf = nl != NULL && nl > s && nl[-1] == '\r';
+	}
+	c.m->root = parse_entity(&c, raw, NULL, "", "text/plain", 1);
+	if (c.nomem || c.m->root == NULL) {
+		errset(err, "out of memory parsing the message");
+		mime_free(c.m);
+		return NULL;
+	}
+	set_roles(c.m->root, 0, 0);
+	/* A message with no MIME Content-Type is all body (mailav(7)). */
+	return c.m;
+}
+
+struct mime_msg *
+mime_parse(const char *s, size_t len, const struct mime_limits *lim,
+    struct errbuf *err)
+{
+	return mime_parse_reading(s, len, lim, NULL, err);
+}
+
+static void
+free_part(struct mime_part *p)
+{
+	while (p != NULL) {
+		struct mime_part *nx = p->next;
+
+		free_part(p->child);
+		free(p->type);
+		free(p->charset);
+		free(p->boundary);
+		free(p->filename);
+		free(p->cte);
+		free(p);
+		p = nx;
+	}
+}
+
+void
+mime_free(struct mime_msg *m)
+{
+	if (m == NULL)
+		return;
+	free_part(m->root);
+	free(m);
+}
+
+struct mime_part *
+mime_walk(const struct mime_part *root, const struct mime_part *p)
+{
+	if (p->child != NULL)
+		return p->child;
+	while (p != root && p != NULL) {
+		if (p->next != NULL)
+			return p->next;
+		p = p->parent;
+	}
+	return NULL;
+}
+
+struct mime_part *
+mime_find(const struct mime_msg *m, const char *id)
+{
+	for (struct mime_part *p = m->root; p != NULL;
+	    p = mime_walk(m->root, p))
+		if (strcmp(p->id, id) == 0)
+			return p;
+	return NULL;
+}
+
+int
+mime_decode(const struct mime_part *p, struct buf *out, struct errbuf *err)
+{
+	int r;
+
+	if (strcmp(p->cte, "base64") == 0)
+		r = decode_base64_mode(p->body.p, p->body.len, out,
+		    (p->flags & MP_B64STOP) != 0);
+	else if (strcmp(p->cte, "quoted-printable") == 0)
+		r = decode_qp(p->body.p, p->body.len, out);
+	else if (strcmp(p->cte, "x-uuencode") == 0 ||
+	    strcmp(p->cte, "x-uue") == 0 || strcmp(p->cte, "uuencode") == 0)
+		r = decode_uu(p->body.p, p->body.len, out);
+	else
+		r = buf_add(out, p->body.p, p->body.len);
+	if (r == -1)
+		errset(err, "out of memory decoding part %s", p->id);
+	return r;
+}

@@ -1,0 +1,184 @@
+/*
+ * The scanner: libclamav in-process, or clamd through scan_clamd.c.  The
+ * embedded engine scans memory through an fmap, no temp files.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <clamav.h>
+
+#include "scan.h"
+
+struct scanner {
+	struct cl_engine *eng;		/* embedded */
+	struct clamd *cd;		/* or clamd */
+	struct cl_scan_options opt;
+	unsigned int sigs;
+};
+
+static int clinit_done;
+
+/* Limits set explicitly (mail-scan(1) LIMITS), not left to defaults. */
+#define MAX_SCANSIZE	(1024ULL * 1024 * 1024)
+#define MAX_FILESIZE	(1024ULL * 1024 * 1024)
+#define MAX_RECURSION	17
+#define MAX_FILES	10000
+#define MAX_SCANTIME	120000		/* ms */
+
+int
+clamav_load(struct cl_engine *eng, const char *db, unsigned int *sigs,
+    struct errbuf *e)
+{
+	struct stat st;
+	cl_error_t r;
+
+	*sigs = 0;
+	if (stat(db, &st) == -1) {
+		errset(e, "database %s: %s", db, strerror(errno));
+		return -1;
+	}
+	if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
+		errset(e, "database %s: %s", db, cl_strerror(r));
+		return -1;
+	}
+	/* An empty database would call every message clean. */
+	if (*sigs == 0) {
+		errset(e, "database %s holds no signatures", db);
+		return -1;
+	}
+	if (cl_engine_set_num(eng, CL_ENGINE_MAX_SCANSIZE, MAX_SCANSIZE) ||
+	    cl_engine_set_num(eng, CL_ENGINE_MAX_FILESIZE, MAX_FILESIZE) ||
+	    cl_engine_set_num(eng, CL_ENGINE_MAX_RECURSION, MAX_RECURSION) ||
+	    cl_engine_set_num(eng, CL_ENGINE_MAX_FILES, MAX_FILES) ||
+	    cl_engine_set_num(eng, CL_ENGINE_MAX_SCANTIME, MAX_SCANTIME)) {
+		errset(e, "cannot set libclamav limits");
+		return -1;
+	}
+	if ((r = cl_engine_compile(eng)) != CL_SUCCESS) {
+		errset(e, "database %s: compile: %s", db, cl_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+struct scanner *
+scanner_open(const struct scan_opts *o, struct errbuf *e)
+{
+	struct scanner *s;
+	cl_error_t r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		errset(e, "out of memory");
+		return NULL;
+	}
+	if (o->clamd != NULL && o->clamd[0] != '\0') {
+		if ((s->cd = clamd_open(o, e)) == NULL) {
+			free(s);
+			return NULL;
+		}
+		return s;
+	}
+	if (!clinit_done) {
+		if ((r = cl_init(CL_INIT_DEFAULT)) != CL_SUCCESS) {
+			errset(e, "libclamav: %s", cl_strerror(r));
+			free(s);
+			return NULL;
+		}
+		clinit_done = 1;
+	}
+	if ((s->eng = cl_engine_new()) == NULL) {
+		errset(e, "libclamav: cannot create an engine");
+		free(s);
+		return NULL;
+	}
+	if (clamav_load(s->eng, o->db, &s->sigs, e) == -1) {
+		/* A half-loaded engine is thrown away, never used. */
+		scanner_close(s);
+		return NULL;
+	}
+	memset(&s->opt, 0, sizeof(s->opt));
+	s->opt.general = CL_SCAN_GENERAL_HEURISTICS;
+	s->opt.parse = ~0U;
+	/* A part libclamav cannot scan whole is not called clean. */
+	s->opt.heuristic = CL_SCAN_HEURISTIC_EXCEEDS_MAX;
+	return s;
+}
+
+int
+scanner_begin(struct scanner *s, struct errbuf *e)
+{
+	return s->cd ? clamd_begin(s->cd, e) : 0;
+}
+
+void
+scanner_end(struct scanner *s)
+{
+	if (s->cd)
+		clamd_end(s->cd);
+}
+
+int
+scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
+    struct errbuf *e)
+{
+	cl_fmap_t *map;
+	unsigned long scanned = 0;
+	cl_error_t r;
+
+	*virus = NULL;
+	if (s->cd)
+		return clamd_scan(s->cd, p, n, virus, e);
+	if ((map = cl_fmap_open_memory(p, n)) == NULL) {
+		errset(e, "libclamav: cannot map %zu bytes", n);
+		return -1;
+	}
+	r = cl_scanmap_callback(map, NULL, virus, &scanned, s->eng, &s->opt,
+	    NULL);
+	cl_fmap_close(map);
+	if (r == CL_CLEAN)
+		return 0;
+	if (r == CL_VIRUS)
+		return 1;
+	errset(e, "libclamav: %s", cl_strerror(r));
+	return -1;
+}
+
+/*
+ * The whole-message backstop: libclamav's own mail parser, without the
+ * limits alert (it stops at 17 levels where mail-scan goes on).
+ */
+int
+scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
+    const char **virus, struct errbuf *e)
+{
+	unsigned int h;
+	int r;
+
+	if (s->cd)
+		return clamd_scan(s->cd, p, n, virus, e);
+	h = s->opt.heuristic;
+	s->opt.heuristic = 0;
+	r = scanner_scan(s, p, n, virus, e);
+	s->opt.heuristic = h;
+	return r;
+}
+
+unsigned long
+scanner_sigs(const struct scanner *s)
+{
+	return s->sigs;
+}
+
+void
+scanner_close(struct scanner *s)
+{
+	if (s == NULL)
+		return;
+	if (s->eng)
+		cl_engine_free(s->eng);
+	if (s->cd)
+		clamd_close(s->cd);
+	free(s);
+}
