@@ -84,10 +84,13 @@ valid_id(const char *s)
 static const struct mime_part *
 find_part(const struct mime_msg *m, const char *id)
 {
-	const struct mime_part *p = mime_find(m, id);
+	const struct mime_part *p;
 
-	if (p == NULL && mime_is_leaf(m->root) &&
-	    (*id == '\0' || strcmp(id, "1") == 0))
+	/* "0" is mail-scan's name for the top-level container. */
+	if (*id == '\0' || strcmp(id, "0") == 0)
+		return m->root;
+	p = mime_find(m, id);
+	if (p == NULL && mime_is_leaf(m->root) && strcmp(id, "1") == 0)
 		p = m->root;
 	return p;
 }
@@ -529,14 +532,16 @@ main(int argc, char *argv[])
 				    "verdict but %s in the message", vfile,
 				    vp->part, vp->type,
 				    p->type ? p->type : "untyped");
-			if (mime_is_leaf(p) && vp->role != (int)p->role)
+			/* A file found inside text is not the part's role. */
+			if (vp->how == NULL && mime_is_leaf(p) &&
+			    vp->role != (int)p->role)
 				errx(EXIT_DATAERR, "%s: part %s is %s in the "
 				    "verdict but %s in the message", vfile,
 				    vp->part, vrole_name(vp->role),
 				    vrole_name(p->role));
 			if (vp->virus == NULL)
 				continue;
-			if (vp->role == ROLE_BODY)
+			if (vp->role == ROLE_BODY && vp->how == NULL)
 				add_virus(&bv, vp->virus);
 		}
 		for (i = 0; i < v.nparts; i++) {
