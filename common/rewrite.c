@@ -175,10 +175,13 @@ rw_removable(const struct mime_part *p, const char **why)
 const struct mime_part *
 rw_promote(const struct mime_part *p)
 {
-	while (p->parent != NULL && p->parent->type != NULL &&
-	    strncmp(p->parent->type, "message/", 8) == 0)
-		p = p->parent;
-	return p;
+	const struct mime_part *q, *top = p;
+
+	/* The outermost attached message around p (the root is not one). */
+	for (q = p; q != NULL && q->parent != NULL; q = q->parent)
+		if (q->type != NULL && strncmp(q->type, "message/", 8) == 0)
+			top = q;
+	return top;
 }
 
 /* The line end of the line that ends just before end, or NULL. */

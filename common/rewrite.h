@@ -58,8 +58,9 @@ int rw_removable(const struct mime_part *, const char **why);
 
 /*
  * The part that is actually cut for a request to remove p: a part inside an
- * attached message/rfc822 (or message/global) is removed with the whole
- * attached message, which counts as one attachment (mailav(7)).
+ * attached message/rfc822 (or message/global, or any message/ type the
+ * engine opened) is removed with the outermost attached message around it,
+ * which counts as one attachment (mailav(7)).
  */
 const struct mime_part *rw_promote(const struct mime_part *p);
 

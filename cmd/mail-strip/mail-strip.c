@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -486,8 +485,11 @@ main(int argc, char *argv[])
 		usage();
 	}
 
+	/* A missing default file is an empty one (mailav.conf(5)). */
+	errno = 0;
 	if (config_load(cfile ? cfile : config_path(), &conf, &e) == -1) {
-		if (cfile != NULL || errno != ENOENT)
+		if (cfile != NULL || errno != ENOENT ||
+		    access(config_path(), F_OK) == 0)
 			errx(EXIT_TEMPFAIL, "%s", e.msg);
 		memset(&conf, 0, sizeof(conf));
 	}
@@ -619,21 +621,21 @@ main(int argc, char *argv[])
 	if (have_v && v.backstop != NULL)
 		errx(EXIT_NODELETE, "cannot delete: %s was found only in the "
 		    "whole message, not in a part", v.backstop);
-	if (have_v && v.class != VC_CLEAN && !v.deletable)
-		errx(EXIT_NODELETE, "cannot delete: mail-scan says the "
-		    "infected content is not deletable");
 	for (i = 0; i < nitems; i++) {
 		const struct item *it = &items[i];
 
 		if (it->dead)
 			continue;
-		if (it->nodelete != NULL)
-			errx(EXIT_NODELETE, "cannot delete part %s: %s",
-			    it->asked, it->nodelete);
 		if (rw_removable(it->part, &why) == -1)
 			errx(EXIT_NODELETE, "cannot delete part %s: %s",
 			    it->asked, why);
+		if (it->nodelete != NULL)
+			errx(EXIT_NODELETE, "cannot delete part %s: %s",
+			    it->asked, it->nodelete);
 	}
+	if (have_v && v.class != VC_CLEAN && !v.deletable)
+		errx(EXIT_NODELETE, "cannot delete: mail-scan says the "
+		    "infected content is not deletable");
 
 	/* 3. The notices. */
 	for (i = 0; i < nitems; i++)
@@ -684,13 +686,6 @@ main(int argc, char *argv[])
 	}
 	if (rw_write(&out, STDOUT_FILENO) == -1)
 		err(EXIT_TEMPFAIL, "write");
-	{
-		struct stat st;
-
-		if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode) &&
-		    fsync(STDOUT_FILENO) == -1 && errno != EINVAL)
-			err(EXIT_TEMPFAIL, "fsync");
-	}
 	if (close(STDOUT_FILENO) == -1)
 		err(EXIT_TEMPFAIL, "close");
 
