@@ -251,24 +251,46 @@ primary_node(struct sctx *c, struct span s)
 	}
 }
 
+/* The entry already made for the file name found by how in part id. */
+static long
+find_entry(struct sctx *c, const char *id, const char *how, const char *name)
+{
+	for (size_t i = 0; i < c->v->nparts; i++) {
+		const struct vpart *p = &c->v->parts[i];
+
+		if (p->how != NULL && strcmp(p->how, how) == 0 &&
+		    strcmp(p->part, id[0] ? id : "0") == 0 &&
+		    (p->filename == NULL ? name == NULL :
+		    name != NULL && strcmp(p->filename, name) == 0))
+			return (long)i;
+	}
+	return -1;
+}
+
 /*
  * A virus found in the bytes s (of the original message).  how is
- * "uuencode" for a file inside text, whose entry cannot be deleted.
+ * "uuencode" for a file inside text, whose entry cannot be deleted; size is
+ * then its decoded size.
  */
 static int
 attribute(struct sctx *c, struct span s, const char *virus, const char *how,
-    const char *name)
+    const char *name, size_t size)
 {
 	struct mime_part *n = primary_node(c, s);
 	long e = n->user - 1;
 
 	if (e >= 0 && how != NULL && c->v->parts[e].how == NULL &&
 	    c->v->parts[e].role == ROLE_BODY) {
-		/* A file inside the text, not a separable part. */
-		e = add_entry(c, n, ROLE_ATTACHMENT, name, how, 0);
-		if (e == -1)
-			return -1;
-		c->v->parts[e].size = 0;
+		/*
+		 * A file inside the text, not a separable part.  Every reading
+		 * of the message finds it again: one entry, not one a reading.
+		 */
+		if ((e = find_entry(c, n->id, how, name)) == -1) {
+			e = add_entry(c, n, ROLE_ATTACHMENT, name, how, 0);
+			if (e == -1)
+				return -1;
+			c->v->parts[e].size = size;
+		}
 	} else if (e < 0) {
 		/*
 		 * Bytes of a container no part of the primary reading holds
@@ -296,7 +318,7 @@ uu_cb(void *arg, const char *name, const char *p, size_t n)
 	const char *virus;
 	int r = scan_buf(a->c, p, n, &virus);
 
-	if (r == 1 && attribute(a->c, a->where, virus, "uuencode", name) == -1)
+	if (r == 1 && attribute(a->c, a->where, virus, "uuencode", name, n) == -1)
 		r = -1;
 	if (r == -1)
 		a->c->failed = 1;
@@ -310,7 +332,7 @@ b64_cb(void *arg, const char *p, size_t n)
 	const char *virus;
 	int r = scan_buf(a->c, p, n, &virus);
 
-	if (r == 1 && attribute(a->c, a->where, virus, NULL, NULL) == -1)
+	if (r == 1 && attribute(a->c, a->where, virus, NULL, NULL, 0) == -1)
 		r = -1;
 	if (r == -1)
 		a->c->failed = 1;
@@ -329,7 +351,7 @@ scan_flat(struct sctx *c, const char *p, size_t n, struct span where,
 	if (raw) {
 		if ((r = scan_buf(c, p, n, &virus)) == -1)
 			return -1;
-		if (r == 1 && attribute(c, where, virus, NULL, NULL) == -1)
+		if (r == 1 && attribute(c, where, virus, NULL, NULL, 0) == -1)
 			return -1;
 	}
 	if (uu_blocks(p, n, uu_cb, &a) == -1 || c->failed)
@@ -369,7 +391,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		c->v->parts[n->user - 1].size = d.len;
 	if ((r = scan_buf(c, d.p, d.len, &virus)) == -1)
 		goto out;
-	if (r == 1 && (r = attribute(c, where, virus, NULL, NULL)) == -1)
+	if (r == 1 && (r = attribute(c, where, virus, NULL, NULL, 0)) == -1)
 		goto out;
 	r = -1;
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
