@@ -192,8 +192,9 @@ scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
 	unsigned int h;
 	int r;
 
+	/* clamd cannot drop the alert per request: see scan_clamd.h. */
 	if (s->cd)
-		return clamd_scan(s->cd, p, n, virus, e);
+		return clamd_scan_backstop(s->cd, p, n, virus, e);
 	h = s->opt.heuristic;
 	s->opt.heuristic = 0;
 	r = scanner_scan(s, p, n, virus, e);

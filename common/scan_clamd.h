@@ -42,6 +42,15 @@ void clamd_end(struct clamd *);
  */
 int clamd_scan(struct clamd *, const void *, size_t, const char **virus,
     struct errbuf *);
+/*
+ * The same for the whole-message backstop.  The embedded engine scans the
+ * backstop without the "limits exceeded" alert (libclamav's mail parser
+ * stops at 17 levels where mail-scan goes on); clamd cannot switch it per
+ * request, so its Heuristics.Limits.Exceeded.* answer counts as clean here.
+ * clamd reports such an alert only when nothing else was found.
+ */
+int clamd_scan_backstop(struct clamd *, const void *, size_t,
+    const char **virus, struct errbuf *);
 /* Buffers passed unscanned because of allow_oversize since clamd_begin(). */
 unsigned long clamd_oversized(const struct clamd *);
 void clamd_close(struct clamd *);

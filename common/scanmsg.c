@@ -99,7 +99,8 @@ scan_buf(struct sctx *c, const char *p, size_t n, const char **virus)
 		*virus = s->virus;
 		return s->virus != NULL;
 	}
-	r = scanner_scan(c->sc, p, n, virus, c->err);
+	/* Nothing to find in nothing; some engines refuse empty input. */
+	r = n == 0 ? 0 : scanner_scan(c->sc, p, n, virus, c->err);
 	if (r == -1)
 		return -1;
 	s->used = 1;
@@ -251,26 +252,9 @@ primary_node(struct sctx *c, struct span s)
 	}
 }
 
-/* The entry already made for the file name found by how in part id. */
-static long
-find_entry(struct sctx *c, const char *id, const char *how, const char *name)
-{
-	for (size_t i = 0; i < c->v->nparts; i++) {
-		const struct vpart *p = &c->v->parts[i];
-
-		if (p->how != NULL && strcmp(p->how, how) == 0 &&
-		    strcmp(p->part, id[0] ? id : "0") == 0 &&
-		    (p->filename == NULL ? name == NULL :
-		    name != NULL && strcmp(p->filename, name) == 0))
-			return (long)i;
-	}
-	return -1;
-}
-
 /*
  * A virus found in the bytes s (of the original message).  how is
- * "uuencode" for a file inside text, whose entry cannot be deleted; size is
- * then its decoded size.
+ * "uuencode" for a file inside text, whose entry cannot be deleted.
  */
 static int
 attribute(struct sctx *c, struct span s, const char *virus, const char *how,
@@ -281,16 +265,19 @@ attribute(struct sctx *c, struct span s, const char *virus, const char *how,
 
 	if (e >= 0 && how != NULL && c->v->parts[e].how == NULL &&
 	    c->v->parts[e].role == ROLE_BODY) {
-		/*
-		 * A file inside the text, not a separable part.  Every reading
-		 * of the message finds it again: one entry, not one a reading.
-		 */
-		if ((e = find_entry(c, n->id, how, name)) == -1) {
-			e = add_entry(c, n, ROLE_ATTACHMENT, name, how, 0);
-			if (e == -1)
-				return -1;
-			c->v->parts[e].size = size;
+		/* A file inside the text, not a separable part. */
+		for (size_t i = 0; i < c->v->nparts; i++) {
+			struct vpart *p = &c->v->parts[i];
+			if (p->how != NULL && strcmp(p->how, how) == 0 &&
+			    strcmp(p->part, c->v->parts[e].part) == 0 &&
+			    p->filename != NULL && name != NULL &&
+			    strcmp(p->filename, name) == 0)
+				return mark(c, (long)i, virus);
 		}
+		e = add_entry(c, n, ROLE_ATTACHMENT, name, how, 0);
+		if (e == -1)
+			return -1;
+		c->v->parts[e].size = size;
 	} else if (e < 0) {
 		/*
 		 * Bytes of a container no part of the primary reading holds
@@ -318,7 +305,8 @@ uu_cb(void *arg, const char *name, const char *p, size_t n)
 	const char *virus;
 	int r = scan_buf(a->c, p, n, &virus);
 
-	if (r == 1 && attribute(a->c, a->where, virus, "uuencode", name, n) == -1)
+	if (r == 1 &&
+	    attribute(a->c, a->where, virus, "uuencode", name, n) == -1)
 		r = -1;
 	if (r == -1)
 		a->c->failed = 1;
@@ -374,6 +362,15 @@ not_blank(struct span s)
 static int visit(struct sctx *, struct mime_msg *, const struct span *);
 
 static int
+known_cte(const char *cte)
+{
+	return cte_identity(cte) || strcmp(cte, "base64") == 0 ||
+	    strcmp(cte, "quoted-printable") == 0 ||
+	    strcmp(cte, "x-uuencode") == 0 || strcmp(cte, "x-uue") == 0 ||
+	    strcmp(cte, "uuencode") == 0;
+}
+
+static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
@@ -394,6 +391,25 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if (r == 1 && (r = attribute(c, where, virus, NULL, NULL, 0)) == -1)
 		goto out;
 	r = -1;
+	/*
+	 * A transfer encoding nobody defined ("base64x", "b64"): clients
+	 * guess, so try the two real ones as well.
+	 */
+	if (!known_cte(n->cte)) {
+		struct buf alt = { 0 };
+		int ar = decode_base64(n->body.p, n->body.len, &alt);
+		if (ar == 0 && alt.len > 0 &&
+		    (ar = scan_buf(c, alt.p, alt.len, &virus)) == 1)
+			ar = attribute(c, where, virus, NULL, NULL, 0);
+		alt.len = 0;
+		if (ar != -1 && (ar = decode_qp(n->body.p, n->body.len,
+		    &alt)) == 0 && alt.len > 0 &&
+		    (ar = scan_buf(c, alt.p, alt.len, &virus)) == 1)
+			ar = attribute(c, where, virus, NULL, NULL, 0);
+		buf_free(&alt);
+		if (ar == -1)
+			goto out;
+	}
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
 	if (strncmp(n->type, "text/", 5) == 0 || n->flags & MP_FLAT) {
 		if (uu_blocks(d.p, d.len, uu_cb, &a) == -1 || c->failed)
