@@ -6,69 +6,61 @@ load helper
 
 bats_require_minimum_version 1.5.0
 
+load fixtures/scan/lib
+
+setup_file() {
+	[ -d "$CLAMTF" ] || return 0
+	M=$BATS_FILE_TMPDIR/m
+	export M
+	mkmsgs "$M" <<-EOF
+	clam.exe.eml attach $CLAMTF/clam.exe clam.exe
+	clam.zip.eml attach $CLAMTF/clam.zip clam.zip application/zip
+	clam.tnef.eml attach $CLAMTF/clam.tnef winmail.dat application/ms-tnef
+	clam.hqx.eml attach $CLAMTF/clam.exe.binhex clam.hqx application/mac-binhex40
+	EOF
+}
+
 setup() {
 	need_testfiles
 	need_shared testdb
 	cd "$BATS_TEST_TMPDIR"
-}
-
-mkmsg() { python3 "$FIX/scan/mkmsg.py" "$@"; }
-
-# scan_diff FILE EXPECTED: mail-scan finds a virus, and its report is the
-# expected one, part for part.
-scan_diff() {
-	run -1 --separate-stderr mail-scan -d "$TESTDB/test-6.cvd" "$1"
-	printf '%s\n' "$output" >out
-	diff -u "$FIX/scan/$2" out
+	DB=(-d "$TESTDB/test-6.cvd")
 }
 
 @test "clam.mail: clam.exe found in attachment 2, body 1 clean" {
-	scan_diff "$CLAMTF/clam.mail" clam.mail.expected
+	scan_diff "$CLAMTF/clam.mail" clam.mail.expected "${DB[@]}"
 }
 
 @test "clam.exe.mbox.base64: single-part message, the attachment is part 1, undeletable" {
-	scan_diff "$CLAMTF/clam.exe.mbox.base64" clam.exe.mbox.expected
+	scan_diff "$CLAMTF/clam.exe.mbox.base64" clam.exe.mbox.expected "${DB[@]}"
 }
 
 @test "clam.exe.mbox.uu: x-uuencode single part decoded, part 1, undeletable" {
-	scan_diff "$CLAMTF/clam.exe.mbox.uu" clam.exe.mbox.expected
+	scan_diff "$CLAMTF/clam.exe.mbox.uu" clam.exe.mbox.expected "${DB[@]}"
 }
 
 # The four files go in as part 3, after the text and a clean readme.txt.
 @test "clam.exe attached as base64: part 3, filename clam.exe" {
-	mkmsg attach "$CLAMTF/clam.exe" clam.exe >m.eml
-	scan_diff m.eml attach-clam.exe.expected
+	scan_diff "$M/clam.exe.eml" attach-clam.exe.expected "${DB[@]}"
 }
 
 @test "clam.zip attached: the zip is unpacked, found in part 3 clam.zip" {
-	mkmsg attach "$CLAMTF/clam.zip" clam.zip application/zip >m.eml
-	scan_diff m.eml attach-clam.zip.expected
+	scan_diff "$M/clam.zip.eml" attach-clam.zip.expected "${DB[@]}"
 }
 
 @test "clam.tnef attached (winmail.dat): TNEF unpacked, found in part 3" {
-	mkmsg attach "$CLAMTF/clam.tnef" winmail.dat \
-	    application/ms-tnef >m.eml
-	scan_diff m.eml attach-clam.tnef.expected
+	scan_diff "$M/clam.tnef.eml" attach-clam.tnef.expected "${DB[@]}"
 }
 
 @test "clam.exe.binhex attached: BinHex decoded, found in part 3" {
-	mkmsg attach "$CLAMTF/clam.exe.binhex" clam.hqx \
-	    application/mac-binhex40 >m.eml
-	scan_diff m.eml attach-clam.binhex.expected
+	scan_diff "$M/clam.hqx.eml" attach-clam.binhex.expected "${DB[@]}"
 }
 
 @test "-j on clam.mail: the JSON names part 2, clam.exe, the virus" {
 	run -1 --separate-stderr mail-scan -j -d "$TESTDB/test-6.cvd" \
 	    "$CLAMTF/clam.mail"
-	printf '%s\n' "$output" | python3 -c '
-import json, sys
-lines = sys.stdin.read().splitlines()
-assert len(lines) == 1, lines
-v = json.loads(lines[0])
-assert v["class"] == "attachments" and v["deletable"] is True, v
-assert v["viruses"] == ["Clamav.Test.File-6"], v
-bad = [p for p in v["parts"] if p["virus"]]
-assert [(p["part"], p["role"], p["filename"], p["virus"]) for p in bad] == \
-    [("2", "attachment", "clam.exe", "Clamav.Test.File-6")], bad
-'
+	run -0 jq -c '[.class, .deletable, .viruses,
+	    [.parts[] | select(.virus) | [.part, .role, .filename, .virus]]]' \
+	    <<<"$output"
+	assert_output '["attachments",true,["Clamav.Test.File-6"],[["2","attachment","clam.exe","Clamav.Test.File-6"]]]'
 }

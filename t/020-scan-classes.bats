@@ -7,97 +7,112 @@ load helper
 
 bats_require_minimum_version 1.5.0
 
+load fixtures/scan/lib
+
+setup_file() {
+	M=$BATS_FILE_TMPDIR/m
+	export M
+	mkmsgs "$M" <<-EOF
+	vc.eml mixed v c
+	ccv.eml mixed c c v
+	vcc.eml mixed v c c
+	vvv.eml mixed v v v
+	vcv.eml mixed v c v
+	cvc.eml mixed c v c
+	ccc.eml mixed c c c
+	plain-v.eml plain v
+	plain-c.eml plain c
+	single.eml single
+	EOF
+}
+
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 }
 
-mkmsg() { python3 "$FIX/scan/mkmsg.py" "$@"; }
-
 E=Eicar-Test-Signature.UNOFFICIAL
 
-# verdict FILE: "class deletable part=virus..." from mail-scan -j, after
-# checking that -q prints the same class and the exit status is 1.
+# verdict FILE: "class deletable part=virus..." from the report, after
+# checking that -q prints the same class line.
 verdict() {
 	run -1 --separate-stderr mail-scan -q -d "$SAMPLEDB" "$1"
 	local q=$output
-	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" "$1"
-	run -0 python3 "$FIX/scan/summary.py" <<<"$output"
-	# -q says the same: the class, " undeletable" when it cannot go.
+	summary "$1"
 	case $output in
 	*' false'*) [ "$q" = "${output%% *} undeletable" ] ;;
 	*)	[ "$q" = "${output%% *}" ] ;;
-	esac || { echo "-q said: $q; -j said: $output"; return 1; }
+	esac || { echo "-q said: $q; the report said: $output"; return 1; }
 }
 
 # --- send side -----------------------------------------------------------
 
 @test "send: infected body -> class body (550)" {
-	mkmsg mixed v c >m.eml
-	verdict m.eml
+	verdict "$M/vc.eml"
 	assert_output "body true 1=$E"
 }
 
 @test "send: infected attachment -> class attachments (550 + warning)" {
-	mkmsg mixed c c v >m.eml
-	verdict m.eml
+	verdict "$M/ccv.eml"
 	assert_output "attachments true 3=$E"
 }
 
 # --- receive side, with the audit archive ---------------------------------
 
 @test "receive+archive: infected body -> body, deletable (body deleted)" {
-	mkmsg mixed v c c >m.eml
-	verdict m.eml
+	verdict "$M/vcc.eml"
 	assert_output "body true 1=$E"
 }
 
 @test "receive+archive: infected attachment -> attachments, deletable" {
-	mkmsg mixed c c v >m.eml
-	verdict m.eml
+	verdict "$M/ccv.eml"
 	assert_output "attachments true 3=$E"
 }
 
 @test "receive+archive: body and all attachments -> body+all-attachments" {
-	mkmsg mixed v v v >m.eml
-	verdict m.eml
+	verdict "$M/vvv.eml"
 	assert_output "body+all-attachments true 1=$E 2=$E 3=$E"
 }
 
 @test "receive+archive: body and some attachments -> body+some-attachments" {
-	mkmsg mixed v c v >m.eml
-	verdict m.eml
+	verdict "$M/vcv.eml"
 	assert_output "body+some-attachments true 1=$E 3=$E"
 }
 
 # --- receive side, without the archive ------------------------------------
 
 @test "receive: infected body of a plain (non-MIME) message -> body" {
-	mkmsg plain v >m.eml
-	verdict m.eml
+	verdict "$M/plain-v.eml"
 	assert_output "body true 1=$E"
 }
 
 @test "receive: infected attachment that can be deleted -> attachments" {
-	mkmsg mixed c v c >m.eml
-	verdict m.eml
+	verdict "$M/cvc.eml"
 	assert_output "attachments true 2=$E"
 }
 
 @test "receive: infected attachment that cannot be deleted -> attachments undeletable" {
 	# The message is nothing but the attachment: nothing would remain.
-	mkmsg single >m.eml
-	verdict m.eml
+	verdict "$M/single.eml"
 	assert_output "attachments false 1=$E"
 }
 
 # --- clean ----------------------------------------------------------------
 
 @test "clean message with attachments: exit 0, class clean, every part OK" {
-	mkmsg mixed c c c >m.eml
-	run -0 --separate-stderr mail-scan -d "$SAMPLEDB" m.eml
+	run -0 --separate-stderr mail-scan -d "$SAMPLEDB" "$M/ccc.eml"
 	printf '%s\n' "$output" >out
 	diff -u "$FIX/scan/mixed-clean.expected" out
-	mkmsg plain c >plain.eml
-	run -0 --separate-stderr mail-scan -q -d "$SAMPLEDB" plain.eml
+	run -0 --separate-stderr mail-scan -q -d "$SAMPLEDB" "$M/plain-c.eml"
 	assert_output clean
+}
+
+@test "-j agrees with the text report on class and deletable, every row" {
+	local f want=() got
+	for f in vc ccv vcc vvv vcv plain-v cvc single; do
+		summary "$M/$f.eml"
+		want+=("${output%% [0-9]*}")
+	done
+	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" "$M"/{vc,ccv,vcc,vvv,vcv,plain-v,cvc,single}.eml
+	got=$(jq -r '"\(.class) \(.deletable)"' <<<"$output")
+	[ "$got" = "$(printf '%s\n' "${want[@]}")" ]
 }

@@ -7,12 +7,22 @@ load helper
 
 bats_require_minimum_version 1.5.0
 
+load fixtures/scan/lib
+
+setup_file() {
+	M=$BATS_FILE_TMPDIR/m
+	export M
+	mkmsgs "$M" <<-EOF
+	clean.eml mixed c c
+	virus.eml mixed c v
+	EOF
+}
+
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 	# No system configuration may change what these tests see.
 	export MAILAV_CONF=$BATS_TEST_TMPDIR/none.conf
-	python3 "$FIX/scan/mkmsg.py" mixed c c >clean.eml
-	python3 "$FIX/scan/mkmsg.py" mixed c v >virus.eml
+	cp "$M/clean.eml" "$M/virus.eml" .
 }
 
 @test "missing database: 75, names the path" {
@@ -45,13 +55,10 @@ setup() {
 
 # flip FILE OFFSET: invert one byte in place.
 flip() {
-	python3 -c '
-import sys
-p, o = sys.argv[1], int(sys.argv[2])
-d = bytearray(open(p, "rb").read())
-d[o] ^= 0xff
-open(p, "wb").write(d)
-' "$1" "$2"
+	local b
+	b=$(od -An -tu1 -j "$2" -N1 "$1")
+	printf "\\$(printf %03o $((b ^ 255)))" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
 
 @test "corrupt .cvd (one byte of the signed body flipped): 75, verification" {
@@ -62,6 +69,7 @@ open(p, "wb").write(d)
 	assert_output attachments
 	# ... and not once one byte past the 512-byte header changed.
 	flip test.cvd 1000
+	[ "$(cmp -l "$TESTDB/test-6.cvd" test.cvd | wc -l)" -eq 1 ]
 	run -75 --separate-stderr mail-scan -d test.cvd virus.eml
 	assert_output ''
 	[[ $stderr == *"database test.cvd: Can't verify database integrity"* ]]
@@ -73,12 +81,14 @@ open(p, "wb").write(d)
 	cp "$TESTDB/test-6.cvd" db/test.cvd
 	# Header: ClamAV-VDB:time:version:sigs:flevel:MD5:dsig:builder:stime.
 	# (libclamav authenticates the MD5, not the build time.)
-	local off
-	off=$(python3 -c '
-import sys
-h = open(sys.argv[1], "rb").read(512).split(b":")
-print(len(b":".join(h[:5])) + 1 + 7)' db/test.cvd)
-	flip db/test.cvd "$off"
+	local magic time version sigs flevel rest
+	# (The 512-byte header has no newline: read reports end of file.)
+	IFS=: read -r magic time version sigs flevel rest \
+	    < <(head -c 512 db/test.cvd) || :
+	[ "${#rest}" -gt 32 ]
+	flip db/test.cvd $((${#magic} + ${#time} + ${#version} + ${#sigs} + \
+	    ${#flevel} + 5 + 7))
+	cmp -l "$TESTDB/test-6.cvd" db/test.cvd | wc -l | grep -qx 1
 	run -75 --separate-stderr mail-scan -d db virus.eml
 	assert_output ''
 	[[ $stderr == *"database db: "* ]]
@@ -160,14 +170,8 @@ print(len(b":".join(h[:5])) + 1 + 7)' db/test.cvd)
 
 @test "several files with -j: one JSON object a line, file names kept" {
 	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" clean.eml virus.eml
-	python3 -c '
-import json, sys
-ls = sys.argv[1].split("\n")
-assert len(ls) == 2, ls
-a, b = json.loads(ls[0]), json.loads(ls[1])
-assert (a["file"], a["class"]) == ("clean.eml", "clean"), a
-assert (b["file"], b["class"]) == ("virus.eml", "attachments"), b
-' "$output"
+	run -0 jq -c '[.file, .class]' <<<"$output"
+	assert_output $'["clean.eml","clean"]\n["virus.eml","attachments"]'
 }
 
 @test "stdout cannot be written (/dev/full): 75, for every output form" {
