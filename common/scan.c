@@ -181,6 +181,13 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 	return -1;
 }
 
+void
+scanner_backstop_start(struct scanner *s, const void *p, size_t n)
+{
+	if (s->cd)
+		clamd_backstop_start(s->cd, p, n);
+}
+
 /*
  * The whole-message backstop: libclamav's own mail parser, without the
  * limits alert (it stops at 17 levels where mail-scan goes on).
@@ -200,6 +207,12 @@ scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
 	r = scanner_scan(s, p, n, virus, e);
 	s->opt.heuristic = h;
 	return r;
+}
+
+unsigned long
+scanner_oversized(const struct scanner *s)
+{
+	return s->cd ? clamd_oversized(s->cd) : 0;
 }
 
 unsigned long

@@ -150,6 +150,11 @@ scan_one(struct scanner *sc, const char *path)
 		warnx("%s: %s", path ? path : "stdin", e.msg);
 		return EXIT_TEMPFAIL;
 	}
+	/* clamd_allow_oversize: say so, the verdict cannot. */
+	if (scanner_oversized(sc) > 0)
+		warnx("%s: %lu part(s) over clamd's StreamMaxLength passed "
+		    "unscanned (clamd_allow_oversize)", path ? path : "stdin",
+		    scanner_oversized(sc));
 	v.file = strdup(path ? path : "-");
 	if (v.file == NULL) {
 		verdict_free(&v);
