@@ -157,6 +157,29 @@ check:
 	return 0;
 }
 
+/* A field name compared with its (comments) left out. */
+static int
+name_eq_nocomment(struct span f, const char *name)
+{
+	size_t i, j = 0, nl = strlen(name);
+	int depth = 0;
+
+	for (i = 0; i < f.len; i++) {
+		char ch = f.p[i];
+
+		if (ch == '(')
+			depth++;
+		else if (ch == ')' && depth > 0)
+			depth--;
+		else if (depth == 0) {
+			if (j >= nl || (ch | 0x20) != (name[j] | 0x20))
+				return 0;
+			j++;
+		}
+	}
+	return j == nl;
+}
+
 /* The value of the first (or, reading "last", the last) field name. */
 static int
 get_field(struct ctx *c, struct mime_part *p, const char *name,
@@ -167,7 +190,9 @@ get_field(struct ctx *c, struct mime_part *p, const char *name,
 	int n = 0;
 
 	while (hdr_next(p->hdr, &pos, &f)) {
-		if (f.name.len == 0 || !span_ieq(f.name, name))
+		if (f.name.len == 0 || (!span_ieq(f.name, name) &&
+		    !(c->m->rd.name_comments &&
+		    name_eq_nocomment(f.name, name))))
 			continue;
 		if (n == 0 || c->m->rd.last)
 			*v = f.value;
@@ -266,6 +291,8 @@ static void
 make_flat(struct ctx *c, struct mime_part *p)
 {
 	p->flags |= MP_FLAT;
+	/* An empty header still points into the message (hdr_next). */
+	p->hdr.p = p->raw.p;
 	p->hdr.len = 0;
 	p->body = p->raw;
 	free(p->type);

@@ -71,6 +71,7 @@ struct mime_reading {
 	int loose_boundary;	/* "--boundary<anything>", even after WSP */
 	int b64_stop;		/* base64 ends at the first '=' */
 	int cte_strict;		/* a CTE with comments or junk is 7bit */
+	int name_comments;	/* "Content-Type(x):" is Content-Type */
 };
 
 struct mime_msg {

@@ -2,6 +2,7 @@
  * The scanner: libclamav in-process, or clamd through scan_clamd.c.  The
  * embedded engine scans memory through an fmap, no temp files.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,21 +28,55 @@ static int clinit_done;
 #define MAX_FILES	10000
 #define MAX_SCANTIME	120000		/* ms */
 
+/* Does the directory hold nothing but "." and ".."? */
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
+/*
+ * Load every database of dbv into eng, set the limits and compile.  The
+ * same code serves sig-update's test load, so both judge a set alike.
+ */
 int
-clamav_load(struct cl_engine *eng, const char *db, unsigned int *sigs,
-    struct errbuf *e)
+clamav_load(struct cl_engine *eng, const char *const *dbv,
+    unsigned int *sigs, struct errbuf *e)
 {
 	struct stat st;
 	cl_error_t r;
+	const char *db = "";
 
 	*sigs = 0;
-	if (stat(db, &st) == -1) {
-		errset(e, "database %s: %s", db, strerror(errno));
-		return -1;
-	}
-	if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
-		errset(e, "database %s: %s", db, cl_strerror(r));
-		return -1;
+	for (; *dbv != NULL; dbv++) {
+		db = *dbv;
+		if (stat(db, &st) == -1) {
+			errset(e, "database %s: %s", db, strerror(errno));
+			return -1;
+		}
+		if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
+			/* libclamav says "Can't open" for an empty directory. */
+			if (S_ISDIR(st.st_mode) && dir_empty(db))
+				errset(e, "database %s: the directory holds no "
+				    "database files", db);
+			else
+				errset(e, "database %s: %s", db,
+				    cl_strerror(r));
+			return -1;
+		}
 	}
 	/* An empty database would call every message clean. */
 	if (*sigs == 0) {
@@ -93,7 +128,8 @@ scanner_open(const struct scan_opts *o, struct errbuf *e)
 		free(s);
 		return NULL;
 	}
-	if (clamav_load(s->eng, o->db, &s->sigs, e) == -1) {
+	const char *one[2] = { o->db, NULL };
+	if (clamav_load(s->eng, o->dbv ? o->dbv : one, &s->sigs, e) == -1) {
 		/* A half-loaded engine is thrown away, never used. */
 		scanner_close(s);
 		return NULL;
@@ -145,6 +181,13 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 	return -1;
 }
 
+void
+scanner_backstop_start(struct scanner *s, const void *p, size_t n)
+{
+	if (s->cd)
+		clamd_backstop_start(s->cd, p, n);
+}
+
 /*
  * The whole-message backstop: libclamav's own mail parser, without the
  * limits alert (it stops at 17 levels where mail-scan goes on).
@@ -156,13 +199,20 @@ scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
 	unsigned int h;
 	int r;
 
+	/* clamd cannot drop the alert per request: see scan_clamd.h. */
 	if (s->cd)
-		return clamd_scan(s->cd, p, n, virus, e);
+		return clamd_scan_backstop(s->cd, p, n, virus, e);
 	h = s->opt.heuristic;
 	s->opt.heuristic = 0;
 	r = scanner_scan(s, p, n, virus, e);
 	s->opt.heuristic = h;
 	return r;
+}
+
+unsigned long
+scanner_oversized(const struct scanner *s)
+{
+	return s->cd ? clamd_oversized(s->cd) : 0;
 }
 
 unsigned long

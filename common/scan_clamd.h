@@ -42,6 +42,21 @@ void clamd_end(struct clamd *);
  */
 int clamd_scan(struct clamd *, const void *, size_t, const char **virus,
     struct errbuf *);
+/*
+ * Optional, right after clamd_begin(): send the whole message (p, len) for
+ * the backstop now, so that clamd scans it while the parts are scanned.
+ * clamd_scan_backstop() with the same p and len collects the answer.
+ */
+void clamd_backstop_start(struct clamd *, const void *, size_t);
+/*
+ * The same as clamd_scan() for the whole-message backstop.  The embedded engine scans the
+ * backstop without the "limits exceeded" alert (libclamav's mail parser
+ * stops at 17 levels where mail-scan goes on); clamd cannot switch it per
+ * request, so its Heuristics.Limits.Exceeded.* answer counts as clean here.
+ * clamd reports such an alert only when nothing else was found.
+ */
+int clamd_scan_backstop(struct clamd *, const void *, size_t,
+    const char **virus, struct errbuf *);
 /* Buffers passed unscanned because of allow_oversize since clamd_begin(). */
 unsigned long clamd_oversized(const struct clamd *);
 void clamd_close(struct clamd *);

@@ -99,7 +99,8 @@ scan_buf(struct sctx *c, const char *p, size_t n, const char **virus)
 		*virus = s->virus;
 		return s->virus != NULL;
 	}
-	r = scanner_scan(c->sc, p, n, virus, c->err);
+	/* Nothing to find in nothing; some engines refuse empty input. */
+	r = n == 0 ? 0 : scanner_scan(c->sc, p, n, virus, c->err);
 	if (r == -1)
 		return -1;
 	s->used = 1;
@@ -257,7 +258,7 @@ primary_node(struct sctx *c, struct span s)
  */
 static int
 attribute(struct sctx *c, struct span s, const char *virus, const char *how,
-    const char *name)
+    const char *name, size_t size)
 {
 	struct mime_part *n = primary_node(c, s);
 	long e = n->user - 1;
@@ -265,10 +266,18 @@ attribute(struct sctx *c, struct span s, const char *virus, const char *how,
 	if (e >= 0 && how != NULL && c->v->parts[e].how == NULL &&
 	    c->v->parts[e].role == ROLE_BODY) {
 		/* A file inside the text, not a separable part. */
+		for (size_t i = 0; i < c->v->nparts; i++) {
+			struct vpart *p = &c->v->parts[i];
+			if (p->how != NULL && strcmp(p->how, how) == 0 &&
+			    strcmp(p->part, c->v->parts[e].part) == 0 &&
+			    p->filename != NULL && name != NULL &&
+			    strcmp(p->filename, name) == 0)
+				return mark(c, (long)i, virus);
+		}
 		e = add_entry(c, n, ROLE_ATTACHMENT, name, how, 0);
 		if (e == -1)
 			return -1;
-		c->v->parts[e].size = 0;
+		c->v->parts[e].size = size;
 	} else if (e < 0) {
 		/*
 		 * Bytes of a container no part of the primary reading holds
@@ -296,7 +305,8 @@ uu_cb(void *arg, const char *name, const char *p, size_t n)
 	const char *virus;
 	int r = scan_buf(a->c, p, n, &virus);
 
-	if (r == 1 && attribute(a->c, a->where, virus, "uuencode", name) == -1)
+	if (r == 1 &&
+	    attribute(a->c, a->where, virus, "uuencode", name, n) == -1)
 		r = -1;
 	if (r == -1)
 		a->c->failed = 1;
@@ -310,7 +320,7 @@ b64_cb(void *arg, const char *p, size_t n)
 	const char *virus;
 	int r = scan_buf(a->c, p, n, &virus);
 
-	if (r == 1 && attribute(a->c, a->where, virus, NULL, NULL) == -1)
+	if (r == 1 && attribute(a->c, a->where, virus, NULL, NULL, 0) == -1)
 		r = -1;
 	if (r == -1)
 		a->c->failed = 1;
@@ -329,7 +339,7 @@ scan_flat(struct sctx *c, const char *p, size_t n, struct span where,
 	if (raw) {
 		if ((r = scan_buf(c, p, n, &virus)) == -1)
 			return -1;
-		if (r == 1 && attribute(c, where, virus, NULL, NULL) == -1)
+		if (r == 1 && attribute(c, where, virus, NULL, NULL, 0) == -1)
 			return -1;
 	}
 	if (uu_blocks(p, n, uu_cb, &a) == -1 || c->failed)
@@ -352,6 +362,15 @@ not_blank(struct span s)
 static int visit(struct sctx *, struct mime_msg *, const struct span *);
 
 static int
+known_cte(const char *cte)
+{
+	return cte_identity(cte) || strcmp(cte, "base64") == 0 ||
+	    strcmp(cte, "quoted-printable") == 0 ||
+	    strcmp(cte, "x-uuencode") == 0 || strcmp(cte, "x-uue") == 0 ||
+	    strcmp(cte, "uuencode") == 0;
+}
+
+static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
@@ -369,9 +388,28 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		c->v->parts[n->user - 1].size = d.len;
 	if ((r = scan_buf(c, d.p, d.len, &virus)) == -1)
 		goto out;
-	if (r == 1 && (r = attribute(c, where, virus, NULL, NULL)) == -1)
+	if (r == 1 && (r = attribute(c, where, virus, NULL, NULL, 0)) == -1)
 		goto out;
 	r = -1;
+	/*
+	 * A transfer encoding nobody defined ("base64x", "b64"): clients
+	 * guess, so try the two real ones as well.
+	 */
+	if (!known_cte(n->cte)) {
+		struct buf alt = { 0 };
+		int ar = decode_base64(n->body.p, n->body.len, &alt);
+		if (ar == 0 && alt.len > 0 &&
+		    (ar = scan_buf(c, alt.p, alt.len, &virus)) == 1)
+			ar = attribute(c, where, virus, NULL, NULL, 0);
+		alt.len = 0;
+		if (ar != -1 && (ar = decode_qp(n->body.p, n->body.len,
+		    &alt)) == 0 && alt.len > 0 &&
+		    (ar = scan_buf(c, alt.p, alt.len, &virus)) == 1)
+			ar = attribute(c, where, virus, NULL, NULL, 0);
+		buf_free(&alt);
+		if (ar == -1)
+			goto out;
+	}
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
 	if (strncmp(n->type, "text/", 5) == 0 || n->flags & MP_FLAT) {
 		if (uu_blocks(d.p, d.len, uu_cb, &a) == -1 || c->failed)
@@ -478,12 +516,12 @@ scan_message(struct scanner *sc, const char *p, size_t len,
 	/*
 	 * The other readings: the last of repeated fields with strict base64;
 	 * a header that ends at its first bad line with strict CTE values;
-	 * boundaries matched loosely.  See mailav(7), "Ambiguous messages".
+	 * boundaries matched loosely and comments taken out of field names.  See mailav(7), "Ambiguous messages".
 	 */
 	static const struct mime_reading alt[] = {
 		{ .last = 1, .b64_stop = 1 },
 		{ .strict_header = 1, .cte_strict = 1 },
-		{ .loose_boundary = 1 },
+		{ .loose_boundary = 1, .name_comments = 1 },
 	};
 	struct sctx c;
 	const char *virus;
@@ -501,6 +539,8 @@ scan_message(struct scanner *sc, const char *p, size_t len,
 	    MM_LIMIT_HEADER);
 	if (scanner_begin(sc, err) == -1)
 		goto out;
+	/* clamd scans the whole message while we send it the parts. */
+	scanner_backstop_start(sc, p, len);
 	if (collect(&c, c.m0->root, 0) == -1) {
 		errset(err, "out of memory");
 		goto end;

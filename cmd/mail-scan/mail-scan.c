@@ -86,11 +86,22 @@ report(const struct verdict *v, const char *name)
 			buf_adds(&out, " FOUND (whole message only)\n");
 		}
 		if (v->limits) {
+			/* "depth parts header", no trailing space. */
+			const char *sep = "";
+
 			line_start(name);
-			buf_printf(&out, "-\tlimits\t%s%s%s\t-\t-\tscanned flat\n",
-			    v->limits & MM_LIMIT_DEPTH ? "depth " : "",
-			    v->limits & MM_LIMIT_PARTS ? "parts " : "",
-			    v->limits & MM_LIMIT_HEADER ? "header" : "");
+			buf_adds(&out, "-\tlimits\t");
+			if (v->limits & MM_LIMIT_DEPTH) {
+				buf_adds(&out, "depth");
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_PARTS) {
+				buf_printf(&out, "%sparts", sep);
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_HEADER)
+				buf_printf(&out, "%sheader", sep);
+			buf_adds(&out, "\t-\t-\tscanned flat\n");
 		}
 	}
 	line_start(name);
@@ -139,6 +150,11 @@ scan_one(struct scanner *sc, const char *path)
 		warnx("%s: %s", path ? path : "stdin", e.msg);
 		return EXIT_TEMPFAIL;
 	}
+	/* clamd_allow_oversize: say so, the verdict cannot. */
+	if (scanner_oversized(sc) > 0)
+		warnx("%s: %lu part(s) over clamd's StreamMaxLength passed "
+		    "unscanned (clamd_allow_oversize)", path ? path : "stdin",
+		    scanner_oversized(sc));
 	v.file = strdup(path ? path : "-");
 	if (v.file == NULL) {
 		verdict_free(&v);
@@ -166,6 +182,8 @@ main(int argc, char *argv[])
 	struct errbuf e = { "" };
 	struct scanner *sc;
 	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
+	const char *dbv[16];
+	int ndb = 0;
 	int ch, worst = EXIT_OK, r, i;
 
 	while ((ch = getopt(argc, argv, "C:c:d:jq")) != -1) {
@@ -177,7 +195,9 @@ main(int argc, char *argv[])
 			clamd = optarg;
 			break;
 		case 'd':
-			db = optarg;
+			if (ndb == (int)(sizeof(dbv) / sizeof(dbv[0])) - 1)
+				errx(EXIT_USAGE, "too many -d options");
+			db = dbv[ndb++] = optarg;
 			break;
 		case 'j':
 			jflag = 1;
@@ -202,6 +222,9 @@ main(int argc, char *argv[])
 	if (db == NULL)
 		db = (s = config_get(&cf, "database")) ? s : MAILAV_DBDIR;
 	so.db = db;
+	dbv[ndb] = NULL;
+	if (ndb > 1)
+		so.dbv = dbv;
 	so.clamd = clamd && *clamd ? clamd : NULL;
 	if ((s = config_get(&cf, "clamd_connect_timeout")) != NULL)
 		so.connect_timeout = atoi(s);

@@ -1,0 +1,277 @@
+#!/bin/sh
+# bench/clamd.sh: mail-scan -c (the clamd backend) against clamdscan --stream
+# on the same messages and the same clamd, one process per message as
+# Postfix runs them; and what loading a big database costs the embedded
+# engine (once per message) against clamd (once).  Writes
+# bench/RESULTS-clamd.md.  Never part of `make check`.
+#
+#   sh bench/clamd.sh            (after `make all`; `make bench` runs it)
+#   ROUNDS=1 sh bench/clamd.sh   (quicker, noisier)
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${MAILAV_BIN:-$TOP/build/bin}
+SHARED=$(cd "$TOP/../shared" 2>/dev/null && pwd || :)
+OUT=${BENCH_CLAMD_OUT:-$TOP/bench/RESULTS-clamd.md}
+CLAMD=${CLAMD:-/usr/sbin/clamd}
+GTIME=/usr/bin/time
+ROUNDS=${ROUNDS:-3}
+HASHES=${HASHES:-2000000}
+PATTERNS=${PATTERNS:-100000}
+
+for p in "$BIN/mail-scan" "$CLAMD" /usr/bin/clamdscan "$GTIME" python3; do
+	command -v "$p" >/dev/null 2>&1 ||
+	    { echo "bench/clamd.sh: $p is missing (make all; make bench-deps)" >&2
+	    exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailav-bench-clamd.XXXXXX")
+clamd_pid=
+cleanup() {
+	if [ -n "$clamd_pid" ]; then
+		kill "$clamd_pid" 2>/dev/null || :
+		wait "$clamd_pid" 2>/dev/null || :
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s%N; }
+
+# --- the database: ~2M MD5 hashes and 100k body patterns, plus the test
+# database and EICAR so that verdicts mean something ---------------------
+mkdir "$tmp/db"
+python3 - "$tmp/db" "$HASHES" "$PATTERNS" <<'EOF'
+import os, random, sys
+d, nh, np = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(6)    # the same database every run
+with open(os.path.join(d, 'bench.hdb'), 'w') as f:
+    for i in range(nh):
+        f.write('%032x:%d:Bench.Hash-%d\n'
+                % (r.getrandbits(128), r.randint(64, 1 << 20), i))
+with open(os.path.join(d, 'bench.ndb'), 'w') as f:
+    for i in range(np):
+        f.write('Bench.Pattern-%d:0:*:%s\n'
+                % (i, r.getrandbits(128).to_bytes(16, 'big').hex()))
+EOF
+if [ -n "$SHARED" ] && [ -f "$SHARED/testdb/test-6.cvd" ]; then
+	cp "$SHARED/testdb/test-6.cvd" "$tmp/db/"
+fi
+if [ -f "$TOP/share/samples/db/eicar.ndb" ]; then
+	cp "$TOP/share/samples/db/eicar.ndb" "$tmp/db/"
+fi
+dbsize=$(du -sk "$tmp/db" | cut -f1)
+
+# --- clamd, started once; its start-up time is the database load ----------
+cat >"$tmp/clamd.conf" <<EOF
+Foreground yes
+LocalSocket $tmp/clamd.sock
+DatabaseDirectory $tmp/db
+TemporaryDirectory $tmp
+PidFile $tmp/clamd.pid
+LogFile $tmp/clamd.log
+StreamMaxLength 200M
+MaxThreads 4
+EOF
+t0=$(now)
+"$CLAMD" -c "$tmp/clamd.conf" >"$tmp/clamd.out" 2>&1 &
+clamd_pid=$!
+i=0
+while [ ! -S "$tmp/clamd.sock" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 3000 ] || ! kill -0 "$clamd_pid" 2>/dev/null; then
+		echo "bench/clamd.sh: clamd did not start:" >&2
+		cat "$tmp/clamd.out" >&2
+		exit 1
+	fi
+	sleep 0.05
+done
+t1=$(now)
+clamd_load_ms=$(( (t1 - t0) / 1000000 ))
+clamd_rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
+sock=$tmp/clamd.sock
+
+# --- the messages ---------------------------------------------------------
+: >"$tmp/corpus.list"
+if [ -n "$SHARED" ] && [ -f "$SHARED/corpus/MANIFEST.tsv" ]; then
+	awk -F '\t' -v d="$SHARED/corpus" 'NR > 1 { print d "/" $1 "/" $2 }' \
+	    "$SHARED/corpus/MANIFEST.tsv" >"$tmp/corpus.list"
+fi
+# A text body and one base64 attachment of n MiB of random bytes.
+genmsg() {
+	{
+		printf 'From: a@example.jp\nTo: b@example.jp\n'
+		printf 'Subject: %s MiB\nMIME-Version: 1.0\n' "$1"
+		printf 'Content-Type: multipart/mixed; boundary="b"\n\n'
+		printf -- '--b\nContent-Type: text/plain\n\nhello\n\n--b\n'
+		printf 'Content-Type: application/octet-stream; name="r.bin"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		head -c "$(($1 * 1048576))" /dev/urandom | base64
+		printf -- '--b--\n'
+	} >"$2"
+}
+for n in 1 10 50; do
+	genmsg "$n" "$tmp/m$n.eml"
+done
+# Repeat big messages so each set takes a measurable time.
+yes "$tmp/m1.eml" | head -n 20 >"$tmp/1mib.list"
+yes "$tmp/m10.eml" | head -n 5 >"$tmp/10mib.list"
+yes "$tmp/m50.eml" | head -n 2 >"$tmp/50mib.list"
+printf 'From: a@example.jp\nTo: b@example.jp\nSubject: hi\n\nhello\n' \
+    >"$tmp/small.eml"
+
+cat >"$tmp/clamdscan.conf" <<EOF
+LocalSocket $sock
+EOF
+
+# The two clients, one process per message; exit 0 or 1 is an answer.
+run_ms() { "$BIN/mail-scan" -c "$sock" "$1" >/dev/null 2>>"$tmp/err.ms"; }
+run_cs() {
+	clamdscan --stream --no-summary --config-file="$tmp/clamdscan.conf" \
+	    "$1" >/dev/null 2>>"$tmp/err.cs"
+}
+
+# Wall milliseconds for one pass of tool $1 over list $2; errors counted.
+pass() {
+	errs=0
+	s=$(now)
+	while IFS= read -r f; do
+		rc=0
+		"$1" "$f" || rc=$?
+		[ "$rc" -le 1 ] || errs=$((errs + 1))
+	done <"$2"
+	e=$(now)
+	echo "$(( (e - s) / 1000000 )) $errs"
+}
+
+# Peak RSS (KiB) of tool $1 over list $2, measured in a separate pass so
+# time(1) does not weigh on the timing.
+peak() {
+	m=0
+	while IFS= read -r f; do
+		case $1 in
+		run_ms) $GTIME -f %M -o "$tmp/rss" "$BIN/mail-scan" -c "$sock" \
+		    "$f" >/dev/null 2>&1 || :;;
+		run_cs) $GTIME -f %M -o "$tmp/rss" clamdscan --stream \
+		    --no-summary --config-file="$tmp/clamdscan.conf" "$f" \
+		    >/dev/null 2>&1 || :;;
+		esac
+		r=$(tail -n 1 "$tmp/rss")
+		[ "$r" -le "$m" ] || m=$r
+	done <"$2"
+	echo "$m"
+}
+
+bytes_of() {
+	t=0
+	while IFS= read -r f; do
+		t=$((t + $(wc -c <"$f")))
+	done <"$1"
+	echo "$t"
+}
+
+row() {	# set-name list
+	n=$(wc -l <"$2")
+	[ "$n" -gt 0 ] || return 0
+	b=$(bytes_of "$2")
+	best_ms=; best_cs=; e_ms=0; e_cs=0
+	r=0
+	while [ "$r" -lt "$ROUNDS" ]; do
+		r=$((r + 1))
+		# Alternate which goes first so caches favour neither.
+		if [ $((r % 2)) -eq 1 ]; then
+			set -- "$1" "$2" "$(pass run_ms "$2")" "$(pass run_cs "$2")"
+		else
+			c=$(pass run_cs "$2")
+			set -- "$1" "$2" "$(pass run_ms "$2")" "$c"
+		fi
+		t=${3% *}; e_ms=$((e_ms + ${3#* }))
+		[ -n "$best_ms" ] && [ "$best_ms" -le "$t" ] || best_ms=$t
+		t=${4% *}; e_cs=$((e_cs + ${4#* }))
+		[ -n "$best_cs" ] && [ "$best_cs" -le "$t" ] || best_cs=$t
+	done
+	rss_ms=$(peak run_ms "$2")
+	rss_cs=$(peak run_cs "$2")
+	awk -v name="$1" -v n="$n" -v b="$b" -v tm="$best_ms" -v tc="$best_cs" \
+	    -v rm="$rss_ms" -v rc="$rss_cs" -v em="$e_ms" -v ec="$e_cs" 'BEGIN {
+		if (tm < 1) tm = 1; if (tc < 1) tc = 1
+		mps_m = n / (tm / 1000); mps_c = n / (tc / 1000)
+		mb_m = b / 1048576 / (tm / 1000); mb_c = b / 1048576 / (tc / 1000)
+		printf "| %s | %d | %.1f | %.1f / %.1f | %.2f | %.1f / %.1f | %.1f / %.1f | %.2f | %d / %d |\n",
+		    name, n, b / 1048576, mps_m, mps_c, mps_m / mps_c,
+		    mb_m, mb_c, rm / 1024, rc / 1024, rm / rc, em, ec
+	}' >>"$tmp/rows"
+}
+
+: >"$tmp/rows"
+: >"$tmp/err.ms"
+: >"$tmp/err.cs"
+# Warm the page cache and clamd once.
+pass run_ms "$tmp/corpus.list" >/dev/null
+pass run_cs "$tmp/corpus.list" >/dev/null
+: >"$tmp/err.ms"
+: >"$tmp/err.cs"
+row "shared corpus" "$tmp/corpus.list"
+row "1 MiB attachment" "$tmp/1mib.list"
+row "10 MiB attachment" "$tmp/10mib.list"
+row "50 MiB attachment" "$tmp/50mib.list"
+
+# --- engine load: embedded mail-scan loads the database per message --------
+emb=$($GTIME -f '%e %M' -o "$tmp/emb" "$BIN/mail-scan" -d "$tmp/db" \
+    "$tmp/small.eml" >/dev/null 2>"$tmp/emb.err" && cat "$tmp/emb" ||
+    echo "error")
+cli=$($GTIME -f '%e %M' -o "$tmp/cli" "$BIN/mail-scan" -c "$sock" \
+    "$tmp/small.eml" >/dev/null 2>&1 && cat "$tmp/cli" || echo "error")
+clamd_rss_after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
+
+{
+	echo "## clamd: mail-scan -c against clamdscan --stream"
+	echo
+	echo "Written by \`bench/clamd.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC')," \
+	    "$(nproc) CPUs, $(uname -sr), $("$CLAMD" --version 2>/dev/null)."
+	echo "Both clients talk to the same clamd over its Unix socket, one" \
+	    "process per message (as Postfix runs a filter); best of $ROUNDS" \
+	    "rounds.  Database: $HASHES MD5 hashes + $PATTERNS body patterns" \
+	    "generated by the bench (plus test-6.cvd and the EICAR signatures)," \
+	    "$((dbsize / 1024)) MiB on disk."
+	echo "mail-scan -c sends every decoded part and then the whole message" \
+	    "(the backstop) over one IDSESSION connection; clamdscan sends the" \
+	    "raw message once and clamd's own mail parser decodes it."
+	echo
+	echo "| messages | count | MiB | msg/s mail-scan -c / clamdscan |" \
+	    "ratio | MiB/s mail-scan -c / clamdscan |" \
+	    "peak RSS MiB mail-scan -c / clamdscan | RSS ratio |" \
+	    "errors (all rounds) |"
+	echo "|---|---|---|---|---|---|---|---|---|"
+	cat "$tmp/rows"
+	echo
+	echo "Ratios are mail-scan -c / clamdscan: above 1 for msg/s means" \
+	    "mail-scan -c is faster; RSS is the client process only (clamd is" \
+	    "shared by both)."
+	echo
+	echo "### Engine load cost"
+	echo
+	echo "| | time | peak RSS |"
+	echo "|---|---|---|"
+	if [ "$emb" = error ]; then
+		echo "| embedded mail-scan -d (loads per message) | error: $(head -c 200 "$tmp/emb.err" | tr '\n|' '  ') | |"
+	else
+		echo "| embedded mail-scan -d, one small message (loads the database every time) | ${emb% *} s | $((${emb#* } / 1024)) MiB |"
+	fi
+	echo "| clamd start-up (loads the database once) | $((clamd_load_ms / 1000)).$(printf %03d $((clamd_load_ms % 1000))) s | $((clamd_rss_kb / 1024)) MiB after load, $((clamd_rss_after / 1024)) MiB peak after the runs |"
+	if [ "$cli" != error ]; then
+		echo "| mail-scan -c, the same message | ${cli% *} s | $((${cli#* } / 1024)) MiB |"
+	fi
+	echo
+	if [ -s "$tmp/err.ms" ] || [ -s "$tmp/err.cs" ]; then
+		echo "Error output (first lines):"
+		echo
+		echo '```'
+		sort "$tmp/err.ms" | uniq -c | sort -rn | head -n 5
+		sort "$tmp/err.cs" | uniq -c | sort -rn | head -n 5
+		echo '```'
+	fi
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+cat "$OUT"

@@ -1,0 +1,424 @@
+/*
+ * sig-update configuration: the update_* keys and "source" lines of the
+ * shared mailav.conf ("key = value", '#' comments).  Keys of the other
+ * programs are skipped; an unknown update_* key is an error so that a typo
+ * does not silently fall back to a default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sigupdate.h"
+
+/*
+ * Plain signature files libclamav loads by extension.  The type is written
+ * by the administrator; the installed name is NAME.TYPE whatever the server
+ * calls its file, because libclamav picks the parser (and whether a
+ * signature is checked) from the extension.
+ */
+static const char *plain_types[] = {
+	"hdb", "hsb", "hdu", "hsu", "mdb", "msb", "mdu", "msu", "ndb", "ndu",
+	"ldb", "ldu", "idb", "cdb", "crb", "cat", "fp", "sfp", "ign", "ign2",
+	"pdb", "gdb", "wdb", "ftm", "yar", "yara", "cud", "cbc", "hwp", NULL
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->dbdir, sizeof(c->dbdir), "%s", MAILAV_DBDIR);
+	c->connect_timeout = 10;
+	c->timeout = 600;
+	c->low_speed = 1024;
+	c->low_speed_time = 30;
+	c->retries = 2;
+	c->backoff = 10;
+	c->retry_wait_max = 60;
+	c->ratelimit_cooldown = 3600;
+	c->forbidden_cooldown = 86400;
+	c->lock_wait = 30;
+	c->test_timeout = 600;
+	c->keep = 2;
+	c->jitter = 0;
+	c->max_size = 512LL * 1024 * 1024;
+	c->clamd_timeout = 30;
+}
+
+void
+conf_free(struct conf *c)
+{
+	int i, j;
+
+	for (i = 0; i < c->nsrc; i++)
+		for (j = 0; j < c->src[i].nurl; j++)
+			free(c->src[i].url[j]);
+	c->nsrc = 0;
+}
+
+/* "90", "90s", "15m", "2h", "1d": seconds. */
+static int
+parse_secs(const char *s, long *out)
+{
+	char *end;
+	long v, mul = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0': case 's': break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > 365L * 86400 / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+parse_size(const char *s, long long *out)
+{
+	char *end;
+	long long v, mul = 1;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || v < 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': mul = 1024; break;
+	case 'M': mul = 1024 * 1024; break;
+	case 'G': mul = 1024 * 1024 * 1024; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (1LL << 40) / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return n > 0 && n < 64;
+}
+
+static int
+valid_url(const char *u)
+{
+	const char *p;
+
+	if (strncasecmp(u, "http://", 7) != 0 &&
+	    strncasecmp(u, "https://", 8) != 0 &&
+	    strncasecmp(u, "file://", 7) != 0)
+		return 0;
+	for (p = u; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The next blank-separated word of *p, NUL-terminated in place. */
+static char *
+nexttok(char **p)
+{
+	char *s = *p, *w;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '\0')
+		return NULL;
+	w = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t')
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
+/* "NAME TYPE URL [URL ...] [sha256=HEX]" */
+int
+conf_source(struct conf *c, const char *spec, struct errbuf *e)
+{
+	struct source *s;
+	char *copy, *tok, *rest;
+	int field = 0, i;
+
+	if (c->nsrc == SU_MAXSRC) {
+		errset(e, "more than %d sources", SU_MAXSRC);
+		return -1;
+	}
+	s = &c->src[c->nsrc];
+	memset(s, 0, sizeof(*s));
+	if ((copy = strdup(spec)) == NULL) {
+		errset(e, "out of memory");
+		return -1;
+	}
+	for (rest = copy; (tok = nexttok(&rest)) != NULL; field++) {
+		if (field == 0) {
+			if (!valid_name(tok)) {
+				errset(e, "source name \"%.64s\": use letters,"
+				    " digits, '_' and '-'", tok);
+				goto fail;
+			}
+			snprintf(s->name, sizeof(s->name), "%s", tok);
+		} else if (field == 1) {
+			for (i = 0; plain_types[i] != NULL; i++)
+				if (strcmp(tok, plain_types[i]) == 0)
+					break;
+			if (strcmp(tok, "cvd") != 0 &&
+			    plain_types[i] == NULL) {
+				errset(e, "source %s: unknown type \"%.16s\"",
+				    s->name, tok);
+				goto fail;
+			}
+			snprintf(s->type, sizeof(s->type), "%s", tok);
+			s->cvd = strcmp(tok, "cvd") == 0;
+		} else if (strncasecmp(tok, "sha256=", 7) == 0) {
+			const char *h = tok + 7;
+
+			if (strlen(h) != 64)
+				goto badpin;
+			for (i = 0; i < 32; i++) {
+				int hi = hexval((unsigned char)h[2 * i]);
+				int lo = hexval((unsigned char)h[2 * i + 1]);
+
+				if (hi < 0 || lo < 0)
+					goto badpin;
+				s->pin[i] = (unsigned char)(hi << 4 | lo);
+			}
+			s->pinned = 1;
+		} else {
+			if (!valid_url(tok)) {
+				errset(e, "source %s: \"%.200s\" is not an"
+				    " http, https or file URL", s->name, tok);
+				goto fail;
+			}
+			if (s->nurl == SU_MAXURL) {
+				errset(e, "source %s: more than %d URLs",
+				    s->name, SU_MAXURL);
+				goto fail;
+			}
+			if ((s->url[s->nurl] = strdup(tok)) == NULL) {
+				errset(e, "out of memory");
+				goto fail;
+			}
+			s->nurl++;
+		}
+	}
+	if (field < 3 || s->nurl == 0) {
+		errset(e, "source needs NAME TYPE URL: \"%.200s\"", spec);
+		goto fail;
+	}
+	if (s->cvd && s->pinned) {
+		/* A CVD carries its own signature; a pin would break on
+		 * every new version. */
+		errset(e, "source %s: sha256= is for plain files, a CVD is"
+		    " verified by its signature", s->name);
+		goto fail;
+	}
+	for (i = 0; i < c->nsrc; i++)
+		if (strcmp(c->src[i].name, s->name) == 0) {
+			errset(e, "source %s: name used twice", s->name);
+			goto fail;
+		}
+	s->selected = 1;
+	c->nsrc++;
+	free(copy);
+	return 0;
+badpin:
+	errset(e, "source %s: sha256= needs 64 hex digits", s->name);
+fail:
+	for (i = 0; i < s->nurl; i++)
+		free(s->url[i]);
+	s->nurl = 0;
+	free(copy);
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int
+set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} secs[] = {
+		{ "update_connect_timeout",
+		    offsetof(struct conf, connect_timeout) },
+		{ "update_timeout", offsetof(struct conf, timeout) },
+		{ "update_low_speed_time",
+		    offsetof(struct conf, low_speed_time) },
+		{ "update_backoff", offsetof(struct conf, backoff) },
+		{ "update_retry_wait_max",
+		    offsetof(struct conf, retry_wait_max) },
+		{ "update_ratelimit_cooldown",
+		    offsetof(struct conf, ratelimit_cooldown) },
+		{ "update_forbidden_cooldown",
+		    offsetof(struct conf, forbidden_cooldown) },
+		{ "update_lock_wait", offsetof(struct conf, lock_wait) },
+		{ "update_test_timeout", offsetof(struct conf, test_timeout) },
+		{ "update_jitter", offsetof(struct conf, jitter) },
+		{ "update_clamd_timeout",
+		    offsetof(struct conf, clamd_timeout) },
+	};
+	size_t i;
+	long long n;
+
+	if (strcmp(k, "source") == 0)
+		return conf_source(c, v, e);
+	if (strncmp(k, "update_", 7) != 0)
+		return 0;	/* another program's key */
+	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		if (strcmp(k, secs[i].key) == 0) {
+			if (parse_secs(v, (long *)((char *)c +
+			    secs[i].off)) == -1) {
+				errset(e, "%s: \"%.64s\" is not a duration",
+				    k, v);
+				return -1;
+			}
+			return 0;
+		}
+	if (strcmp(k, "update_retries") == 0 || strcmp(k, "update_keep") == 0 ||
+	    strcmp(k, "update_low_speed") == 0) {
+		if (parse_size(v, &n) == -1 || n > 1000000000) {
+			errset(e, "%s: \"%.64s\" is not a number", k, v);
+			return -1;
+		}
+		if (k[7] == 'r')
+			c->retries = n > 20 ? 20 : (long)n;
+		else if (k[7] == 'k') {
+			if (n < 2) {
+				errset(e, "update_keep: at least 2 (the current"
+				    " and the previous set)");
+				return -1;
+			}
+			c->keep = (long)n;
+		} else
+			c->low_speed = (long)n;
+		return 0;
+	}
+	if (strcmp(k, "update_max_size") == 0) {
+		if (parse_size(v, &c->max_size) == -1 || c->max_size == 0) {
+			errset(e, "%s: \"%.64s\" is not a size", k, v);
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(k, "update_dbdir") == 0 ||
+	    strcmp(k, "update_statedir") == 0 ||
+	    strcmp(k, "update_clamd_socket") == 0) {
+		char *dst = k[7] == 'd' ? c->dbdir :
+		    k[7] == 's' ? c->statedir : c->clamd_socket;
+
+		if (*v != '/') {
+			errset(e, "%s: needs an absolute path", k);
+			return -1;
+		}
+		if (strlen(v) >= SU_PATH) {
+			errset(e, "%s: path too long", k);
+			return -1;
+		}
+		snprintf(dst, SU_PATH, "%s", v);
+		return 0;
+	}
+	if (strcmp(k, "update_post_command") == 0) {
+		if (strlen(v) >= sizeof(c->post_command)) {
+			errset(e, "%s: too long", k);
+			return -1;
+		}
+		snprintf(c->post_command, sizeof(c->post_command), "%s", v);
+		return 0;
+	}
+	errset(e, "unknown key %s", k);
+	return -1;
+}
+
+int
+conf_load(struct conf *c, const char *path, int must_exist, struct errbuf *e)
+{
+	FILE *f;
+	char line[4096], *k, *v, *eq;
+	int lineno = 0;
+	struct errbuf sub;
+
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			errset(e, "%s:%d: line too long", path, lineno);
+			goto fail;
+		}
+		k = trim(line);
+		if (*k == '#' || *k == '\0')
+			continue;
+		if ((eq = strchr(k, '=')) == NULL) {
+			errset(e, "%s:%d: expected key = value", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		v = trim(eq + 1);
+		k = trim(k);
+		for (char *q = k; *q != '\0'; q++)	/* keys ignore case */
+			*q = (char)tolower((unsigned char)*q);
+		if (set_key(c, k, v, &sub) == -1) {
+			errset(e, "%s:%d: %s", path, lineno, sub.msg);
+			goto fail;
+		}
+	}
+	if (ferror(f)) {
+		errset(e, "%s: read error", path);
+		goto fail;
+	}
+	fclose(f);
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}

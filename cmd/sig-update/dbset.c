@@ -1,0 +1,660 @@
+/*
+ * Database sets.  Readers (mail-scan -d, clamd's DatabaseDirectory) are
+ * given one stable path, DBDIR, which is a symbolic link to a complete,
+ * never-modified set:
+ *
+ *	DBDIR -> NAME.sets/00000007		(relative link)
+ *	NAME.sets/00000006/			previous set, for --rollback
+ *	NAME.sets/00000007/			current set
+ *
+ * A new set is built beside them (NAME.sets/new.PID: unchanged files are
+ * hard links, new files are the verified downloads), fsync'ed, test-loaded,
+ * renamed to its number, and published by rename(2) of a fresh symlink over
+ * DBDIR: rename is atomic, so a reader that resolves DBDIR sees the old or
+ * the new set, never a mix and never nothing.  A crash at any moment leaves
+ * DBDIR pointing at a complete set; leftovers (new.*, tmp.*) are swept by
+ * the next run under the lock.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <clamav.h>
+
+#include "sigupdate.h"
+
+static void
+split(const struct conf *c, char *parent, size_t pn, char *base, size_t bn)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	snprintf(a, sizeof(a), "%s", c->dbdir);
+	snprintf(b, sizeof(b), "%s", c->dbdir);
+	snprintf(parent, pn, "%s", dirname(a));
+	snprintf(base, bn, "%s", basename(b));
+}
+
+void
+set_setsdir(const struct conf *c, char *out, size_t n)
+{
+	snprintf(out, n, "%s.sets", c->dbdir);
+}
+
+int
+fsync_dir(const char *path, struct errbuf *e)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = fsync(fd);
+	if (r == -1 && errno != EINVAL)
+		errset(e, "fsync %s: %s", path, strerror(errno));
+	else
+		r = 0;
+	close(fd);
+	return r;
+}
+
+static int
+rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+	return remove(p) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+int
+rm_tree(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(sb.st_mode))
+		return unlink(path);
+	return nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Where DBDIR points now; "" when there is no set yet. */
+int
+set_current(const struct conf *c, char *real, size_t n, struct errbuf *e)
+{
+	char r[PATH_MAX];
+	struct stat sb;
+
+	*real = '\0';
+	if (lstat(c->dbdir, &sb) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		errset(e, "%s: %s", c->dbdir, strerror(errno));
+		return -1;
+	}
+	if (realpath(c->dbdir, r) == NULL) {
+		errset(e, "%s: %s", c->dbdir, strerror(errno));
+		return -1;
+	}
+	if (stat(r, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		errset(e, "%s: not a directory", c->dbdir);
+		return -1;
+	}
+	snprintf(real, n, "%s", r);
+	return 0;
+}
+
+int
+set_prepare(const struct conf *c, struct errbuf *e)
+{
+	char sets[PATH_MAX];
+	struct stat sb;
+
+	set_setsdir(c, sets, sizeof(sets));
+	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return 0;
+	if (mkdir(sets, 0755) == -1 && errno != EEXIST) {
+		errset(e, "%s: %s", sets, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void current_gen(const struct conf *, char *, size_t);
+
+static int
+gen_number(const char *name)
+{
+	int i, v = 0;
+
+	for (i = 0; name[i] != '\0'; i++) {
+		if (name[i] < '0' || name[i] > '9' || i >= 8)
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return i == 8 ? v : -1;
+}
+
+/* Remove what an interrupted run left: staging sets and download dirs in
+ * NAME.sets, and a temporary symlink (or a pre-migration directory, whose
+ * files were already linked into the set that went live) beside DBDIR. */
+int
+set_sweep(const struct conf *c, struct errbuf *e)
+{
+	char sets[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
+	char p[PATH_MAX * 2], pre[NAME_MAX + 16];
+	DIR *d;
+	struct dirent *de;
+
+	set_setsdir(c, sets, sizeof(sets));
+	if ((d = opendir(sets)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, "new.", 4) != 0 &&
+			    strncmp(de->d_name, "tmp.", 4) != 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", sets, de->d_name);
+			if (rm_tree(p) == -1) {
+				errset(e, "removing %s: %s", p,
+				    strerror(errno));
+				closedir(d);
+				return -1;
+			}
+		}
+		closedir(d);
+	}
+	split(c, parent, sizeof(parent), base, sizeof(base));
+	snprintf(pre, sizeof(pre), ".%s.tmp.", base);
+	if ((d = opendir(parent)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (strncmp(de->d_name, pre, strlen(pre)) != 0)
+				continue;
+			snprintf(p, sizeof(p), "%s/%s", parent, de->d_name);
+			rm_tree(p);
+		}
+		closedir(d);
+	}
+	return 0;
+}
+
+static int
+copy_file(const char *from, const char *to, struct errbuf *e)
+{
+	char b[65536];
+	ssize_t n;
+	int in, out;
+
+	if ((in = open(from, O_RDONLY | O_CLOEXEC)) == -1) {
+		errset(e, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (out == -1) {
+		errset(e, "%s: %s", to, strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, b, sizeof(b))) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			errset(e, "%s: %s", from, strerror(errno));
+			goto fail;
+		}
+		if (write_all(out, b, (size_t)n) == -1) {
+			errset(e, "%s: %s", to, strerror(errno));
+			goto fail;
+		}
+	}
+	if (fsync(out) == -1 || close(out) == -1) {
+		errset(e, "%s: %s", to, strerror(errno));
+		out = -1;
+		goto fail;
+	}
+	close(in);
+	return 0;
+fail:
+	close(in);
+	if (out != -1)
+		close(out);
+	unlink(to);
+	return -1;
+}
+
+/* Sets never change once built, so sharing inodes between them is safe. */
+static int
+link_or_copy(const char *from, const char *to, struct errbuf *e)
+{
+	if (link(from, to) == 0)
+		return 0;
+	if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+		errset(e, "link %s: %s", to, strerror(errno));
+		return -1;
+	}
+	return copy_file(from, to, e);
+}
+
+static const char *
+base_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
+int
+set_stage(const struct conf *c, const char *stage, const char **newfiles,
+    int nnew, const char **replaced, int nrep, struct errbuf *e)
+{
+	char cur[PATH_MAX], from[PATH_MAX * 2], to[PATH_MAX * 2], gen[32];
+	DIR *d;
+	struct dirent *de;
+	struct stat sb;
+	int i, skip, fd;
+
+	if (mkdir(stage, 0755) == -1) {
+		errset(e, "%s: %s", stage, strerror(errno));
+		return -1;
+	}
+	if (set_current(c, cur, sizeof(cur), e) == -1)
+		return -1;
+	if (*cur != '\0') {
+		if ((d = opendir(cur)) == NULL) {
+			errset(e, "%s: %s", cur, strerror(errno));
+			return -1;
+		}
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.')
+				continue;
+			skip = 0;
+			for (i = 0; i < nrep && !skip; i++)
+				skip = strcmp(de->d_name, replaced[i]) == 0;
+			for (i = 0; i < nnew && !skip; i++)
+				skip = strcmp(de->d_name,
+				    base_of(newfiles[i])) == 0;
+			snprintf(from, sizeof(from), "%s/%s", cur, de->d_name);
+			if (skip || lstat(from, &sb) == -1 ||
+			    !S_ISREG(sb.st_mode))
+				continue;
+			snprintf(to, sizeof(to), "%s/%s", stage, de->d_name);
+			if (link_or_copy(from, to, e) == -1) {
+				closedir(d);
+				return -1;
+			}
+		}
+		closedir(d);
+	}
+	for (i = 0; i < nnew; i++) {
+		snprintf(to, sizeof(to), "%s/%s", stage, base_of(newfiles[i]));
+		if (link_or_copy(newfiles[i], to, e) == -1)
+			return -1;
+	}
+	/* Remember which set this one replaces, for --rollback.  A dotfile
+	 * has no database extension, so libclamav does not look at it. */
+	current_gen(c, gen, sizeof(gen));
+	if (*gen != '\0') {
+		snprintf(to, sizeof(to), "%s/.previous", stage);
+		fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd == -1 || write_all(fd, gen, strlen(gen)) == -1 ||
+		    fsync(fd) == -1) {
+			errset(e, "%s: %s", to, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		if (close(fd) == -1) {
+			errset(e, "%s: %s", to, strerror(errno));
+			return -1;
+		}
+	}
+	return fsync_dir(stage, e);
+}
+
+char su_clmsg[256];
+
+struct tl_result {
+	int ok;
+	unsigned sigs;
+	char msg[256];
+};
+
+/*
+ * Load the set with the options mail-scan uses, in a child: a failed
+ * cl_load() can leave an engine half built, and a database that crashes
+ * or exhausts libclamav must not take the updater down with it.
+ */
+int
+set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
+{
+	struct tl_result r;
+	struct pollfd pfd;
+	int fds[2], st, n;
+	size_t got = 0;
+	pid_t pid;
+	long waited = 0;
+	struct cl_engine *eng;
+	cl_error_t ce;
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		errset(e, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	if ((pid = fork()) == -1) {
+		errset(e, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		memset(&r, 0, sizeof(r));
+		su_clmsg[0] = '\0';
+		if ((eng = cl_engine_new()) == NULL) {
+			snprintf(r.msg, sizeof(r.msg), "cl_engine_new failed");
+		} else if ((ce = cl_load(dir, eng, &r.sigs,
+		    CL_DB_STDOPT)) != CL_SUCCESS) {
+			snprintf(r.msg, sizeof(r.msg), "cl_load: %s%s%s",
+			    cl_strerror(ce), *su_clmsg ? ": " : "", su_clmsg);
+		} else if ((ce = cl_engine_compile(eng)) != CL_SUCCESS) {
+			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: %s%s"
+			    "%s", cl_strerror(ce), *su_clmsg ? ": " : "",
+			    su_clmsg);
+		} else
+			r.ok = 1;
+		(void)write_all(fds[1], &r, sizeof(r));
+		_exit(r.ok ? 0 : 1);
+	}
+	close(fds[1]);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	memset(&r, 0, sizeof(r));
+	while (got < sizeof(r)) {
+		n = poll(&pfd, 1, 1000);
+		if (n == -1 && errno != EINTR)
+			break;
+		if (n == 0) {
+			if (++waited >= timeout) {
+				kill(pid, SIGKILL);
+				waitpid(pid, &st, 0);
+				close(fds[0]);
+				errset(e, "test load of %s took longer than"
+				    " %lds (update_test_timeout)", dir,
+				    timeout);
+				return -1;
+			}
+			continue;
+		}
+		if (n < 0)
+			continue;
+		n = (int)read(fds[0], (char *)&r + got, sizeof(r) - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	if (got != sizeof(r)) {
+		errset(e, "test load of %s died (%s %d)", dir,
+		    WIFSIGNALED(st) ? "signal" : "exit",
+		    WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		return -1;
+	}
+	r.msg[sizeof(r.msg) - 1] = '\0';
+	if (!r.ok) {
+		errset(e, "test load failed: %s", r.msg);
+		return -1;
+	}
+	if (r.sigs == 0) {
+		/* mail-scan treats an empty database as an error (exit 75
+		 * for every message): never switch to one. */
+		errset(e, "test load: the set holds no signatures");
+		return -1;
+	}
+	*sigs = r.sigs;
+	return 0;
+}
+
+static int
+next_gen(const char *sets, int *out, struct errbuf *e)
+{
+	DIR *d;
+	struct dirent *de;
+	int v, max = 0;
+
+	if ((d = opendir(sets)) == NULL) {
+		errset(e, "%s: %s", sets, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if ((v = gen_number(de->d_name)) > max)
+			max = v;
+	closedir(d);
+	if (max >= 99999998) {
+		errset(e, "%s: set numbers exhausted", sets);
+		return -1;
+	}
+	*out = max + 1;
+	return 0;
+}
+
+/* Point DBDIR at SETS/gen.  When DBDIR is still a plain directory (an
+ * older layout, or files put there by hand), it is exchanged with the link
+ * in one renameat2(RENAME_EXCHANGE) and then kept as set number oldgen. */
+static int
+switch_to(const struct conf *c, const char *gen, int oldgen, struct errbuf *e)
+{
+	char parent[PATH_MAX], base[NAME_MAX + 1], target[NAME_MAX * 2 + 8];
+	char tmp[PATH_MAX + NAME_MAX + 32], sets[PATH_MAX];
+	char old[PATH_MAX + 16];
+	struct stat sb;
+	int isdir;
+
+	split(c, parent, sizeof(parent), base, sizeof(base));
+	set_setsdir(c, sets, sizeof(sets));
+	snprintf(target, sizeof(target), "%s.sets/%s", base, gen);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", parent, base,
+	    (long)getpid());
+	unlink(tmp);
+	if (symlink(target, tmp) == -1) {
+		errset(e, "symlink %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	isdir = lstat(c->dbdir, &sb) == 0 && S_ISDIR(sb.st_mode);
+	su_pause("swap");
+	if (!isdir) {
+		if (rename(tmp, c->dbdir) == -1) {
+			errset(e, "rename %s: %s", c->dbdir, strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+	} else {
+		snprintf(old, sizeof(old), "%s/%08d", sets, oldgen);
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, c->dbdir,
+		    RENAME_EXCHANGE) == 0) {
+			if (rename(tmp, old) == -1) {
+				errset(e, "rename %s: %s", old,
+				    strerror(errno));
+				return -1;
+			}
+		} else if (errno == EINVAL || errno == ENOSYS) {
+			/* No RENAME_EXCHANGE here: a moment without DBDIR,
+			 * which readers report as a temporary failure. */
+			if (rename(c->dbdir, old) == -1 ||
+			    rename(tmp, c->dbdir) == -1) {
+				errset(e, "rename %s: %s", c->dbdir,
+				    strerror(errno));
+				return -1;
+			}
+		} else {
+			errset(e, "exchange %s: %s", c->dbdir,
+			    strerror(errno));
+			unlink(tmp);
+			return -1;
+		}
+	}
+	if (fsync_dir(parent, e) == -1 || fsync_dir(sets, e) == -1)
+		return -1;
+	return 0;
+}
+
+/* Name (8 digits) of the set DBDIR points to, "" if none in SETS. */
+static void
+current_gen(const struct conf *c, char *out, size_t n)
+{
+	char cur[PATH_MAX], sets[PATH_MAX], rs[PATH_MAX];
+	struct errbuf e;
+	size_t l;
+
+	*out = '\0';
+	set_setsdir(c, sets, sizeof(sets));
+	if (set_current(c, cur, sizeof(cur), &e) == -1 || *cur == '\0' ||
+	    realpath(sets, rs) == NULL)
+		return;
+	l = strlen(rs);
+	if (strncmp(cur, rs, l) == 0 && cur[l] == '/' &&
+	    gen_number(cur + l + 1) >= 0)
+		snprintf(out, n, "%s", cur + l + 1);
+}
+
+int
+set_install(const struct conf *c, const char *stage, char *gen, size_t n,
+    struct errbuf *e)
+{
+	char sets[PATH_MAX], dst[PATH_MAX + 16];
+	struct stat sb;
+	int g, oldgen = 0;
+
+	set_setsdir(c, sets, sizeof(sets));
+	if (next_gen(sets, &g, e) == -1)
+		return -1;
+	if (lstat(c->dbdir, &sb) == 0 && S_ISDIR(sb.st_mode))
+		oldgen = g++;
+	snprintf(dst, sizeof(dst), "%s/%08d", sets, g);
+	if (rename(stage, dst) == -1) {
+		errset(e, "rename %s: %s", dst, strerror(errno));
+		return -1;
+	}
+	if (fsync_dir(sets, e) == -1)
+		return -1;
+	su_pause("renamed");
+	snprintf(gen, n, "%08d", g);
+	return switch_to(c, gen, oldgen, e);
+}
+
+/* Switch to an existing set (rollback). */
+int
+set_switch(const struct conf *c, const char *gendir, struct errbuf *e)
+{
+	return switch_to(c, base_of(gendir), 0, e);
+}
+
+/*
+ * The set to go back to: the one recorded as previous when the current
+ * one was installed (kept in a dotfile inside the set), else the highest
+ * numbered set below the current one.
+ */
+int
+set_previous(const struct conf *c, char *path, size_t n, struct errbuf *e)
+{
+	char sets[PATH_MAX], cur[32], p[PATH_MAX * 2];
+	struct buf b = { 0 };
+	struct errbuf ig;
+	DIR *d;
+	struct dirent *de;
+	int v, best = -1, curv;
+	struct stat sb;
+
+	set_setsdir(c, sets, sizeof(sets));
+	current_gen(c, cur, sizeof(cur));
+	if (*cur == '\0') {
+		errset(e, "%s is not a set installed by sig-update", c->dbdir);
+		return -1;
+	}
+	curv = gen_number(cur);
+	snprintf(p, sizeof(p), "%s/%s/.previous", sets, cur);
+	if (read_file(p, &b, 64, &ig) == 0 && b.len >= 8 &&
+	    gen_number((b.p[8] = '\0', b.p)) >= 0) {
+		snprintf(p, sizeof(p), "%s/%s", sets, b.p);
+		if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			snprintf(path, n, "%s", p);
+			buf_free(&b);
+			return 0;
+		}
+	}
+	buf_free(&b);
+	if ((d = opendir(sets)) == NULL) {
+		errset(e, "%s: %s", sets, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if ((v = gen_number(de->d_name)) >= 0 && v < curv && v > best)
+			best = v;
+	closedir(d);
+	if (best < 0) {
+		errset(e, "no previous set in %s", sets);
+		return -1;
+	}
+	snprintf(path, n, "%s/%08d", sets, best);
+	return 0;
+}
+
+/* Keep the current set, its recorded previous one and the newest others
+ * up to update_keep; remove the rest. */
+int
+set_prune(const struct conf *c, struct errbuf *e)
+{
+	char sets[PATH_MAX], cur[32], prev[PATH_MAX], p[PATH_MAX + 32];
+	int gens[256], ng = 0, i, j, t, kept, curv, prevv = -1;
+	DIR *d;
+	struct dirent *de;
+	struct errbuf ig;
+
+	set_setsdir(c, sets, sizeof(sets));
+	current_gen(c, cur, sizeof(cur));
+	if (*cur == '\0')
+		return 0;
+	curv = gen_number(cur);
+	if (set_previous(c, prev, sizeof(prev), &ig) == 0)
+		prevv = gen_number(base_of(prev));
+	if ((d = opendir(sets)) == NULL) {
+		errset(e, "%s: %s", sets, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL && ng < 256)
+		if ((t = gen_number(de->d_name)) >= 0)
+			gens[ng++] = t;
+	closedir(d);
+	for (i = 1; i < ng; i++)	/* newest first */
+		for (j = i; j > 0 && gens[j] > gens[j - 1]; j--) {
+			t = gens[j];
+			gens[j] = gens[j - 1];
+			gens[j - 1] = t;
+		}
+	kept = (prevv >= 0) + 1;
+	for (i = 0; i < ng; i++) {
+		if (gens[i] == curv || gens[i] == prevv)
+			continue;
+		if (kept < c->keep && gens[i] < curv) {
+			kept++;
+			continue;
+		}
+		snprintf(p, sizeof(p), "%s/%08d", sets, gens[i]);
+		if (rm_tree(p) == -1) {
+			errset(e, "removing %s: %s", p, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}

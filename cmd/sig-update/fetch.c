@@ -1,0 +1,248 @@
+/*
+ * One libcurl transfer: either the 512-byte CVD header (Range, RFC 9110
+ * section 14.2) or a whole file into a descriptor, with conditional
+ * request headers (If-Modified-Since, section 13.1.3; If-None-Match,
+ * section 13.1.2).  Policy (retries, failover, cool-down) is the caller's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <clamav.h>
+#include <curl/curl.h>
+
+#include "sigupdate.h"
+
+struct xfer {
+	const struct fetch_req *rq;
+	struct fetch_res *rs;
+	long long max;
+	void *hash;		/* libclamav's SHA-256 context */
+	int werr;		/* errno of a failed write(2) */
+	int toobig;
+	int enough;		/* header_only: 512 bytes in, stop */
+	int drawn;		/* progress bar shown */
+};
+
+int
+fetch_init(struct errbuf *e)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		errset(e, "libcurl initialisation failed");
+		return -1;
+	}
+	return 0;
+}
+
+void
+fetch_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n, take;
+
+	if (x->rq->header_only) {
+		take = SU_HDRLEN - (size_t)x->rs->bytes;
+		if (take > len)
+			take = len;
+		memcpy(x->rs->hdr + x->rs->bytes, p, take);
+		x->rs->bytes += (long long)take;
+		if (x->rs->bytes == SU_HDRLEN) {
+			/* A server that ignores Range sends the whole file;
+			 * stop here so "no body" holds for it too. */
+			x->enough = 1;
+			return len == take ? len : 0;
+		}
+		return len;
+	}
+	if (x->rs->bytes + (long long)len > x->max) {
+		x->toobig = 1;
+		return 0;
+	}
+	if (write_all(x->rq->fd, p, len) == -1) {
+		x->werr = errno;
+		return 0;
+	}
+	if (x->hash != NULL)
+		cl_update_hash(x->hash, p, len);
+	x->rs->bytes += (long long)len;
+	return len;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct xfer *x = arg;
+	size_t len = size * n, vlen;
+	char *v;
+
+	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0) {
+		v = p + 5;
+		vlen = len - 5;
+		while (vlen > 0 && (*v == ' ' || *v == '\t'))
+			v++, vlen--;
+		while (vlen > 0 && (v[vlen - 1] == '\r' ||
+		    v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+			vlen--;
+		if (vlen < sizeof(x->rs->etag)) {
+			memcpy(x->rs->etag, v, vlen);
+			x->rs->etag[vlen] = '\0';
+		}
+	}
+	/* A new response (redirect, 100-continue) starts from scratch. */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0)
+		x->rs->etag[0] = '\0';
+	return len;
+}
+
+static void
+human(char *b, size_t n, double v)
+{
+	if (v >= 1024 * 1024)
+		snprintf(b, n, "%.1fM", v / (1024 * 1024));
+	else if (v >= 1024)
+		snprintf(b, n, "%.1fK", v / 1024);
+	else
+		snprintf(b, n, "%.0fB", v);
+}
+
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ut,
+    curl_off_t un)
+{
+	struct xfer *x = arg;
+	char bar[31], a[16], b[16];
+	int i, fill = 0;
+	double frac = 0;
+
+	if (dlnow == 0)
+		return 0;
+	if (dltotal > 0) {
+		frac = (double)dlnow / (double)dltotal;
+		if (frac > 1)
+			frac = 1;
+		fill = (int)(frac * 30);
+	}
+	for (i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : dltotal > 0 ? '.' : '?';
+	bar[30] = '\0';
+	human(a, sizeof(a), (double)dlnow);
+	human(b, sizeof(b), (double)dltotal);
+	fprintf(stderr, "\r%-16.16s [%s] %3d%% %s/%s ", x->rq->label, bar,
+	    (int)(frac * 100), a, dltotal > 0 ? b : "?");
+	x->drawn = 1;
+	return 0;
+}
+
+int
+fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
+{
+	CURL *h;
+	CURLcode cc;
+	struct curl_slist *hdrs = NULL;
+	struct xfer x;
+	char ua[64], inm[300];
+	curl_off_t lm = -1, ra = -1;
+	long unmet = 0;
+	char *ct = NULL;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->lastmod = -1;
+	rs->retry_after = -1;
+	memset(&x, 0, sizeof(x));
+	x.rq = rq;
+	x.rs = rs;
+	x.max = c->max_size;
+	if ((h = curl_easy_init()) == NULL) {
+		snprintf(rs->err, sizeof(rs->err), "libcurl: out of memory");
+		return -1;
+	}
+	if (!rq->header_only && (x.hash = cl_hash_init("sha256")) == NULL) {
+		snprintf(rs->err, sizeof(rs->err), "SHA-256: out of memory");
+		curl_easy_cleanup(h);
+		return -1;
+	}
+	snprintf(ua, sizeof(ua), "mailav-sig-update/%s", MAILAV_VERSION);
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
+	/* Never let a server redirect us to file:// or anything odd. */
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, c->timeout);
+	/* A server that stalls mid-body is caught well before the timeout. */
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->low_speed);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->low_speed_time);
+	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	if (!rq->header_only)
+		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)c->max_size);
+	if (rq->header_only)
+		curl_easy_setopt(h, CURLOPT_RANGE, "0-511");
+	if (rq->ims > 0) {
+		curl_easy_setopt(h, CURLOPT_TIMECONDITION,
+		    (long)CURL_TIMECOND_IFMODSINCE);
+		curl_easy_setopt(h, CURLOPT_TIMEVALUE_LARGE,
+		    (curl_off_t)rq->ims);
+	}
+	if (rq->etag != NULL && *rq->etag != '\0') {
+		snprintf(inm, sizeof(inm), "If-None-Match: %s", rq->etag);
+		if ((hdrs = curl_slist_append(NULL, inm)) != NULL)
+			curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+	}
+	if (rq->progress && !rq->header_only) {
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+	}
+
+	cc = curl_easy_perform(h);
+	if (x.drawn)
+		fputc('\n', stderr);
+	rs->curlcode = (int)cc;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &lm);
+	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra);
+	curl_easy_getinfo(h, CURLINFO_CONDITION_UNMET, &unmet);
+	if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+	    ct != NULL)
+		snprintf(rs->ctype, sizeof(rs->ctype), "%s", ct);
+	rs->lastmod = lm >= 0 ? (time_t)lm : -1;
+	rs->retry_after = ra > 0 ? (long long)ra : -1;
+	rs->notmod = rs->status == 304 || (unmet && rs->status != 200 &&
+	    rs->status != 206);
+	if (x.hash != NULL) {
+		cl_finish_hash(x.hash, rs->sha256);
+		x.hash = NULL;
+	}
+	if (cc == CURLE_WRITE_ERROR && x.enough)
+		cc = CURLE_OK;
+	rs->curlcode = (int)cc;
+	if (x.toobig || cc == CURLE_FILESIZE_EXCEEDED)
+		snprintf(rs->err, sizeof(rs->err), "larger than %lld bytes"
+		    " (update_max_size)", c->max_size);
+	else if (x.werr)
+		snprintf(rs->err, sizeof(rs->err), "writing: %s",
+		    strerror(x.werr));
+	else if (cc != CURLE_OK)
+		snprintf(rs->err, sizeof(rs->err), "%s",
+		    curl_easy_strerror(cc));
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(h);
+	if (x.toobig || cc == CURLE_FILESIZE_EXCEEDED)
+		rs->curlcode = CURLE_FILESIZE_EXCEEDED;
+	return cc == CURLE_OK ? 0 : -1;
+}

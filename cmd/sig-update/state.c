@@ -1,0 +1,181 @@
+/*
+ * The state file remembers, per source, what the next run needs: validators
+ * for conditional requests (Last-Modified, ETag, the installed file's
+ * SHA-256), cool-down deadlines after 429/403, and the last success and
+ * failure for `sig-update status`.  One line per value:
+ *	source TAB key TAB value LF
+ * It is rewritten whole (temporary file, fsync, rename) under the lock, so a
+ * crash leaves the old or the new file, never half of one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sigupdate.h"
+
+#define STATE_MAX (1024 * 1024)
+
+void
+state_free(struct state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		free(st->rec[i].val);
+	free(st->rec);
+	st->rec = NULL;
+	st->n = st->cap = 0;
+}
+
+static struct srec *
+find(const struct state *st, const char *src, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->rec[i].src, src) == 0 &&
+		    strcmp(st->rec[i].key, key) == 0)
+			return &st->rec[i];
+	return NULL;
+}
+
+const char *
+state_get(const struct state *st, const char *src, const char *key)
+{
+	struct srec *r = find(st, src, key);
+
+	return r != NULL ? r->val : NULL;
+}
+
+long long
+state_num(const struct state *st, const char *src, const char *key)
+{
+	const char *v = state_get(st, src, key);
+
+	return v != NULL ? strtoll(v, NULL, 10) : 0;
+}
+
+int
+state_set(struct state *st, const char *src, const char *key,
+    const char *val)
+{
+	struct srec *r, *nr;
+	char *v, *p;
+	size_t ncap;
+
+	if ((r = find(st, src, key)) == NULL && val == NULL)
+		return 0;
+	if (val == NULL) {	/* delete */
+		free(r->val);
+		*r = st->rec[--st->n];
+		return 0;
+	}
+	if ((v = strdup(val)) == NULL)
+		return -1;
+	/* Values are single lines; error texts come from servers. */
+	for (p = v; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t' ||
+		    (unsigned char)*p < ' ')
+			*p = ' ';
+	if (r != NULL) {
+		free(r->val);
+		r->val = v;
+		return 0;
+	}
+	if (st->n == st->cap) {
+		ncap = st->cap ? st->cap * 2 : 32;
+		if ((nr = realloc(st->rec, ncap * sizeof(*nr))) == NULL) {
+			free(v);
+			return -1;
+		}
+		st->rec = nr;
+		st->cap = ncap;
+	}
+	r = &st->rec[st->n++];
+	snprintf(r->src, sizeof(r->src), "%s", src);
+	snprintf(r->key, sizeof(r->key), "%s", key);
+	r->val = v;
+	return 0;
+}
+
+int
+state_setnum(struct state *st, const char *src, const char *key,
+    long long n)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%lld", n);
+	return state_set(st, src, key, b);
+}
+
+int
+state_load(struct state *st, const char *dir, struct errbuf *e)
+{
+	struct buf b = { 0 };
+	char *line, *nl, *t1, *t2;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->path, sizeof(st->path), "%s/sig-update.state", dir);
+	if (read_file(st->path, &b, STATE_MAX, e) == -1) {
+		buf_free(&b);
+		if (errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	for (line = b.p; line < b.p + b.len; line = nl + 1) {
+		if ((nl = memchr(line, '\n', b.p + b.len - line)) == NULL)
+			break;	/* an unfinished last line is dropped */
+		*nl = '\0';
+		if ((t1 = strchr(line, '\t')) == NULL ||
+		    (t2 = strchr(t1 + 1, '\t')) == NULL)
+			continue;
+		*t1 = *t2 = '\0';
+		if (state_set(st, line, t1 + 1, t2 + 1) == -1) {
+			errset(e, "out of memory");
+			buf_free(&b);
+			return -1;
+		}
+	}
+	buf_free(&b);
+	return 0;
+}
+
+int
+state_save(struct state *st, struct errbuf *e)
+{
+	struct buf b = { 0 };
+	char tmp[PATH_MAX + 16];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < st->n; i++)
+		if (buf_printf(&b, "%s\t%s\t%s\n", st->rec[i].src,
+		    st->rec[i].key, st->rec[i].val) == -1) {
+			errset(e, "out of memory");
+			buf_free(&b);
+			return -1;
+		}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		errset(e, "%s: %s", tmp, strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	if (write_all(fd, b.p ? b.p : "", b.len) == -1 || fsync(fd) == -1) {
+		errset(e, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		buf_free(&b);
+		return -1;
+	}
+	buf_free(&b);
+	if (close(fd) == -1 || rename(tmp, st->path) == -1) {
+		errset(e, "%s: %s", st->path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+load helper
+# share/mailav-send and share/mailav-receive run directly (no Postfix): the
+# failure paths, the config parser and hostile envelope text.  The end-to-end
+# rows through Postfix and proxsmtp are in t/510..530.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	printf 'database = %s\n' "$SAMPLEDB" >"$D/conf"
+	export MAILAV_CONF=$D/conf SENDER=sender@remote.test
+	export RECIPIENTS=bob@example.test
+}
+
+# last line of stderr of the previous `run --separate-stderr`
+last_err() { printf '%s\n' "$stderr" | tail -n 1; }
+
+@test "pipelines: infected body gives 550 5.7.1 with the virus name and no output" {
+	for p in mailav-send mailav-receive; do
+		run -69 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/infected-body.eml"
+		assert_output ''
+		[[ $(last_err) == "550 5.7.1 Virus found: Eicar-Test-Signature"* ]]
+	done
+}
+
+@test "pipelines: a configuration syntax error gives 451 and 75" {
+	printf 'database = %s\nthis is not a setting\n' "$SAMPLEDB" >"$D/conf"
+	for p in mailav-send mailav-receive; do
+		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+		[[ $stderr == *"conf:2: expected"* ]]
+	done
+}
+
+@test "pipelines: a missing database gives 451 and 75, never a pass" {
+	printf 'database = %s/none\n' "$D" >"$D/conf"
+	for p in mailav-send mailav-receive; do
+		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/infected-attachment.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+	done
+}
+
+@test "pipelines: mail-scan not installed gives 451" {
+	run -75 --separate-stderr env PATH=/usr/bin:/bin "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	assert_output ''
+	[[ $(last_err) == "451 4.3.0 "* ]]
+}
+
+@test "pipelines: a tool that crashes gives 451" {
+	mkdir "$D/bin"
+	printf '#!/bin/sh\nkill -SEGV $$\n' >"$D/bin/mail-scan"
+	chmod +x "$D/bin/mail-scan"
+	printf 'bindir = %s\n' "$D/bin" >>"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-send" <"$TOP/share/samples/clean.eml"
+	assert_output ''
+	[[ $(last_err) == "451 4.3.0 "* ]]
+}
+
+@test "pipelines: a tool that hangs is stopped after filter_timeout and gives 451" {
+	mkdir "$D/bin"
+	printf '#!/bin/sh\nexec sleep 60\n' >"$D/bin/mail-scan"
+	chmod +x "$D/bin/mail-scan"
+	printf 'bindir = %s\nfilter_timeout = 1\n' "$D/bin" >>"$D/conf"
+	SECONDS=0
+	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[ "$SECONDS" -lt 20 ]
+	[[ $(last_err) == "451 4.3.0 "* ]]
+}
+
+@test "pipelines: hostile SENDER, RECIPIENTS and config values are never run" {
+	mkdir "$D/arch"
+	printf 'database = %s/none\narchive_domains = archive.test, $(touch %s/p1)\narchive_maildir = %s/arch/$(touch %s/p2);`touch %s/p3`\n' \
+	    "$D" "$D" "$D" "$D" "$D" >"$D/conf"
+	export SENDER="\$(touch $D/p4)\`touch $D/p5\`;touch $D/p6"
+	export RECIPIENTS="carol@archive.test
+\$(touch $D/p7)@archive.test
+-x;touch $D/p8@archive.test"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	run ls "$D"
+	refute_output --regexp 'p[0-9]'
+	# the archive got the original, in the directory named literally
+	run find "$D/arch" -path '*/new/*' -type f
+	assert_success
+	[ -n "$output" ]
+	cmp "$TOP/share/samples/clean.eml" "$output"
+}
+
+@test "pipelines: the archive copy is written before the scan, and a failure to write it defers" {
+	printf 'database = %s\narchive_domains = archive.test\narchive_maildir = %s/conf/x\n' \
+	    "$SAMPLEDB" "$D" >"$D/conf"
+	export RECIPIENTS=carol@archive.test
+	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	[[ $stderr == *"cannot store the original in the archive"* ]]
+}
+
+@test "pipelines: recipients as arguments when RECIPIENTS is unset (procmail, maildrop)" {
+	printf 'database = %s/none\narchive_domains = archive.test\narchive_maildir = %s/arch\n' \
+	    "$D" "$D" >"$D/conf"
+	unset RECIPIENTS
+	run -75 --separate-stderr "$TOP/share/mailav-receive" carol@archive.test \
+	    <"$TOP/share/samples/clean.eml"
+	run find "$D/arch/new" -type f
+	assert_success
+	[ -n "$output" ]
+}
