@@ -26,7 +26,7 @@
 #define MAXREFS		20		/* References kept from the original */
 
 static const char *const directives[] = {
-	"Subject", "Part", "Backstop", "None", "Role-Body", "Role-Attachment",
+	"Subject", "Part", "Part-Body", "Backstop", "None", "Role-Body", "Role-Attachment",
 	"Action-", NULL
 };
 
@@ -390,7 +390,8 @@ check_template(const struct tmpl *t)
 
 		snprintf(where, sizeof(where), "%s (%s)", t->path, n);
 		check_text(t->dir[i].value, strcasecmp(n, "Subject") == 0 ?
-		    msg_names : strcasecmp(n, "Part") == 0 ? part_names :
+		    msg_names : strcasecmp(n, "Part") == 0 ||
+		    strcasecmp(n, "Part-Body") == 0 ? part_names :
 		    strcasecmp(n, "Backstop") == 0 ? backstop_names : no_names,
 		    where, 0);
 	}
@@ -421,6 +422,7 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
     struct buf *out)
 {
 	const char *fmt = tmpl_get(t, "Part"), *bfmt = tmpl_get(t, "Backstop");
+	const char *bodyfmt = tmpl_get(t, "Part-Body");
 	char *rb = dir_text(t, "Role-Body");
 	char *ra = dir_text(t, "Role-Attachment");
 	char where[600], *fn, *vn, *ty, *pt;
@@ -450,7 +452,8 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
 			};
 			if (out->len > 0 && buf_addc(out, '\n') == -1)
 				nomem();
-			fill_or_die(out, fmt, pv, sizeof(pv) / sizeof(pv[0]),
+			fill_or_die(out, p->role == ROLE_BODY && bodyfmt ?
+			    bodyfmt : fmt, pv, sizeof(pv) / sizeof(pv[0]),
 			    where, 0);
 		}
 		free(fn);
