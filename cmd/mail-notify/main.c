@@ -34,6 +34,7 @@ struct orig {
 	struct buf raw;		/* the header block (and nothing more) */
 	struct span hdr;
 	char *subject, *from, *to, *date, *msgid, *sender;
+	char *msgid_text;	/* the Message-ID as text, for the body */
 	char *from_addr;	/* addr-spec of the first From: address */
 	struct buf refs;	/* References for the notice, "" if none */
 };
@@ -209,6 +210,7 @@ read_original(struct orig *o, const char *sender_opt)
 	o->from = field_text(o, "From");
 	o->to = field_text(o, "To");
 	o->date = field_text(o, "Date");
+	o->msgid_text = field_text(o, "Message-ID");
 	if (hdr_find(o->hdr, "From", &f))
 		o->from_addr = compose_addr_spec(f.value);
 	if (hdr_find(o->hdr, "Message-ID", &f)) {
@@ -745,7 +747,7 @@ main(int argc, char **argv)
 			{ "from", o.from ? o.from : none },
 			{ "to", o.to ? o.to : none },
 			{ "date", o.date ? o.date : none },
-			{ "message_id", o.msgid ? o.msgid : none },
+			{ "message_id", o.msgid_text ? o.msgid_text : none },
 			{ "action", actname },
 			{ "sender", snd && *snd ? snd : none },
 			{ "rcpt", rcpt },
@@ -868,6 +870,7 @@ main(int argc, char **argv)
 	free(o.to);
 	free(o.date);
 	free(o.msgid);
+	free(o.msgid_text);
 	free(o.sender);
 	free(o.from_addr);
 	return EXIT_OK;
