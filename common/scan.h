@@ -39,6 +39,11 @@ int scanner_scan_backstop(struct scanner *, const void *, size_t,
     const char **virus, struct errbuf *);
 /* Signatures loaded (embedded), for messages; 0 if unknown. */
 unsigned long scanner_sigs(const struct scanner *);
+/*
+ * clamd: buffers of the last message passed unscanned because they were
+ * over clamd's StreamMaxLength and scan_opts.allow_oversize is set.
+ */
+unsigned long scanner_oversized(const struct scanner *);
 void scanner_close(struct scanner *);
 
 /*
