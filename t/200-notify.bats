@@ -102,6 +102,19 @@ print(m.get_content())'
 m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
 assert str(m["subject"]).endswith("ご注文の確認（第２報）"), m["subject"]
 assert "営業部 <sales@example.jp>" in m.get_content()'
+	# raw 8-bit Shift_JIS, EUC-JP and UTF-8 in a header; Latin-1 stays
+	# visible as \xNN escapes
+	for cs in shift_jis euc-jp utf-8 latin-1; do
+		python3 -c 'import sys
+s = "見積もりの件" if sys.argv[1] != "latin-1" else "Grüße"
+sys.stdout.buffer.write(b"From: a@example.jp\nSubject: " + s.encode(sys.argv[1]) + b"\n\nbody\n")' $cs > raw.eml
+		notify -l en -r recipient -t u@example.jp raw.eml > out
+		python3 "$NF/mailcheck.py" lines out
+		python3 -c 'import email, sys; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+want = ": Gr\\xFC\\xDFe" if sys.argv[1] == "latin-1" else ": 見積もりの件"
+assert str(m["subject"]).endswith(want), (m["subject"], want)' $cs
+	done
 	# raw ISO-2022-JP in a header (Python leaves it alone; we decode it)
 	notify -l en -r recipient -t u@example.jp "$NF/raw2022.eml" > out
 	python3 "$NF/mailcheck.py" lines out
