@@ -17,7 +17,7 @@ second_mirror() {
 
 # A port on 127.0.0.1 that refuses connections.
 closed_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 @test "500 from the only mirror: retried with back-off, then exit 75" {
@@ -31,7 +31,7 @@ closed_port() {
 	assert_output --partial "trying again in 2s"
 	[ "$(requests)" -eq 3 ]
 	# 1 s then 2 s between the rounds, and not much more
-	python3 -c "import sys; d=$end-$start; sys.exit(not (3 <= d < 15))"
+	"$PY" -c "import sys; d=$end-$start; sys.exit(not (3 <= d < 15))"
 	[ ! -e "$DB" ]
 }
 
@@ -91,7 +91,7 @@ closed_port() {
 	assert_output --partial "HTTP 429 with Retry-After"
 	assert_output --partial "installed test.cvd version 6"
 	[ "$(requests)" -eq 2 ]
-	python3 -c "import sys; d=$end-$start; sys.exit(not (2 <= d < 10))"
+	"$PY" -c "import sys; d=$end-$start; sys.exit(not (2 <= d < 10))"
 }
 
 @test "429 with a long Retry-After: exit 75, then a cool-down with no request (exit 2)" {

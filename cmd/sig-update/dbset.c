@@ -362,12 +362,12 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 			snprintf(r.msg, sizeof(r.msg), "cl_engine_new failed");
 		} else if ((ce = cl_load(dir, eng, &r.sigs,
 		    CL_DB_STDOPT)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_load: %s%s%s",
+			snprintf(r.msg, sizeof(r.msg), "cl_load: %.40s%s%.180s",
 			    cl_strerror(ce), *su_clmsg ? ": " : "", su_clmsg);
 		} else if ((ce = cl_engine_compile(eng)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: %s%s"
-			    "%s", cl_strerror(ce), *su_clmsg ? ": " : "",
-			    su_clmsg);
+			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: "
+			    "%.40s%s%.180s", cl_strerror(ce),
+			    *su_clmsg ? ": " : "", su_clmsg);
 		} else
 			r.ok = 1;
 		(void)write_all(fds[1], &r, sizeof(r));

@@ -375,7 +375,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		su_clmsg[0] = '\0';
 		if (cl_cvdverify(j->file) != CL_SUCCESS) {
 			snprintf(msg, mn, "%.300s: version %u does not verify"
-			    " (digital signature or checksum)%s%s", url,
+			    " (digital signature or checksum)%s%.100s", url,
 			    j->newver, *su_clmsg ? ": " : "", su_clmsg);
 			goto bad;
 		}
@@ -429,7 +429,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	long long ra, cool = 0, wait;
 	time_t now = time(NULL), ims = 0;
 	const char *etag = NULL, *v;
-	char url[PATH_MAX], msg[512] = "";
+	char url[PATH_MAX], msg[512] = "", vmsg[512] = "";
 
 	find_installed(j, cur);
 	if (state_num(st, j->s->name, "cooldown_until") > now) {
@@ -486,6 +486,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 			case A_VERIFY:
 				verify = 1;
 				out[i] = 1;
+				snprintf(vmsg, sizeof(vmsg), "%s", msg);
 				say(LOG_ERR, "%s: %s", j->s->name, msg);
 				break;
 			case A_RATE:
@@ -541,13 +542,13 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	}
 	if (verify) {
 		j->out = O_VERIFY;
-		snprintf(j->msg, sizeof(j->msg), "%s", msg);
+		snprintf(j->msg, sizeof(j->msg), "%s", vmsg);
 	} else if (older && live == 0 && !limited) {
 		j->out = O_CURRENT;
 	} else {
 		j->out = O_TEMP;
 		snprintf(j->msg, sizeof(j->msg), "every mirror failed, last:"
-		    " %s", msg);
+		    " %.400s", msg);
 	}
 	if (limited && cool > 0)
 		j->cool = cool;
