@@ -74,6 +74,7 @@ small_eicar_and_big() {
 	run -0 mail-scan -C "$BATS_TEST_TMPDIR/conf" -c "$CLAMD_SOCK" \
 	    "$BATS_TEST_TMPDIR/m"
 	assert_line 'clean'
+	assert_output --partial '2 part(s) over clamd'"'"'s StreamMaxLength passed unscanned'
 	# After the big part clamd hangs up; the next part reconnects and
 	# is still scanned.
 	small_eicar_and_big >"$BATS_TEST_TMPDIR/m2"

@@ -44,7 +44,7 @@ fail_diag() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_relay + 1)) relay_count
 	local f; f=$(ls -t "$PF"/relay/* | head -n 1)
-	untrace "$f" >"$BATS_TEST_TMPDIR/got"
+	untrace --sink "$f" >"$BATS_TEST_TMPDIR/got"
 	diff "$M" "$BATS_TEST_TMPDIR/got"
 	run grep -c '^X-Virus-Status: Clean' "$f"
 	assert_output 1

@@ -50,6 +50,7 @@ wait_log() {
 		sleep 0.1
 	done
 	echo "no '$1' in the maillog" >&2
+	tail -n 15 "$PF/log/maillog" >&2
 	return 1
 }
 

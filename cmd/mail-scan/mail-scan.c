@@ -86,11 +86,22 @@ report(const struct verdict *v, const char *name)
 			buf_adds(&out, " FOUND (whole message only)\n");
 		}
 		if (v->limits) {
+			/* "depth parts header", no trailing space. */
+			const char *sep = "";
+
 			line_start(name);
-			buf_printf(&out, "-\tlimits\t%s%s%s\t-\t-\tscanned flat\n",
-			    v->limits & MM_LIMIT_DEPTH ? "depth " : "",
-			    v->limits & MM_LIMIT_PARTS ? "parts " : "",
-			    v->limits & MM_LIMIT_HEADER ? "header" : "");
+			buf_adds(&out, "-\tlimits\t");
+			if (v->limits & MM_LIMIT_DEPTH) {
+				buf_adds(&out, "depth");
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_PARTS) {
+				buf_printf(&out, "%sparts", sep);
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_HEADER)
+				buf_printf(&out, "%sheader", sep);
+			buf_adds(&out, "\t-\t-\tscanned flat\n");
 		}
 	}
 	line_start(name);
@@ -139,6 +150,11 @@ scan_one(struct scanner *sc, const char *path)
 		warnx("%s: %s", path ? path : "stdin", e.msg);
 		return EXIT_TEMPFAIL;
 	}
+	/* clamd_allow_oversize: say so, the verdict cannot. */
+	if (scanner_oversized(sc) > 0)
+		warnx("%s: %lu part(s) over clamd's StreamMaxLength passed "
+		    "unscanned (clamd_allow_oversize)", path ? path : "stdin",
+		    scanner_oversized(sc));
 	v.file = strdup(path ? path : "-");
 	if (v.file == NULL) {
 		verdict_free(&v);

@@ -1,0 +1,319 @@
+#!/usr/bin/env bats
+load helper
+bats_require_minimum_version 1.5.0
+
+# mail-notify: the notices in Japanese and English, checked by decoding them
+# with Python's email package (t/fixtures/notify/mailcheck.py), loop
+# protection, header injection, template and usage errors.
+
+NF=$FIX/notify
+TPL=$TOP/share/templates
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	# no machine configuration or locale leaks into the tests
+	export MAILAV_CONF=$BATS_TEST_TMPDIR/none.conf
+	export LC_ALL=C LANG=C
+	unset LC_MESSAGES
+}
+
+notify() {
+	mail-notify -T "$TPL" "$@"
+}
+
+
+check_role() {
+	local role=$1 lang=$2 action=$3
+	notify -l "$lang" -r "$role" -t rcpt@example.jp -v "$NF/attach.json" \
+	    -a "$action" "$NF/iso2022jp.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 "$NF/mailcheck.py" expect out "$NF/iso2022jp.eml" \
+	    "$TPL/$lang/$role.txt" --verdict "$NF/attach.json" \
+	    --action "$action" --rcpt rcpt@example.jp \
+	    --sender taro@example.jp --lang "$lang"
+}
+
+@test "sender warning in Japanese decodes to the filled template" {
+	check_role sender ja blocked
+	# the original's ISO-2022-JP subject and the file name, in UTF-8
+	python3 -c 'import email,sys; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+t = m.get_content()
+assert "会議資料の送付について" in str(m["subject"]), m["subject"]
+assert "見積書.zip" in t and "Eicar-Test-Signature" in t, t'
+}
+
+@test "sender warning in English decodes to the filled template" {
+	check_role sender en blocked
+}
+
+@test "recipient notice in Japanese, each action" {
+	check_role recipient ja removed
+	check_role recipient ja blocked
+	check_role recipient ja delivered-without-body
+}
+
+@test "recipient notice in English, each action" {
+	check_role recipient en removed
+	check_role recipient en blocked
+	check_role recipient en delivered-without-body
+}
+
+@test "administrator report in Japanese decodes to the filled template" {
+	check_role admin ja removed
+}
+
+@test "administrator report in English decodes to the filled template" {
+	check_role admin en blocked
+}
+
+@test "original subjects in Shift_JIS, EUC-JP, ISO-8859-x, UTF-8, raw ISO-2022-JP" {
+	for f in sjis eucjp latin1 utf8; do
+		for lang in ja en; do
+			notify -l $lang -r recipient -t u@example.jp \
+			    -v "$NF/attach.json" -a removed "$NF/$f.eml" > out
+			python3 "$NF/mailcheck.py" lines out
+			python3 "$NF/mailcheck.py" expect out "$NF/$f.eml" \
+			    "$TPL/$lang/recipient.txt" --verdict "$NF/attach.json" \
+			    --action removed --rcpt u@example.jp --lang $lang
+		done
+	done
+	notify -l en -r recipient -t u@example.jp "$NF/sjis.eml" > out
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+assert str(m["subject"]).endswith("ご注文の確認（第２報）"), m["subject"]
+assert "営業部 <sales@example.jp>" in m.get_content()'
+	# raw ISO-2022-JP in a header (Python leaves it alone; we decode it)
+	notify -l en -r recipient -t u@example.jp "$NF/raw2022.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+assert str(m["subject"]).endswith(": お見積もり"), m["subject"]
+assert "  Subject: お見積もり\n" in m.get_content()'
+}
+
+@test "headers fold at 78 octets, body wraps at 76 columns, long words are cut" {
+	# a long Japanese subject, long ASCII words and a 1500-octet word
+	long=$(python3 -c 'import base64
+s = "長い件名のテスト、" * 20 + " " + "word " * 30 + "x" * 1500
+print("=?UTF-8?B?" + base64.b64encode(s.encode()).decode() + "?=")')
+	printf 'From: a@example.jp\nTo: b@example.jp\nSubject: %s\nMessage-ID: <l@example.jp>\n\nbody\n' \
+	    "$long" > long.eml
+	for lang in ja en; do
+		for role in sender recipient admin; do
+			notify -l $lang -r $role -t u@example.jp \
+			    -v "$NF/attach.json" -a blocked long.eml > out
+			python3 "$NF/mailcheck.py" lines out
+			python3 "$NF/mailcheck.py" expect out long.eml \
+			    "$TPL/$lang/$role.txt" --verdict "$NF/attach.json" \
+			    --action blocked --rcpt u@example.jp --lang $lang
+		done
+	done
+	# the header lines really were folded, not just short by luck
+	run -0 grep -c '^ =?UTF-8?B?' out
+	(( output > 5 ))
+}
+
+@test "CR, LF and NUL in From, To, Subject and the verdict never start a header line" {
+	for lang in ja en; do
+		for role in sender recipient admin; do
+			notify -l $lang -r $role -t u@example.jp -H \
+			    -v "$NF/hostile.json" -a removed "$NF/hostile.eml" > out
+			python3 "$NF/mailcheck.py" lines out
+			# the header holds our fields and nothing else; the
+			# smuggled Bcc lines are at most text inside a value
+			sed '/^$/q' out > head
+			run -1 grep -i '^bcc' head
+			grep -v '^[ 	]' head | sed -n 's/:.*//p' | sort > names
+			printf '%s\n' Auto-Submitted Content-Type Date From \
+			    In-Reply-To MIME-Version Message-ID References \
+			    Subject To | sort > want
+			diff -u want names
+		done
+	done
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+assert m["bcc"] is None
+s = str(m["subject"])
+assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
+}
+
+@test "-t with CR or LF is refused" {
+	run -64 notify -l en -r sender -t $'a@example.jp\r\nBcc: x@example.net' \
+	    "$NF/iso2022jp.eml"
+	assert_output --partial 'not an address'
+}
+
+@test "In-Reply-To and References thread the notice under the original" {
+	printf 'From: a@example.jp\nSubject: s\nMessage-ID: <m3@example.jp>\nReferences: <m1@example.jp>\n <m2@example.jp> junk <bad id@x>\n\nbody\n' > o.eml
+	notify -l en -r recipient -t u@example.jp o.eml > out
+	run -0 grep '^In-Reply-To: <m3@example.jp>$' out
+	run -0 grep '^References: <m1@example.jp> <m2@example.jp> <m3@example.jp>$' out
+	run -0 grep '^Auto-Submitted: auto-generated$' out
+	printf 'From: a@example.jp\nSubject: s\n\nbody\n' > o.eml
+	notify -l en -r recipient -t u@example.jp o.eml > out
+	run -1 grep -E '^(In-Reply-To|References):' out
+}
+
+@test "null sender, Auto-Submitted, Precedence: nothing to send (exit 2)" {
+	printf 'From: a@example.jp\nSubject: s\n\nbody\n' > o.eml
+	run -2 --separate-stderr notify -l en -r sender -t a@example.jp -f '' o.eml
+	[ -z "$output" ]
+	[[ $stderr == *"nothing to send"*"null sender"* ]]
+	run -2 --separate-stderr notify -l en -r sender -t a@example.jp -f '<>' o.eml
+	for h in 'Return-Path: <>' 'Auto-Submitted: auto-replied' \
+	    'Auto-Submitted: auto-generated (vacation)' 'Precedence: list' \
+	    'PRECEDENCE: Bulk' 'Precedence: junk'; do
+		printf '%s\nFrom: a@example.jp\nSubject: s\n\nbody\n' "$h" > o.eml
+		for role in sender recipient admin; do
+			run -2 --separate-stderr notify -l en -r $role \
+			    -t a@example.jp o.eml
+			[ -z "$output" ]
+			[[ $stderr == *"nothing to send"* ]]
+		done
+	done
+	# "no" is an ordinary message, and a real sender too
+	printf 'Auto-Submitted: no\nPrecedence: first-class\nFrom: a@example.jp\nSubject: s\n\nbody\n' > o.eml
+	run -0 notify -l en -r sender -t a@example.jp -f a@example.jp o.eml
+}
+
+@test "the original header as a text/rfc822-headers part, never the body" {
+	notify -l ja -r admin -t a@example.jp -H -v "$NF/attach.json" \
+	    -a removed "$NF/iso2022jp.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+ps = list(m.iter_parts())
+assert m.get_content_type() == "multipart/mixed"
+assert [p.get_content_type() for p in ps] == ["text/plain", "text/rfc822-headers"]
+h = ps[1].get_payload(decode=True)
+assert b"Message-ID: <20261127090000.1234@mail.example.jp>" in h, h
+assert b"UEsDBAo=" not in h and b"--b1" not in h, h'
+	printf 'notify_headers_part = yes\n' > c.conf
+	run -0 notify -c c.conf -l en -r admin -t a@example.jp "$NF/iso2022jp.eml"
+	assert_output --partial 'text/rfc822-headers'
+}
+
+@test "language: -l, then notify_lang, then the locale" {
+	printf '%s\n' 'import email, sys' 'from email import policy' \
+	    'm = email.message_from_binary_file(sys.stdin.buffer, policy=policy.default)' \
+	    'print(m["subject"])' > subj.py
+	mail-notify -T "$TPL" -r sender -t a@example.jp "$NF/iso2022jp.eml" |
+	    python3 subj.py > s
+	[[ $(cat s) == '[Virus warning]'* ]]
+	LC_ALL=ja_JP.UTF-8 mail-notify -T "$TPL" -r sender -t a@example.jp \
+	    "$NF/iso2022jp.eml" | python3 subj.py > s
+	[[ $(cat s) == '【ウイルス警告】'* ]]
+	LC_ALL= LANG=ja_JP.UTF-8 mail-notify -T "$TPL" -r sender \
+	    -t a@example.jp "$NF/iso2022jp.eml" | python3 subj.py > s
+	[[ $(cat s) == '【ウイルス警告】'* ]]
+	printf 'notify_lang = en\n' > c.conf
+	LC_ALL=ja_JP.UTF-8 mail-notify -c c.conf -T "$TPL" -r sender \
+	    -t a@example.jp "$NF/iso2022jp.eml" | python3 subj.py > s
+	[[ $(cat s) == '[Virus warning]'* ]]
+	mail-notify -l ja -c c.conf -T "$TPL" -r sender -t a@example.jp \
+	    "$NF/iso2022jp.eml" | python3 subj.py > s
+	[[ $(cat s) == '【ウイルス警告】'* ]]
+}
+
+@test "configured From address and a Japanese display name" {
+	printf 'notify_from = virus-check@example.jp\nnotify_from_name = ウイルスチェック係\nadmin_address = pm@example.jp\nnotify_templates = %s\n' "$TPL" > c.conf
+	mail-notify -c c.conf -l ja -r admin "$NF/iso2022jp.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+f = m["from"].addresses[0]
+assert (f.display_name, f.addr_spec) == ("ウイルスチェック係", "virus-check@example.jp"), f
+assert m["to"].addresses[0].addr_spec == "pm@example.jp"
+assert m["message-id"].endswith("@example.jp>")'
+}
+
+@test "template errors: a clear message, exit 75, no half mail" {
+	mkdir -p t/en
+	cp "$TPL/en/sender.txt" t/en/sender.txt
+	sed -i 's/{virus}/{virs}/' t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[ -z "$output" ]
+	[[ $stderr == *"t/en/sender.txt (Part)"*"unknown placeholder {virs}"* ]]
+	printf 'Subject: x\nAction-blocked: {virus}\n\nbody\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"(Action-blocked)"*"unknown placeholder {virus}"* ]]
+
+	printf 'Subject: x {subject\n\nbody\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[ -z "$output" ]
+	[[ $stderr == *"does not start a {name} placeholder"* ]]
+
+	printf 'Subject: x\n\nbody }\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"sender.txt:3: a lone"* ]]
+
+	printf 'Part: x\n\nbody\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"no \`Subject:' directive"* ]]
+
+	printf 'Subject: x\nSubjcet: y\n\nbody\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"sender.txt:2: unknown directive"* ]]
+
+	printf 'Subject: x\n\nbad \xff byte\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"not valid UTF-8"* ]]
+
+	printf 'Subject: x\nbody without a blank line\n' > t/en/sender.txt
+	run -75 --separate-stderr mail-notify -T t -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"sender.txt:2: expected"* ]]
+
+	run -75 --separate-stderr mail-notify -T t -l ja -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	[[ $stderr == *"t/ja/sender.txt"* ]]
+
+	# literal braces are written doubled
+	printf 'Subject: {{x}} {subject}\nAction-blocked: b\n\n{{body}}\n' > t/en/sender.txt
+	run -0 mail-notify -T t -l en -r sender -t a@example.jp "$NF/sjis.eml"
+	assert_output --partial '{x}'
+}
+
+@test "usage, bad input, bad verdict and bad configuration exit codes" {
+	run -64 notify -l en -t a@example.jp "$NF/iso2022jp.eml"
+	run -64 notify -l en -r boss -t a@example.jp "$NF/iso2022jp.eml"
+	run -64 notify -l en -r sender "$NF/iso2022jp.eml"
+	run -64 notify -l ../../etc -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	run -64 notify -l en -r sender -t a@example.jp -a sent "$NF/iso2022jp.eml"
+	assert_output --partial 'unknown action'
+	run -65 notify -l en -r sender -t a@example.jp < /dev/null
+	printf '{"class":"nope"}\n' > bad.json
+	run -65 notify -l en -r sender -t a@example.jp -v bad.json "$NF/iso2022jp.eml"
+	run -75 notify -l en -r sender -t a@example.jp -v missing.json "$NF/iso2022jp.eml"
+	printf 'notify_from = ok@example.jp\nthis is not a setting\n' > c.conf
+	run -75 notify -c c.conf -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	assert_output --partial 'c.conf:2:'
+	run -75 notify -c missing.conf -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+	printf 'notify_from = not an address\n' > c.conf
+	run -75 notify -c c.conf -l en -r sender -t a@example.jp "$NF/iso2022jp.eml"
+}
+
+@test "a long message body is not kept in memory and the pipe is drained" {
+	{ cat "$NF/iso2022jp.eml"; head -c 20000000 /dev/zero | tr '\0' 'x'; } |
+	    notify -l en -r admin -t a@example.jp > out
+	python3 "$NF/mailcheck.py" lines out
+}
+
+@test "a real mail-scan verdict piped into mail-notify" {
+	[ -x "$BIN/mail-scan" ] || skip "mail-scan is not built"
+	msg=$TOP/share/samples/infected-attachment.eml
+	run -1 mail-scan -j -d "$SAMPLEDB" "$msg"
+	printf '%s\n' "$output" > v.json
+	for lang in ja en; do
+		mail-scan -j -d "$SAMPLEDB" < "$msg" | {
+			notify -l $lang -r recipient -t u@example.jp -v /dev/stdin \
+			    -a removed "$msg" || true; } > out
+		python3 "$NF/mailcheck.py" lines out
+		python3 "$NF/mailcheck.py" expect out "$msg" \
+		    "$TPL/$lang/recipient.txt" --verdict v.json --action removed \
+		    --rcpt u@example.jp --lang $lang
+	done
+	run -0 grep -c . out
+	python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+assert "eicar.com" in m.get_content()'
+}
