@@ -337,7 +337,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	struct pollfd pfd;
 	int fds[2], st, n;
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid, parent;
 	long waited = 0;
 	struct cl_engine *eng;
 	cl_error_t ce;
@@ -347,6 +347,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		errset(e, "fork: %s", strerror(errno));
 		close(fds[0]);
@@ -355,7 +356,10 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		/* Die with the updater; it may have died before this line. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		memset(&r, 0, sizeof(r));
 		su_clmsg[0] = '\0';
 		if ((eng = cl_engine_new()) == NULL) {
