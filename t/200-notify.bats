@@ -138,6 +138,12 @@ s = str(m["subject"])
 assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
 }
 
+@test "-t with a local part only is qualified with the host name" {
+	run -0 notify -l en -r admin -t postmaster "$NF/iso2022jp.eml"
+	assert_line "To: postmaster@$(hostname)"
+	run -64 notify -l en -r admin -t 'post master' "$NF/iso2022jp.eml"
+}
+
 @test "-t with CR or LF is refused" {
 	run -64 notify -l en -r sender -t $'a@example.jp\r\nBcc: x@example.net' \
 	    "$NF/iso2022jp.eml"

@@ -171,7 +171,12 @@ msgids(const char *s, struct buf *out, int max)
 		if (*q != '>')
 			continue;
 		q++;
-		if (q - p < 5 || q - p > 250)
+		/*
+		 * An id longer than 77 octets cannot be folded into a 78-octet
+		 * line (RFC 5322 2.1.1): such an id is left out, and with it
+		 * the threading, rather than write an overlong line.
+		 */
+		if (q - p < 5 || q - p > COMPOSE_LINE - 1)
 			continue;
 		for (c = p + 1; c < q - 1; c++)
 			if (*c <= ' ' || *c > '~' || *c == '"' || *c == '\\')
@@ -486,7 +491,7 @@ main(int argc, char **argv)
 	static struct verdict v, *vp;
 	static struct tmpl t;
 	static struct buf path, vb, b, out, tmp, viruses, files, parts;
-	static struct buf subj, body, wrapped, bnd;
+	static struct buf subj, body, wrapped, bnd, toq;
 	static char host[256], from_def[300], *actname, *fromdom, *nonebuf;
 	const char *from, *fromname;
 	enum cte cte;
@@ -567,6 +572,15 @@ main(int argc, char **argv)
 		    " (or admin_address in the configuration)" : "");
 		usage();
 	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(to, '@') == NULL) {
+		/* "postmaster": qualified with this host, as sendmail would */
+		if (buf_printf(&toq, "%s@%s", to, host) == -1)
+			nomem();
+		to = toq.p;
+	}
 	if (!compose_addr_ok(to))
 		errx(EXIT_USAGE, "-t: `%s' is not an address mail-notify "
 		    "will write into a header", to);
@@ -583,9 +597,6 @@ main(int argc, char **argv)
 	    (hpart = config_bool(&cf, "notify_headers_part", 0)) == -1)
 		errx(EXIT_TEMPFAIL, "configuration: notify_headers_part: "
 		    "expected yes or no");
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
 	from = config_get(&cf, "notify_from");
 	if (from == NULL || *from == '\0') {
 		snprintf(from_def, sizeof(from_def), "postmaster@%s", host);
@@ -846,6 +857,7 @@ main(int argc, char **argv)
 	buf_free(&body);
 	buf_free(&wrapped);
 	buf_free(&bnd);
+	buf_free(&toq);
 	buf_free(&o.raw);
 	buf_free(&o.refs);
 	free(o.subject);
