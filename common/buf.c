@@ -39,6 +39,12 @@ buf_grow(struct buf *b, size_t extra)
 	np = realloc(b->p, ncap);
 	if (np == NULL)
 		return -1;
+	/*
+	 * Keep the promise of mailav.h even when nothing is added after the
+	 * grow (a decoder that reserves room and finds no data): fuzzing
+	 * found empty decoded parts with an unterminated buffer.
+	 */
+	np[b->len] = '\0';
 	b->p = np;
 	b->cap = ncap;
 	return 0;

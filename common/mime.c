@@ -291,6 +291,8 @@ static void
 make_flat(struct ctx *c, struct mime_part *p)
 {
 	p->flags |= MP_FLAT;
+	/* An empty header still points into the message (hdr_next). */
+	p->hdr.p = p->raw.p;
 	p->hdr.len = 0;
 	p->body = p->raw;
 	free(p->type);
