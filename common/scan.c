@@ -181,13 +181,6 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 	return -1;
 }
 
-void
-scanner_backstop_start(struct scanner *s, const void *p, size_t n)
-{
-	if (s->cd)
-		clamd_backstop_start(s->cd, p, n);
-}
-
 /*
  * The whole-message backstop: libclamav's own mail parser, without the
  * limits alert (it stops at 17 levels where mail-scan goes on).

@@ -539,8 +539,6 @@ scan_message(struct scanner *sc, const char *p, size_t len,
 	    MM_LIMIT_HEADER);
 	if (scanner_begin(sc, err) == -1)
 		goto out;
-	/* clamd scans the whole message while we send it the parts. */
-	scanner_backstop_start(sc, p, len);
 	if (collect(&c, c.m0->root, 0) == -1) {
 		errset(err, "out of memory");
 		goto end;
