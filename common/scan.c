@@ -2,6 +2,7 @@
  * The scanner: libclamav in-process, or clamd through scan_clamd.c.  The
  * embedded engine scans memory through an fmap, no temp files.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,26 @@ static int clinit_done;
 #define MAX_FILES	10000
 #define MAX_SCANTIME	120000		/* ms */
 
+/* Does the directory hold nothing but "." and ".."? */
+static int
+dir_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	int empty = 1;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	closedir(d);
+	return empty;
+}
+
 /*
  * Load every database of dbv into eng, set the limits and compile.  The
  * same code serves sig-update's test load, so both judge a set alike.
@@ -47,7 +68,13 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 			return -1;
 		}
 		if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
-			errset(e, "database %s: %s", db, cl_strerror(r));
+			/* libclamav says "Can't open" for an empty directory. */
+			if (S_ISDIR(st.st_mode) && dir_empty(db))
+				errset(e, "database %s: the directory holds no "
+				    "database files", db);
+			else
+				errset(e, "database %s: %s", db,
+				    cl_strerror(r));
 			return -1;
 		}
 	}
@@ -152,13 +179,6 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 		return 1;
 	errset(e, "libclamav: %s", cl_strerror(r));
 	return -1;
-}
-
-void
-scanner_backstop_start(struct scanner *s, const void *p, size_t n)
-{
-	if (s->cd)
-		clamd_backstop_start(s->cd, p, n);
 }
 
 /*

@@ -34,11 +34,6 @@ void scanner_end(struct scanner *);
  */
 int scanner_scan(struct scanner *, const void *, size_t, const char **virus,
     struct errbuf *);
-/*
- * Optional, right after scanner_begin(): the whole message that
- * scanner_scan_backstop() will get, so that clamd can scan it meanwhile.
- */
-void scanner_backstop_start(struct scanner *, const void *, size_t);
 /* The same for the whole-message backstop scan. */
 int scanner_scan_backstop(struct scanner *, const void *, size_t,
     const char **virus, struct errbuf *);

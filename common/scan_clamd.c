@@ -67,21 +67,8 @@ struct clamd {
 	size_t cur;		/* host of the session */
 	unsigned long reqid;	/* id of the last request sent */
 	unsigned long oversized;
-	int eof;		/* clamd hung up: nothing more to read */
-	char rbuf[REPLY_MAX + 1];	/* reply bytes not yet a whole reply */
+	char reply[REPLY_MAX + 1];
 	size_t rlen;
-	/* Replies read while waiting for another one (at most two pend). */
-	struct answer {
-		int used;
-		unsigned long id;
-		char text[REPLY_MAX + 1];
-	} ans[2];
-	char reply[REPLY_MAX + 1];	/* the reply being parsed */
-	/* The whole-message backstop, sent ahead (clamd_backstop_start). */
-	int bs_sent;
-	unsigned long bs_id;
-	const void *bs_p;
-	size_t bs_len;
 	char virus[REPLY_MAX + 1];
 };
 
@@ -353,20 +340,12 @@ connect_tcp(const struct host *h, int64_t deadline, struct errbuf *e)
 	return fd;
 }
 
-/*
- * Forget the connection and everything pending on it: a backstop sent
- * ahead is then scanned again, synchronously, when it is asked for.
- */
 static void
 drop_session(struct clamd *c)
 {
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
-	c->eof = 0;
-	c->rlen = 0;
-	c->ans[0].used = c->ans[1].used = 0;
-	c->bs_sent = 0;
 }
 
 /*
@@ -428,7 +407,6 @@ session_open(struct clamd *c, size_t i, struct errbuf *e)
 		close(fd);
 		return r;
 	}
-	drop_session(c);
 	c->fd = fd;
 	c->cur = i;
 	c->reqid = 0;
@@ -582,114 +560,30 @@ fill_iov(const unsigned char *p, size_t len, size_t sent, struct iovec *iov,
 }
 
 /*
- * A whole reply "<id>: <text>" (n bytes, NUL excluded) was read: keep it
- * for the request it answers, which must be one still waiting.
+ * Send one INSTREAM request and read its reply into c->reply.  While we
+ * write, clamd may already have answered (size limit) and hung up, so the
+ * reply is read whenever there is one, not only after the last chunk.
  */
 static int
-stash(struct clamd *c, const char *s, size_t n, struct errbuf *e)
-{
-	const char *spec = c->h[c->cur].spec, *q = s, *end = s + n;
-	unsigned long id = 0;
-	struct answer *a;
-	int i;
-
-	if (q == end || *q < '0' || *q > '9')
-		goto bad;
-	for (; q < end && *q >= '0' && *q <= '9'; q++) {
-		if (id > (ULONG_MAX - 9) / 10)
-			goto bad;
-		id = id * 10 + (unsigned long)(*q - '0');
-	}
-	if (end - q < 2 || q[0] != ':' || q[1] != ' ')
-		goto bad;
-	q += 2;
-	if (id != c->reqid && !(c->bs_sent && id == c->bs_id)) {
-		errset(e, "clamd %s: answer to request %lu, expected %lu",
-		    spec, id, c->reqid);
-		return R_BADREPLY;
-	}
-	for (i = 0; i < 2; i++)
-		if (c->ans[i].used && c->ans[i].id == id) {
-			errset(e, "clamd %s: two answers to request %lu",
-			    spec, id);
-			return R_BADREPLY;
-		}
-	a = c->ans[0].used ? &c->ans[1] : &c->ans[0];
-	if (a->used) {
-		errset(e, "clamd %s: unexpected answer", spec);
-		return R_BADREPLY;
-	}
-	a->used = 1;
-	a->id = id;
-	memcpy(a->text, q, (size_t)(end - q));
-	a->text[end - q] = '\0';
-	return 0;
-bad:
-	errset(e, "clamd %s: unreadable answer \"%.200s\"", spec, s);
-	return R_BADREPLY;
-}
-
-/* Read what clamd has sent and stash each whole reply. */
-static int
-read_some(struct clamd *c, struct errbuf *e)
-{
-	const char *nul;
-	ssize_t n;
-	size_t k;
-	int r;
-
-	if (c->eof)
-		return 0;
-	n = recv(c->fd, c->rbuf + c->rlen, REPLY_MAX - c->rlen, 0);
-	if (n == -1) {
-		if (errno == EINTR || errno == EAGAIN)
-			return 0;
-		errset(e, "clamd %s: %s", c->h[c->cur].spec,
-		    strerror(errno));
-		return R_IO;
-	}
-	if (n == 0) {
-		c->eof = 1;
-		return 0;
-	}
-	c->rlen += (size_t)n;
-	c->rbuf[c->rlen] = '\0';
-	while ((nul = memchr(c->rbuf, '\0', c->rlen)) != NULL) {
-		k = (size_t)(nul - c->rbuf);
-		if ((r = stash(c, c->rbuf, k, e)) != 0)
-			return r;
-		memmove(c->rbuf, nul + 1, c->rlen - k - 1);
-		c->rlen -= k + 1;
-	}
-	if (c->rlen == REPLY_MAX) {
-		errset(e, "clamd %s: answer too long", c->h[c->cur].spec);
-		return R_BADREPLY;
-	}
-	return 0;
-}
-
-/*
- * Send one INSTREAM request; its id is c->reqid.  While we write, clamd may
- * already have answered (size limit) and hung up, or answered a request
- * sent earlier, so replies are read whenever there are some.
- */
-static int
-send_req(struct clamd *c, const unsigned char *p, size_t len,
-    int64_t deadline, struct errbuf *e)
+transact(struct clamd *c, const unsigned char *p, size_t len,
+    struct errbuf *e)
 {
 	const char *spec = c->h[c->cur].spec;
+	int64_t deadline = now_ms() + c->stimeout;
 	unsigned char hdr[NIOV][4];
 	struct iovec iov[NIOV];
 	struct msghdr mh;
 	struct pollfd pfd;
 	size_t sent = 0, total = req_size(len);
 	int r;
+	const char *nul;
 	ssize_t n;
 
+	c->rlen = 0;
 	c->reqid++;
-	while (sent < total && !c->eof) {
+	for (;;) {
 		pfd.fd = c->fd;
-		pfd.events = POLLIN | POLLOUT;
+		pfd.events = POLLIN | (sent < total ? POLLOUT : 0);
 		r = poll(&pfd, 1, left_ms(deadline));
 		if (r == -1) {
 			if (errno == EINTR)
@@ -703,11 +597,40 @@ send_req(struct clamd *c, const unsigned char *p, size_t len,
 			return R_TIMEOUT;
 		}
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			if ((r = read_some(c, e)) != 0)
-				return r;
+			n = recv(c->fd, c->reply + c->rlen,
+			    REPLY_MAX - c->rlen, 0);
+			if (n == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n == -1) {
+				errset(e, "clamd %s: %s", spec,
+				    strerror(errno));
+				return R_IO;
+			}
+			if (n == 0) {
+				errset(e, "clamd %s: connection closed "
+				    "before the answer", spec);
+				return R_IO;
+			}
+			c->rlen += (size_t)n;
+			c->reply[c->rlen] = '\0';
+			nul = memchr(c->reply, '\0', c->rlen);
+			if (nul != NULL) {
+				/* One request in flight: nothing may follow. */
+				if ((size_t)(nul - c->reply) + 1 != c->rlen) {
+					errset(e, "clamd %s: unexpected data "
+					    "after the answer", spec);
+					return R_BADREPLY;
+				}
+				c->rlen--;
+				return 0;
+			}
+			if (c->rlen == REPLY_MAX) {
+				errset(e, "clamd %s: answer too long", spec);
+				return R_BADREPLY;
+			}
 			continue;
 		}
-		if (!(pfd.revents & POLLOUT))
+		if (sent == total || !(pfd.revents & POLLOUT))
 			continue;
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
@@ -720,54 +643,14 @@ send_req(struct clamd *c, const unsigned char *p, size_t len,
 			 * clamd stopped reading (size limit) or died: its
 			 * answer, if any, is still to be read.
 			 */
-			if (errno == EPIPE || errno == ECONNRESET)
-				return 0;
+			if (errno == EPIPE || errno == ECONNRESET) {
+				sent = total;
+				continue;
+			}
 			errset(e, "clamd %s: %s", spec, strerror(errno));
 			return R_IO;
 		}
 		sent += (size_t)n;
-	}
-	return 0;
-}
-
-/* Wait for the reply to request id and copy its text to c->reply. */
-static int
-await_reply(struct clamd *c, unsigned long id, int64_t deadline,
-    struct errbuf *e)
-{
-	const char *spec = c->h[c->cur].spec;
-	struct pollfd pfd;
-	int i, r;
-
-	for (;;) {
-		for (i = 0; i < 2; i++)
-			if (c->ans[i].used && c->ans[i].id == id) {
-				memcpy(c->reply, c->ans[i].text,
-				    sizeof(c->reply));
-				c->ans[i].used = 0;
-				return 0;
-			}
-		if (c->eof) {
-			errset(e, "clamd %s: connection closed before the "
-			    "answer", spec);
-			return R_IO;
-		}
-		pfd.fd = c->fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			errset(e, "poll: %s", strerror(errno));
-			return R_IO;
-		}
-		if (r == 0) {
-			errset(e, "clamd %s: no answer within %d s", spec,
-			    c->stimeout / 1000);
-			return R_TIMEOUT;
-		}
-		if ((r = read_some(c, e)) != 0)
-			return r;
 	}
 }
 
@@ -791,17 +674,32 @@ is_extinfo(const char *s, size_t n)
 }
 
 /*
- * Read c->reply, the text after "<id>: ": "stream: OK", "stream: NAME
- * FOUND" (NAME may hold spaces), "REASON ERROR".  Anything else is not an
- * answer.
+ * Read c->reply: "<id>: stream: OK", "<id>: stream: NAME FOUND" (NAME may
+ * hold spaces), "<id>: REASON ERROR".  Anything else is not an answer.
  */
 static int
 parse_reply(struct clamd *c, const char **virus, struct errbuf *e)
 {
 	const char *spec = c->h[c->cur].spec;
-	const char *s = c->reply, *end = c->reply + strlen(c->reply), *name;
+	const char *s = c->reply, *end = c->reply + c->rlen, *name;
+	unsigned long id = 0;
 	size_t n;
 
+	if (s == end || *s < '0' || *s > '9')
+		goto bad;
+	for (; s < end && *s >= '0' && *s <= '9'; s++) {
+		if (id > (ULONG_MAX - 9) / 10)
+			goto bad;
+		id = id * 10 + (unsigned long)(*s - '0');
+	}
+	if (end - s < 2 || s[0] != ':' || s[1] != ' ')
+		goto bad;
+	s += 2;
+	if (id != c->reqid) {
+		errset(e, "clamd %s: answer to request %lu, expected %lu",
+		    spec, id, c->reqid);
+		return R_BADREPLY;
+	}
 	n = (size_t)(end - s);
 	if (strcmp(s, "INSTREAM size limit exceeded. ERROR") == 0) {
 		errset(e, "clamd %s: part larger than its StreamMaxLength",
@@ -848,21 +746,6 @@ bad:
 	return R_BADREPLY;
 }
 
-/* One request on the session, and its answer. */
-static int
-ask(struct clamd *c, const void *p, size_t len, const char **virus,
-    struct errbuf *e)
-{
-	int64_t deadline = now_ms() + c->stimeout;
-	int r;
-
-	if ((r = send_req(c, p, len, deadline, e)) != 0)
-		return r;
-	if ((r = await_reply(c, c->reqid, deadline, e)) != 0)
-		return r;
-	return parse_reply(c, virus, e);
-}
-
 int
 clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
     struct errbuf *e)
@@ -888,7 +771,9 @@ clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
 		return -1;
 	for (;;) {
 		reused = c->reqid > 0;
-		r = ask(c, p, len, virus, &e1);
+		r = transact(c, p, len, &e1);
+		if (r == 0)
+			r = parse_reply(c, virus, &e1);
 		if (r == R_CLEAN || r == R_FOUND) {
 			c->h[c->cur].down = 0;
 			buf_free(&why);
@@ -906,10 +791,9 @@ clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
 			return -1;
 		}
 		/*
-		 * A session that served earlier requests may have been
-		 * closed by clamd meanwhile (IdleTimeout, reload, a backstop
-		 * over the size limit): one fresh connection to the same
-		 * daemon before giving it up.
+		 * A session that served earlier parts may have been closed
+		 * by clamd meanwhile (IdleTimeout, reload): one fresh
+		 * connection to the same daemon before giving it up.
 		 */
 		if (r == R_IO && reused && !retried) {
 			retried = 1;
@@ -924,64 +808,14 @@ clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
 	}
 }
 
-/*
- * Send the whole message ahead, right after clamd_begin(): clamd scans it
- * on one of its threads while the parts are sent and scanned on others
- * (IDSESSION requests run concurrently), so the backstop costs no extra
- * wall time when clamd has cores to spare.  Any failure here only means
- * that clamd_scan_backstop() sends it again, synchronously, with failover.
- */
-void
-clamd_backstop_start(struct clamd *c, const void *p, size_t len)
-{
-	struct errbuf e1;
-
-	c->bs_sent = 0;
-	if (c->fd == -1 || len > UINT32_MAX)
-		return;
-	if (send_req(c, p, len, now_ms() + c->stimeout, &e1) != 0) {
-		drop_session(c);
-		return;
-	}
-	c->bs_sent = 1;
-	c->bs_id = c->reqid;
-	c->bs_p = p;
-	c->bs_len = len;
-}
-
 int
 clamd_scan_backstop(struct clamd *c, const void *p, size_t len,
     const char **virus, struct errbuf *e)
 {
 	static const char lim[] = "Heuristics.Limits.Exceeded.";
-	struct errbuf e1;
-	int r = R_IO;
+	int r;
 
-	*virus = NULL;
-	if (c->bs_sent && c->bs_p == p && c->bs_len == len && c->fd != -1) {
-		r = await_reply(c, c->bs_id, now_ms() + c->stimeout, &e1);
-		if (r == 0)
-			r = parse_reply(c, virus, &e1);
-		c->bs_sent = 0;
-		if (r == R_OVERSIZE) {
-			drop_session(c);
-			if (c->allow_oversize) {
-				c->oversized++;
-				return 0;
-			}
-			*e = e1;
-			return -1;
-		}
-		if (r != R_CLEAN && r != R_FOUND) {
-			/* Ask another daemon first, unless it hung up. */
-			if (r != R_IO)
-				c->h[c->cur].down = 1;
-			drop_session(c);
-		}
-	}
-	/* Not sent ahead, or that went wrong: ask again, with failover. */
-	if (r != R_CLEAN && r != R_FOUND)
-		r = clamd_scan(c, p, len, virus, e);
+	r = clamd_scan(c, p, len, virus, e);
 	if (r == 1 && strncmp(*virus, lim, sizeof(lim) - 1) == 0) {
 		*virus = NULL;
 		r = 0;

@@ -43,13 +43,7 @@ void clamd_end(struct clamd *);
 int clamd_scan(struct clamd *, const void *, size_t, const char **virus,
     struct errbuf *);
 /*
- * Optional, right after clamd_begin(): send the whole message (p, len) for
- * the backstop now, so that clamd scans it while the parts are scanned.
- * clamd_scan_backstop() with the same p and len collects the answer.
- */
-void clamd_backstop_start(struct clamd *, const void *, size_t);
-/*
- * The same as clamd_scan() for the whole-message backstop.  The embedded engine scans the
+ * The same for the whole-message backstop.  The embedded engine scans the
  * backstop without the "limits exceeded" alert (libclamav's mail parser
  * stops at 17 levels where mail-scan goes on); clamd cannot switch it per
  * request, so its Heuristics.Limits.Exceeded.* answer counts as clean here.

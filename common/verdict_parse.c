@@ -401,13 +401,17 @@ object(struct jp *j, const char *const *known, unsigned *seen, keyfn fn,
 	}
 }
 
-/* A part id: "" (the message itself) or IMAP section numbers "1", "2.1". */
+/*
+ * A part id: IMAP section numbers "1", "2.1"; "0" (or "") is the message
+ * itself, which mail-scan names when a virus lies in bytes of the top-level
+ * container that no part holds.
+ */
 static int
 valid_part_id(const char *s)
 {
 	size_t n = 0;
 
-	if (*s == '\0')
+	if (*s == '\0' || strcmp(s, "0") == 0)
 		return 1;
 	for (;;) {
 		if (*s < '1' || *s > '9')
@@ -681,7 +685,7 @@ static int
 consistent(const struct verdict *v, struct errbuf *e)
 {
 	const struct vpart **sorted;
-	size_t i, infected = 0;
+	size_t i, k, infected = 0;
 
 	for (i = 0; i < v->nparts; i++)
 		if (v->parts[i].virus != NULL)
@@ -702,10 +706,16 @@ consistent(const struct verdict *v, struct errbuf *e)
 		errset(e, "verdict: out of memory");
 		return -1;
 	}
-	for (i = 0; i < v->nparts; i++)
-		sorted[i] = &v->parts[i];
-	qsort(sorted, v->nparts, sizeof(*sorted), cmp_part);
-	for (i = 1; i < v->nparts; i++)
+	/*
+	 * A file found inside a part's text ("how") is listed beside the part
+	 * itself under the same number; two plain entries for one part are
+	 * not.
+	 */
+	for (i = k = 0; i < v->nparts; i++)
+		if (v->parts[i].how == NULL)
+			sorted[k++] = &v->parts[i];
+	qsort(sorted, k, sizeof(*sorted), cmp_part);
+	for (i = 1; i < k; i++)
 		if (strcmp(sorted[i - 1]->part, sorted[i]->part) == 0) {
 			errset(e, "verdict: part %s listed twice",
 			    sorted[i]->part);

@@ -215,6 +215,24 @@ teardown() { su_teardown; }
 	[ "$(installed_version)" = 3 ]
 }
 
+@test "-q: errors on standard error only, nothing on standard output" {
+	publish 6
+	fault "* status 500"
+	run -75 --separate-stderr su -q
+	assert_equal "$output" ""
+	[[ "$stderr" == *"every mirror failed, last: HTTP 500"* ]]
+	[[ "$stderr" != *"trying again"* ]]
+}
+
+@test "--jitter sleeps a bounded random time first; bad values are usage errors" {
+	publish 6
+	start=$(date +%s%N)
+	run -0 su --jitter 1
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 8000 ]
+	run -64 su --jitter -3
+	run -64 su --jitter soon
+}
+
 @test "progress bar on a terminal only" {
 	publish 6
 	run -0 su

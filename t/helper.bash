@@ -6,9 +6,10 @@ TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BIN=${MAILAV_BIN:-$TOP/build/bin}
 ASAN_BIN=${MAILAV_ASAN_BIN:-$TOP/build-asan/bin}
 FIX=$TOP/t/fixtures
-SHARED=$(cd "$TOP/../shared" 2>/dev/null && pwd || :)
 # ../shared is beside the project in CI and in the developers' checkouts;
-# a user's clone has no such directory and skips those tests.
+# a user's clone has no such directory and skips those tests.  A checkout
+# somewhere else (a git worktree) points MAILAV_SHARED at it.
+SHARED=$(cd "${MAILAV_SHARED:-$TOP/../shared}" 2>/dev/null && pwd || :)
 CORPUS=${SHARED:+$SHARED/corpus}
 TESTDB=${SHARED:+$SHARED/testdb}
 CLAMTF=/usr/share/clamav-testfiles

@@ -26,7 +26,7 @@
 #define MAXREFS		20		/* References kept from the original */
 
 static const char *const directives[] = {
-	"Subject", "Part", "Backstop", "None", "Role-Body", "Role-Attachment",
+	"Subject", "Part", "Part-Body", "Backstop", "None", "Role-Body", "Role-Attachment",
 	"Action-", NULL
 };
 
@@ -34,6 +34,7 @@ struct orig {
 	struct buf raw;		/* the header block (and nothing more) */
 	struct span hdr;
 	char *subject, *from, *to, *date, *msgid, *sender;
+	char *msgid_text;	/* the Message-ID as text, for the body */
 	char *from_addr;	/* addr-spec of the first From: address */
 	struct buf refs;	/* References for the notice, "" if none */
 };
@@ -171,7 +172,12 @@ msgids(const char *s, struct buf *out, int max)
 		if (*q != '>')
 			continue;
 		q++;
-		if (q - p < 5 || q - p > 250)
+		/*
+		 * An id longer than 77 octets cannot be folded into a 78-octet
+		 * line (RFC 5322 2.1.1): such an id is left out, and with it
+		 * the threading, rather than write an overlong line.
+		 */
+		if (q - p < 5 || q - p > COMPOSE_LINE - 1)
 			continue;
 		for (c = p + 1; c < q - 1; c++)
 			if (*c <= ' ' || *c > '~' || *c == '"' || *c == '\\')
@@ -204,6 +210,7 @@ read_original(struct orig *o, const char *sender_opt)
 	o->from = field_text(o, "From");
 	o->to = field_text(o, "To");
 	o->date = field_text(o, "Date");
+	o->msgid_text = field_text(o, "Message-ID");
 	if (hdr_find(o->hdr, "From", &f))
 		o->from_addr = compose_addr_spec(f.value);
 	if (hdr_find(o->hdr, "Message-ID", &f)) {
@@ -385,7 +392,8 @@ check_template(const struct tmpl *t)
 
 		snprintf(where, sizeof(where), "%s (%s)", t->path, n);
 		check_text(t->dir[i].value, strcasecmp(n, "Subject") == 0 ?
-		    msg_names : strcasecmp(n, "Part") == 0 ? part_names :
+		    msg_names : strcasecmp(n, "Part") == 0 ||
+		    strcasecmp(n, "Part-Body") == 0 ? part_names :
 		    strcasecmp(n, "Backstop") == 0 ? backstop_names : no_names,
 		    where, 0);
 	}
@@ -416,6 +424,7 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
     struct buf *out)
 {
 	const char *fmt = tmpl_get(t, "Part"), *bfmt = tmpl_get(t, "Backstop");
+	const char *bodyfmt = tmpl_get(t, "Part-Body");
 	char *rb = dir_text(t, "Role-Body");
 	char *ra = dir_text(t, "Role-Attachment");
 	char where[600], *fn, *vn, *ty, *pt;
@@ -445,7 +454,8 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
 			};
 			if (out->len > 0 && buf_addc(out, '\n') == -1)
 				nomem();
-			fill_or_die(out, fmt, pv, sizeof(pv) / sizeof(pv[0]),
+			fill_or_die(out, p->role == ROLE_BODY && bodyfmt ?
+			    bodyfmt : fmt, pv, sizeof(pv) / sizeof(pv[0]),
 			    where, 0);
 		}
 		free(fn);
@@ -486,7 +496,7 @@ main(int argc, char **argv)
 	static struct verdict v, *vp;
 	static struct tmpl t;
 	static struct buf path, vb, b, out, tmp, viruses, files, parts;
-	static struct buf subj, body, wrapped, bnd;
+	static struct buf subj, body, wrapped, bnd, toq;
 	static char host[256], from_def[300], *actname, *fromdom, *nonebuf;
 	const char *from, *fromname;
 	enum cte cte;
@@ -567,6 +577,15 @@ main(int argc, char **argv)
 		    " (or admin_address in the configuration)" : "");
 		usage();
 	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	if (strchr(to, '@') == NULL) {
+		/* "postmaster": qualified with this host, as sendmail would */
+		if (buf_printf(&toq, "%s@%s", to, host) == -1)
+			nomem();
+		to = toq.p;
+	}
 	if (!compose_addr_ok(to))
 		errx(EXIT_USAGE, "-t: `%s' is not an address mail-notify "
 		    "will write into a header", to);
@@ -583,9 +602,6 @@ main(int argc, char **argv)
 	    (hpart = config_bool(&cf, "notify_headers_part", 0)) == -1)
 		errx(EXIT_TEMPFAIL, "configuration: notify_headers_part: "
 		    "expected yes or no");
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
 	from = config_get(&cf, "notify_from");
 	if (from == NULL || *from == '\0') {
 		snprintf(from_def, sizeof(from_def), "postmaster@%s", host);
@@ -731,7 +747,7 @@ main(int argc, char **argv)
 			{ "from", o.from ? o.from : none },
 			{ "to", o.to ? o.to : none },
 			{ "date", o.date ? o.date : none },
-			{ "message_id", o.msgid ? o.msgid : none },
+			{ "message_id", o.msgid_text ? o.msgid_text : none },
 			{ "action", actname },
 			{ "sender", snd && *snd ? snd : none },
 			{ "rcpt", rcpt },
@@ -846,6 +862,7 @@ main(int argc, char **argv)
 	buf_free(&body);
 	buf_free(&wrapped);
 	buf_free(&bnd);
+	buf_free(&toq);
 	buf_free(&o.raw);
 	buf_free(&o.refs);
 	free(o.subject);
@@ -853,6 +870,7 @@ main(int argc, char **argv)
 	free(o.to);
 	free(o.date);
 	free(o.msgid);
+	free(o.msgid_text);
 	free(o.sender);
 	free(o.from_addr);
 	return EXIT_OK;

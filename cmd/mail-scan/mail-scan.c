@@ -86,11 +86,22 @@ report(const struct verdict *v, const char *name)
 			buf_adds(&out, " FOUND (whole message only)\n");
 		}
 		if (v->limits) {
+			/* "depth parts header", no trailing space. */
+			const char *sep = "";
+
 			line_start(name);
-			buf_printf(&out, "-\tlimits\t%s%s%s\t-\t-\tscanned flat\n",
-			    v->limits & MM_LIMIT_DEPTH ? "depth " : "",
-			    v->limits & MM_LIMIT_PARTS ? "parts " : "",
-			    v->limits & MM_LIMIT_HEADER ? "header" : "");
+			buf_adds(&out, "-\tlimits\t");
+			if (v->limits & MM_LIMIT_DEPTH) {
+				buf_adds(&out, "depth");
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_PARTS) {
+				buf_printf(&out, "%sparts", sep);
+				sep = " ";
+			}
+			if (v->limits & MM_LIMIT_HEADER)
+				buf_printf(&out, "%sheader", sep);
+			buf_adds(&out, "\t-\t-\tscanned flat\n");
 		}
 	}
 	line_start(name);

@@ -337,7 +337,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	struct pollfd pfd;
 	int fds[2], st, n;
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid, parent;
 	long waited = 0;
 	struct cl_engine *eng;
 	cl_error_t ce;
@@ -347,6 +347,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		errset(e, "fork: %s", strerror(errno));
 		close(fds[0]);
@@ -355,19 +356,22 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		/* Die with the updater; it may have died before this line. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		memset(&r, 0, sizeof(r));
 		su_clmsg[0] = '\0';
 		if ((eng = cl_engine_new()) == NULL) {
 			snprintf(r.msg, sizeof(r.msg), "cl_engine_new failed");
 		} else if ((ce = cl_load(dir, eng, &r.sigs,
 		    CL_DB_STDOPT)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_load: %s%s%s",
+			snprintf(r.msg, sizeof(r.msg), "cl_load: %.40s%s%.180s",
 			    cl_strerror(ce), *su_clmsg ? ": " : "", su_clmsg);
 		} else if ((ce = cl_engine_compile(eng)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: %s%s"
-			    "%s", cl_strerror(ce), *su_clmsg ? ": " : "",
-			    su_clmsg);
+			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: "
+			    "%.40s%s%.180s", cl_strerror(ce),
+			    *su_clmsg ? ": " : "", su_clmsg);
 		} else
 			r.ok = 1;
 		(void)write_all(fds[1], &r, sizeof(r));

@@ -183,6 +183,12 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, c->low_speed);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->low_speed_time);
 	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	/* TLS peers are always verified; a private mirror's own CA can be
+	 * named instead of the system's bundle. */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (*c->cainfo != '\0')
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cainfo);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

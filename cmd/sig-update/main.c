@@ -375,7 +375,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		su_clmsg[0] = '\0';
 		if (cl_cvdverify(j->file) != CL_SUCCESS) {
 			snprintf(msg, mn, "%.300s: version %u does not verify"
-			    " (digital signature or checksum)%s%s", url,
+			    " (digital signature or checksum)%s%.100s", url,
 			    j->newver, *su_clmsg ? ": " : "", su_clmsg);
 			goto bad;
 		}
@@ -429,7 +429,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	long long ra, cool = 0, wait;
 	time_t now = time(NULL), ims = 0;
 	const char *etag = NULL, *v;
-	char url[PATH_MAX], msg[512] = "";
+	char url[PATH_MAX], msg[512] = "", vmsg[512] = "";
 
 	find_installed(j, cur);
 	if (state_num(st, j->s->name, "cooldown_until") > now) {
@@ -486,6 +486,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 			case A_VERIFY:
 				verify = 1;
 				out[i] = 1;
+				snprintf(vmsg, sizeof(vmsg), "%s", msg);
 				say(LOG_ERR, "%s: %s", j->s->name, msg);
 				break;
 			case A_RATE:
@@ -541,13 +542,13 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	}
 	if (verify) {
 		j->out = O_VERIFY;
-		snprintf(j->msg, sizeof(j->msg), "%s", msg);
+		snprintf(j->msg, sizeof(j->msg), "%s", vmsg);
 	} else if (older && live == 0 && !limited) {
 		j->out = O_CURRENT;
 	} else {
 		j->out = O_TEMP;
 		snprintf(j->msg, sizeof(j->msg), "every mirror failed, last:"
-		    " %s", msg);
+		    " %.400s", msg);
 	}
 	if (limited && cool > 0)
 		j->cool = cool;
@@ -1059,7 +1060,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf c;
-	struct state st;
+	struct state st = { 0 };
 	struct errbuf e;
 	const char *cfg = NULL, *dbdir = NULL;
 	char *end;
@@ -1107,12 +1108,14 @@ main(int argc, char **argv)
 	if (conf_load(&c, cfg ? cfg : MAILAV_SYSCONFDIR "/mailav.conf",
 	    cfg != NULL, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_CONFIG;
+		rc = SU_CONFIG;
+		goto out;
 	}
 	if (dbdir != NULL) {
 		if (strlen(dbdir) >= SU_PATH) {
 			say(LOG_ERR, "-d: path too long");
-			return SU_CONFIG;
+			rc = SU_CONFIG;
+			goto out;
 		}
 		snprintf(c.dbdir, sizeof(c.dbdir), "%s", dbdir);
 	}
@@ -1139,30 +1142,32 @@ main(int argc, char **argv)
 		if (i == c.nsrc) {
 			say(LOG_ERR, "no source named %s in %s", argv[k],
 			    c.path);
-			return SU_CONFIG;
+			rc = SU_CONFIG;
+			goto out;
 		}
 		c.src[i].selected = 1;
 	}
 	if (!do_status && !do_rollback && c.nsrc == 0) {
 		say(LOG_ERR, "no source configured (the \"source\" key of"
 		    " %s)", c.path);
-		return SU_CONFIG;
+		rc = SU_CONFIG;
+		goto out;
 	}
 
 	cl_set_clcb_msg(clmsg);
 	if (cl_init(CL_INIT_DEFAULT) != CL_SUCCESS) {
 		say(LOG_ERR, "libclamav initialisation failed");
-		return EXIT_SOFTWARE;
+		rc = EXIT_SOFTWARE;
+		goto out;
 	}
 	if (state_load(&st, c.statedir, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if (do_status) {
 		rc = status(&c, &st);
-		state_free(&st);
-		conf_free(&c);
-		return rc;
+		goto out;
 	}
 	if (jitter > 0) {
 		unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -1171,19 +1176,22 @@ main(int argc, char **argv)
 	}
 	if (mkdir(c.statedir, 0755) == -1 && errno != EEXIST) {
 		say(LOG_ERR, "%s: %s", c.statedir, strerror(errno));
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if ((rc = grab_lock(&c, &lockfd)) != SU_OK)
-		return rc;
+		goto out;
 	/* Reload under the lock: the run that held it may have changed it. */
 	state_free(&st);
 	if (state_load(&st, c.statedir, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if (fetch_init(&e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return EXIT_SOFTWARE;
+		rc = EXIT_SOFTWARE;
+		goto out;
 	}
 	rc = do_rollback ? rollback(&c, &st) : update(&c, &st);
 	if (!dryrun && state_save(&st, &e) == -1) {
@@ -1191,10 +1199,12 @@ main(int argc, char **argv)
 		rc = worse_exit(rc, SU_IOERR);
 	}
 	fetch_cleanup();
+out:
 	state_free(&st);
 	conf_free(&c);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = worse_exit(rc, SU_IOERR);
-	close(lockfd);
+	if (lockfd != -1)
+		close(lockfd);	/* releases the lock */
 	return rc;
 }

@@ -65,6 +65,7 @@ struct conf {
 	long jitter;
 	long long max_size;
 	char clamd_socket[SU_PATH];
+	char cainfo[SU_PATH];	/* CA bundle for a private mirror's TLS */
 	long clamd_timeout;
 	char post_command[1024];
 	struct source src[SU_MAXSRC];

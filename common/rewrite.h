@@ -1,0 +1,81 @@
+/*
+ * Rewriting a message without touching the bytes that are kept: the output
+ * is a list of segments, most of them spans of the untouched input, a few of
+ * them generated text (new header fields, notice parts).  Nothing is written
+ * until the whole list is built, so a message that cannot be rewritten
+ * produces no output at all.
+ */
+#ifndef REWRITE_H
+#define REWRITE_H
+
+#include "mailav.h"
+#include "mime.h"
+
+struct rw_seg {
+	const char *p;
+	size_t len;
+};
+
+struct rw_out {
+	struct rw_seg *seg;
+	size_t n, cap;
+	char **own;		/* generated text the segments point into */
+	size_t nown, capown;
+	size_t total;		/* bytes of output */
+};
+
+/* Append len input bytes (adjacent spans are merged into one segment). */
+int rw_copy(struct rw_out *, const char *, size_t);
+/* Append generated text; takes over b's memory (b is left empty). */
+int rw_take(struct rw_out *, struct buf *);
+/* Write every segment to fd (writev, short writes and EINTR retried). */
+int rw_write(const struct rw_out *, int fd);
+void rw_free(struct rw_out *);
+
+/*
+ * One part to replace by a notice.  text is the notice's decoded text:
+ * UTF-8 with LF line ends; it is written as a text/plain; charset=UTF-8 part
+ * in base64 (7-bit, short lines, and no byte of a hostile file or virus name
+ * can appear raw in the message: no CR/LF injection, no boundary, no "From ").
+ * When part is the message itself (a single-part message whose body is the
+ * text), only its body, Content-Type and Content-Transfer-Encoding are
+ * replaced.
+ */
+struct rw_cut {
+	const struct mime_part *part;
+	const char *text;
+	size_t textlen;
+};
+
+/*
+ * Can this part be replaced safely?  0 yes, -1 no with a reason in *why
+ * (a static string).  No: under multipart/signed or multipart/encrypted
+ * (RFC 1847: the signature covers the bytes), in or under a structure the
+ * engine marked broken or ambiguous (another reader might cut it
+ * elsewhere), or the message itself unless it is a single body part.
+ */
+int rw_removable(const struct mime_part *, const char **why);
+
+/*
+ * The part that is actually cut for a request to remove p: a part inside an
+ * attached message/rfc822 (or message/global, or any message/ type the
+ * engine opened) is removed with the outermost attached message around it,
+ * which counts as one attachment (mailav(7)).
+ */
+const struct mime_part *rw_promote(const struct mime_part *p);
+
+/*
+ * The rewritten message into out: the top-level header without any
+ * X-Virus-Scanned or X-Virus-Status field (all occurrences, folded ones
+ * too), then addhdr (field lines separated by '\n', folded lines starting
+ * with white space; written with the message's line end) at the end of the
+ * header, then everything else byte for byte except the cut parts, which are
+ * replaced by notice parts.  Cuts must not overlap (-1 with a reason).
+ */
+int rw_message(const struct mime_msg *, const struct rw_cut *, size_t ncuts,
+    const char *addhdr, struct rw_out *out, struct errbuf *);
+
+/* Base64 (RFC 2045 section 6.8) in lines of 76 with eol after each line. */
+int rw_base64(struct buf *, const void *, size_t, const char *eol);
+
+#endif

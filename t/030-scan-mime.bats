@@ -1,0 +1,158 @@
+#!/usr/bin/env bats
+load helper
+# The MIME engine as a user sees it through mail-scan: EICAR hidden in the
+# ways mail carries files is found, put on the right part, the right role
+# (body or attachment), with the filename the reader sees, and called
+# undeletable where the spec says it cannot be deleted.  Messages are built
+# by t/fixtures/scan/mkmsg.py; expected reports in t/fixtures/scan/.
+
+bats_require_minimum_version 1.5.0
+
+load fixtures/scan/lib
+
+setup_file() {
+	M=$BATS_FILE_TMPDIR/m
+	export M
+	mkmsgs "$M" <<-EOF
+	qp-body.eml qp-body
+	b64-body.eml b64-body
+	html-alt-html.eml html-alt html
+	html-alt-plain.eml html-alt plain
+	nested.eml nested
+	crlf.eml crlf
+	jp-2231-iso2022jp.eml jp 2231-iso2022jp
+	jp-2231-utf8.eml jp 2231-utf8
+	jp-2047-name.eml jp 2047-name
+	deep40.eml deep 40
+	deep-rfc822-40.eml deep-rfc822 40
+	deep100.eml deep 100
+	many3000.eml many 3000
+	uu-text.eml uu-text
+	signed.eml signed
+	single.eml single
+	EOF
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+}
+
+E=Eicar-Test-Signature.UNOFFICIAL
+
+@test "EICAR in a quoted-printable body (=XX escapes, soft break): body" {
+	cp "$M/qp-body.eml" m.eml
+	scan_diff m.eml qp-body.expected
+}
+
+@test "EICAR in a base64 text body: body" {
+	cp "$M/b64-body.eml" m.eml
+	scan_diff m.eml b64-body.expected
+}
+
+@test "multipart/alternative, EICAR in the text/html one: body, part 2" {
+	cp "$M/html-alt-html.eml" m.eml
+	scan_diff m.eml html-alt-html.expected
+}
+
+@test "multipart/alternative, EICAR in the text/plain one: body, part 1" {
+	cp "$M/html-alt-plain.eml" m.eml
+	scan_diff m.eml html-alt-plain.expected
+}
+
+@test "nested message/rfc822: reported as one attachment (part 2, fwd.eml)" {
+	cp "$M/nested.eml" m.eml
+	scan_diff m.eml nested.expected
+}
+
+@test "CRLF message: same parts and filenames as with LF, part 3 found" {
+	cp "$M/crlf.eml" m.eml
+	grep -q $'\r$' m.eml
+	scan_diff m.eml crlf.expected
+}
+
+@test "Japanese filename, RFC 2231 filename*= in ISO-2022-JP: shown in UTF-8" {
+	cp "$M/jp-2231-iso2022jp.eml" m.eml
+	scan_diff m.eml jp.expected
+}
+
+@test "Japanese filename, RFC 2231 UTF-8 continuations split mid-character" {
+	cp "$M/jp-2231-utf8.eml" m.eml
+	scan_diff m.eml jp.expected
+}
+
+@test "Japanese filename, RFC 2047 ISO-2022-JP word in name=: shown in UTF-8" {
+	cp "$M/jp-2047-name.eml" m.eml
+	scan_diff m.eml jp.expected
+}
+
+@test "JSON keeps the Japanese filename as UTF-8" {
+	cp "$M/jp-2231-iso2022jp.eml" m.eml
+	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" m.eml
+	run -0 jq -r '.parts[1] | .filename + " " + .virus' <<<"$output"
+	assert_output "請求書.com $E"
+}
+
+@test "40-deep multipart nesting: EICAR at the bottom found, no limit hit" {
+	cp "$M/deep40.eml" m.eml
+	scan_diff m.eml deep40.expected
+}
+
+@test "40 nested attached messages: found, the outer attachment (part 2) is it" {
+	cp "$M/deep-rfc822-40.eml" m.eml
+	summary m.eml
+	assert_output "attachments true 2=$E"
+}
+
+@test "100-deep nesting: past the depth limit scanned flat, found, undeletable" {
+	cp "$M/deep100.eml" m.eml
+	scan_diff m.eml deep100.expected
+}
+
+@test "3,000 parts: each listed, EICAR in the last part (3000, last.com)" {
+	cp "$M/many3000.eml" m.eml
+	{
+		printf '1\tbody\ttext/plain\t-\t40\tOK\n'
+		for i in $(seq 2 2999); do
+			s="part $i"
+			printf '%d\tattachment\ttext/plain\tp%d.txt\t%d\tOK\n' \
+			    "$i" "$i" "${#s}"
+		done
+		printf '3000\tattachment\tapplication/octet-stream\tlast.com'
+		printf '\t68\t%s FOUND\nattachments\n' "$E"
+	} >expected
+	run -1 --separate-stderr mail-scan -d "$SAMPLEDB" m.eml
+	printf '%s\n' "$output" >out
+	diff -u expected out
+}
+
+@test "uuencoded file inside the text: found as ei.com, undeletable" {
+	cp "$M/uu-text.eml" m.eml
+	scan_diff m.eml uu-text.expected
+}
+
+@test "multipart/signed: the infected attachment cannot be deleted" {
+	cp "$M/signed.eml" m.eml
+	scan_diff m.eml signed.expected
+}
+
+@test "single-part message whose only part is the attachment: undeletable" {
+	cp "$M/single.eml" m.eml
+	scan_diff m.eml single.expected
+}
+
+@test "ClamAV's mail-parser bypass messages (corpus clamav/): all found in a part" {
+	need_shared corpus/clamav
+	need_shared testdb
+	local files=("$CORPUS"/clamav/*) l
+	[ "${#files[@]}" -ge 10 ]
+	run -1 --separate-stderr mail-scan -j -d "$TESTDB/test-6.cvd" \
+	    "${files[@]}"
+	run -0 jq -r '"\(.file) \([.parts[] | select(.virus) |
+	    .part + "=" + .virus] | join(","))"' <<<"$output"
+	[ "${#lines[@]}" -eq "${#files[@]}" ]
+	# Found in a part, not only by the whole-message backstop.
+	for l in "${lines[@]}"; do
+		[[ $l == *' '?*=Clamav.Test.File-6* ]] ||
+		    { echo "not found in a part: $l"; return 1; }
+	done
+}
