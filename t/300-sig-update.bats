@@ -128,8 +128,11 @@ teardown() { su_teardown; }
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
 	n=$(requests)
+	before=$(db_snapshot)
+	sleep 1.1
 	run -0 su
 	assert_output --partial "local.ndb is current"
+	[ "$(db_snapshot)" = "$before" ]
 	# one header request for the CVD, one conditional GET for the ndb
 	[ "$(requests)" -eq $((n + 2)) ]
 	grep '/local.ndb' "$W/www.log" | tail -n 1 | grep -q '"status": 304'
@@ -151,6 +154,24 @@ teardown() { su_teardown; }
 	assert_output $'local.ndb\ntest.cvd'
 	run -0 sig-update -c "$W/conf" status
 	assert_output --partial "previous set:"
+}
+
+@test "old sets are pruned: the current and the previous one stay (update_keep)" {
+	for v in 3 4 5 6; do
+		publish $v
+		run -0 su
+	done
+	run -0 ls "$DB.sets"
+	assert_output $'00000003\n00000004'
+	[ "$(readlink "$DB")" = db.sets/00000004 ]
+	su_conf "update_keep = 3"
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	for v in 3 4 5 6; do
+		publish $v
+		run -0 su
+	done
+	run -0 ls "$DB.sets"
+	assert_output $'00000002\n00000003\n00000004'
 }
 
 @test "--rollback goes back to the previous set, test-loaded first" {

@@ -105,7 +105,9 @@ struct fetch_req {
 	int header_only;	/* Range: bytes=0-511, keep 512 bytes */
 	time_t ims;		/* If-Modified-Since, 0 = none */
 	const char *etag;	/* If-None-Match, NULL = none */
-	int fd;			/* body goes here (not header_only) */
+	const char *path;	/* body goes here (not header_only); the file
+				 * and its directory are made on the first
+				 * byte, so a 304 writes nothing at all */
 	int progress;		/* draw a bar on stderr */
 };
 struct fetch_res {
