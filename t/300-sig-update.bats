@@ -174,6 +174,17 @@ teardown() { su_teardown; }
 	assert_output $'00000002\n00000003\n00000004'
 }
 
+@test "sets are readable by clamd's user whatever the umask" {
+	publish 3
+	with_local
+	run -0 sh -c "umask 077 && sig-update -c '$W/conf'"
+	set_dir=$(readlink -f "$DB")
+	[ "$(stat -c %a "$DB.sets")" = 755 ]
+	[ "$(stat -c %a "$set_dir")" = 755 ]
+	[ "$(stat -c %a "$set_dir/test.cvd")" = 644 ]
+	[ "$(stat -c %a "$set_dir/local.ndb")" = 644 ]
+}
+
 @test "--rollback goes back to the previous set, test-loaded first" {
 	publish 2
 	with_local

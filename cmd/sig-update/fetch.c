@@ -48,10 +48,11 @@ fetch_cleanup(void)
 static int
 open_out(struct xfer *x)
 {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX], *d;
 
 	snprintf(dir, sizeof(dir), "%s", x->rq->path);
-	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST) {
+	d = dirname(dir);
+	if ((mkdir(d, 0755) == -1 && errno != EEXIST) || chmod(d, 0755) == -1) {
 		x->werr = errno;
 		return -1;
 	}

@@ -333,8 +333,9 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		}
 		j->newver = h->version;
 		if (h->fl > cl_retflevel()) {
-			snprintf(msg, mn, "%.300s: version %u needs functionality"
-			    " level %u, this libclamav has %u", url,
+			snprintf(msg, mn, "%.300s: version %u needs"
+			    " functionality level %u, this libclamav has %u",
+			    url,
 			    h->version, h->fl, cl_retflevel());
 			cl_cvdfree(h);
 			goto bad;
@@ -373,8 +374,8 @@ attempt(const struct conf *c, struct job *j, const char *url,
 
 		hex(j->sha, 32, got);
 		hex(j->s->pin, 32, want);
-		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the pin %s",
-		    url, got, want);
+		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the"
+		    " pin %s", url, got, want);
 		goto bad;
 	}
 	if (j->have_oldsha && memcmp(j->sha, j->oldsha, 32) == 0) {
@@ -480,7 +481,8 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 						    c->ratelimit_cooldown;
 				}
 				say(LOG_WARNING, "%s: %s: %s%s", j->s->name,
-				    url, msg, ra > 0 ? " with Retry-After" : "");
+				    url, msg,
+				    ra > 0 ? " with Retry-After" : "");
 				snprintf(j->coolwhy, sizeof(j->coolwhy),
 				    "HTTP 429");
 				break;
