@@ -21,6 +21,22 @@ struct seen {
 	int used;
 };
 
+/*
+ * A large leaf already scanned in an earlier reading.  The readings mostly
+ * agree, and decoding a 50 MiB attachment four times was the biggest cost
+ * of mail-scan's own (bench/RESULTS.md).  A leaf of the same bytes, type,
+ * transfer encoding and decoding mode gives exactly the same scans and
+ * verdict entries again, so it is skipped.  Small leaves cost little and
+ * are not recorded (which also bounds the list: 4096 for 1 GiB).
+ */
+#define DONE_MIN	(256 * 1024)
+
+struct done {
+	struct span raw, body;
+	char *type, *cte;
+	unsigned flags;
+};
+
 struct sctx {
 	struct scanner *sc;
 	struct errbuf *err;
@@ -31,6 +47,8 @@ struct sctx {
 	size_t tabcap, tabn;
 	int nest;
 	int failed;
+	struct done *done;
+	size_t ndone, donecap;
 };
 
 static uint64_t
@@ -370,6 +388,69 @@ known_cte(const char *cte)
 	    strcmp(cte, "uuencode") == 0;
 }
 
+/* Would the two base64 modes (MP_B64STOP) decode these bytes alike? */
+static int
+b64_modes_agree(struct span s)
+{
+	const char *q = memchr(s.p, '=', s.len), *e = s.p + s.len;
+
+	/* They part only where base64 data follows the first '='. */
+	for (; q != NULL && q < e; q++)
+		if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
+		    (*q >= '0' && *q <= '9') || *q == '+' || *q == '/')
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when an earlier reading scanned a leaf just like n (struct done),
+ * else 0 and n is recorded; -1 on ENOMEM.  Only for readings of the
+ * original bytes: an encoded message/rfc822 is parsed per reading.
+ */
+static int
+done_before(struct sctx *c, const struct mime_msg *m,
+    const struct mime_part *n)
+{
+	unsigned flags = n->flags & MP_FLAT;
+	struct done *d;
+
+	if (m->p != c->m0->p || n->body.len < DONE_MIN || is_message(n))
+		return 0;
+	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
+	    !b64_modes_agree(n->body))
+		flags |= MP_B64STOP;
+	for (size_t i = 0; i < c->ndone; i++) {
+		d = &c->done[i];
+		if (d->raw.p == n->raw.p && d->raw.len == n->raw.len &&
+		    d->body.p == n->body.p && d->body.len == n->body.len &&
+		    d->flags == flags && strcmp(d->type, n->type) == 0 &&
+		    strcmp(d->cte, n->cte) == 0)
+			return m != c->m0;
+	}
+	if (c->ndone == c->donecap) {
+		size_t ncap = c->donecap ? c->donecap * 2 : 16;
+		struct done *nd = realloc(c->done, ncap * sizeof(*nd));
+
+		if (nd == NULL)
+			return -1;
+		c->done = nd;
+		c->donecap = ncap;
+	}
+	d = &c->done[c->ndone];
+	d->raw = n->raw;
+	d->body = n->body;
+	d->flags = flags;
+	d->type = strdup(n->type);
+	d->cte = strdup(n->cte);
+	if (d->type == NULL || d->cte == NULL) {
+		free(d->type);
+		free(d->cte);
+		return -1;
+	}
+	c->ndone++;
+	return 0;
+}
+
 static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
@@ -379,12 +460,22 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	const char *virus;
 	int r = -1;
 
+	if ((r = done_before(c, m, n)) != 0) {
+		if (r == -1)
+			errset(c->err, "out of memory");
+		return r == -1 ? -1 : 0;
+	}
+	r = -1;
 	if (mime_decode(n, &d, c->err) == -1)
 		return -1;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
+	/*
+	 * add_entry names the root "0": a message scanned flat from the top
+	 * (header over the limit) still gets its decoded size.
+	 */
 	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id) == 0)
+	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
 		c->v->parts[n->user - 1].size = d.len;
 	if ((r = scan_buf(c, d.p, d.len, &virus)) == -1)
 		goto out;
@@ -579,6 +670,11 @@ out:
 	for (size_t i = 0; i < c.tabcap; i++)
 		free(c.tab[i].virus);
 	free(c.tab);
+	for (size_t i = 0; i < c.ndone; i++) {
+		free(c.done[i].type);
+		free(c.done[i].cte);
+	}
+	free(c.done);
 	mime_free(c.m0);
 	if (r == -1)
 		verdict_free(v);

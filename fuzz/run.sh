@@ -3,6 +3,8 @@
 #
 #	sh fuzz/run.sh [seconds [jobs]]
 #
+# FUZZ_MAX_LEN (default 1048576) bounds the input; a smaller one gives far
+# more executions a second for the header and parameter code.
 # Seeds: every message of ../shared/corpus (when present, or
 # $MAILAV_SHARED/corpus) and the
 # regression inputs in t/fixtures/fuzz/, copied into fuzz/corpus-work/ (kept
@@ -14,9 +16,11 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 jobs=${2:-2}
-bin=build-fuzz/fuzz_mime
-work=fuzz/corpus-work
-art=fuzz/artifacts
+# FUZZ_TARGET=fuzz_strip runs mail-strip's target, with its own inputs.
+target=${FUZZ_TARGET:-fuzz_mime}
+bin=build-fuzz/$target
+work=fuzz/corpus-work${FUZZ_TARGET:+-$target}
+art=fuzz/artifacts${FUZZ_TARGET:+-$target}
 logs=fuzz/logs
 
 [ -x "$bin" ] || { echo "run.sh: $bin is missing: run make fuzz" >&2; exit 1; }
@@ -44,7 +48,7 @@ log=$logs/run-$(date -u +%Y%m%dT%H%M%SZ).log
 echo "run.sh: $secs s, $jobs jobs, $(ls "$work" | wc -l) inputs; log $log"
 # -fork goes on past findings; each is written to $art.
 "$bin" -fork="$jobs" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -max_len=1048576 -timeout=10 -rss_limit_mb=2048 \
+    -max_len="${FUZZ_MAX_LEN:-1048576}" -timeout=10 -rss_limit_mb=2048 \
     -max_total_time="$secs" -artifact_prefix="$art/" -print_final_stats=1 \
     "$work" >"$log" 2>&1 || rc=$?
 tail -n 5 "$log"

@@ -67,6 +67,25 @@ assert "見積書.zip" in t and "Eicar-Test-Signature" in t, t'
 	check_role admin en blocked
 }
 
+@test "an infected message text and a backstop hit, each role and language" {
+	for lang in ja en; do
+		for role in sender recipient admin; do
+			notify -l $lang -r $role -t u@example.jp \
+			    -v "$NF/body.json" -a blocked "$NF/iso2022jp.eml" > out
+			python3 "$NF/mailcheck.py" lines out
+			python3 "$NF/mailcheck.py" expect out "$NF/iso2022jp.eml" \
+			    "$TPL/$lang/$role.txt" --verdict "$NF/body.json" \
+			    --action blocked --rcpt u@example.jp \
+			    --sender taro@example.jp --lang $lang
+		done
+	done
+	run -0 python3 -c 'import email; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+print(m.get_content())'
+	assert_line --partial 'part 1, message text, text/plain (virus: Eicar-Test-Signature)'
+	assert_line --partial 'not attributable to a part (virus: Clamav.Backstop-Test)'
+}
+
 @test "original subjects in Shift_JIS, EUC-JP, ISO-8859-x, UTF-8, raw ISO-2022-JP" {
 	for f in sjis eucjp latin1 utf8; do
 		for lang in ja en; do

@@ -70,9 +70,9 @@ msg() {
 }
 
 @test "harness: dnsmasq answers the MX records the tests use" {
-	run python3 "$FIX/postfix/mxquery.py" "$P_DNS" example.test
+	run "$PY" "$FIX/postfix/mxquery.py" "$P_DNS" example.test
 	assert_output "10 mx.example.test"
-	run python3 "$FIX/postfix/mxquery.py" "$P_DNS" rewritten.test
+	run "$PY" "$FIX/postfix/mxquery.py" "$P_DNS" rewritten.test
 	assert_output "10 mx.elsewhere.test"
 }
 

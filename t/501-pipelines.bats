@@ -81,7 +81,7 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	run ls "$D"
-	refute_output --regexp 'p[0-9]'
+	refute_line --regexp '^p[0-9]$'
 	# the archive got the original, in the directory named literally
 	run find "$D/arch" -path '*/new/*' -type f
 	assert_success

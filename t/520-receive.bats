@@ -47,12 +47,16 @@ md_subject() {
 	grep -l "^Subject: $2\$" "$1"/new/* 2>/dev/null | head -n 1
 }
 
-# notices: the newest non-test message of a Maildir must be a notice about
-# the test message: null sender, auto-generated, names the virus, clean.
+# assert_notice MAILDIR ADDRESS: the newest notice (Auto-Submitted) in the
+# Maildir is to ADDRESS, from the null sender, names the virus and the
+# test's Subject, and is clean itself.
 assert_notice() {
-	local f; f=$(md_last "$1")
+	local f
+	f=$(grep -l '^Auto-Submitted: auto-generated' "$1"/new/* 2>/dev/null |
+	    xargs -r ls -t | head -n 1)
+	[ -n "$f" ] || { echo "no notice in $1" >&2; return 1; }
 	grep -q '^Return-Path: <>' "$f"
-	grep -q '^Auto-Submitted: auto-generated' "$f"
+	grep -q "^To:.*$2" "$f"
 	grep -q 'Eicar-Test-Signature' "$f"
 	run -0 mail-scan -d "$PF/db" "$f"
 }
@@ -122,8 +126,8 @@ assert_archived() {
 	assert_line --regexp '^X-Virus-Status: Infected \(Eicar-Test-Signature'
 	# the kept attachment is byte-identical
 	grep -q "$(printf 'meeting notes, nothing to see\n' | base64 -w 0)" "$f"
-	assert_notice "$ADMIN"
-	grep -l '^Auto-Submitted: auto-generated' "$BOB"/new/* >/dev/null
+	assert_notice "$ADMIN" admin@example.test
+	assert_notice "$BOB" bob@example.test
 	pf_settle
 	assert_equal "$(md_count "$ARCH")" "$n_arch"
 }
@@ -135,8 +139,8 @@ assert_archived() {
 	    { fail_diag; false; }
 	wait_for $((n_bob + 1)) md_count "$BOB"
 	wait_for $((n_admin + 1)) md_count "$ADMIN"
-	assert_notice "$BOB"
-	assert_notice "$ADMIN"
+	assert_notice "$BOB" bob@example.test
+	assert_notice "$ADMIN" admin@example.test
 	[ -z "$(md_subject "$BOB" single)" ]
 }
 
@@ -177,6 +181,7 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
+	assert_notice "$CAROL" carol@archive.test
 	local f; f=$(md_subject "$CAROL" body-arch)
 	[ -n "$f" ]
 	run -0 mail-scan -d "$PF/db" "$f"
@@ -194,6 +199,7 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
+	assert_notice "$CAROL" carol@archive.test
 	local f; f=$(md_subject "$CAROL" att-arch)
 	[ -n "$f" ]
 	run inspect "$f"
@@ -211,7 +217,7 @@ assert_archived() {
 	    { fail_diag; false; }
 	wait_for $((n_carol + 1)) md_count "$CAROL"
 	assert_archived
-	assert_notice "$CAROL"
+	assert_notice "$CAROL" carol@archive.test
 	[ -z "$(md_subject "$CAROL" body-all-arch)" ]
 }
 
@@ -221,6 +227,7 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
+	assert_notice "$CAROL" carol@archive.test
 	local f; f=$(md_subject "$CAROL" body-some-arch)
 	[ -n "$f" ]
 	run -0 mail-scan -d "$PF/db" "$f"
@@ -265,6 +272,16 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_bob + 2)) md_count "$BOB"
 	[ -n "$(md_subject "$BOB" nodb)" ]
+}
+
+@test "receive, clamd down: 451" {
+	printf 'clamd = %s\n' "$PF/run/no-clamd.sock" >>"$PF/mailav.conf"
+	mkmsg clean sender@remote.test bob@example.test 'noclamd' "$M"
+	smtp "$P_IN" sender@remote.test bob@example.test "$M"
+	sed -i '/^clamd = /d' "$PF/mailav.conf"
+	[[ $reply == "451 4.3.0 "* ]] || { fail_diag; false; }
+	pf_settle
+	assert_equal "$(md_count "$BOB")" "$n_bob"
 }
 
 @test "receive, empty database: 451" {
