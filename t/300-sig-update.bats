@@ -256,6 +256,27 @@ teardown() { su_teardown; }
 	[[ "$stderr" != *"trying again"* ]]
 }
 
+@test "-q logs to syslog with the mail facility: installs as info, errors as err" {
+	[ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null ||
+	    skip "needs root and unshare(1) for a private /dev/log"
+	publish 3
+	run -0 unshare -m "$FIX/sigupdate/with-syslog.sh" "$W/syslog" \
+	    sig-update -q -c "$W/conf"
+	assert_output ""
+	# <22> = mail.info (RFC 5424 section 6.2.1: facility 2, severity 6)
+	grep -q '^<22>.*sig-update\[[0-9]*\]: test: installed test.cvd version 3' \
+	    "$W/syslog"
+	fault "* status 500"
+	publish 6
+	touch -d @1800000000 "$W/www/test.cvd"
+	run -75 unshare -m "$FIX/sigupdate/with-syslog.sh" "$W/syslog" \
+	    sig-update -q -c "$W/conf"
+	assert_output --partial "every mirror failed"
+	# <19> = mail.err
+	grep -q '^<19>.*sig-update\[[0-9]*\]: test: every mirror failed' \
+	    "$W/syslog"
+}
+
 @test "--jitter sleeps a bounded random time first; bad values are usage errors" {
 	publish 6
 	start=$(date +%s%N)
