@@ -98,6 +98,49 @@ same_verdicts() {
 	    "$d/clamd.json"
 }
 
+@test "clamd: same verdicts as the embedded engine on the t/0xx scan test messages" {
+	[ -f "$FIX/scan/mkmsg.py" ] || skip "t/fixtures/scan/mkmsg.py is absent"
+	local d=$BATS_TEST_TMPDIR/scan f
+	mkdir -p "$d"
+	# The messages t/010, t/020 and t/030 build (t/fixtures/scan).
+	python3 "$FIX/scan/mkmsg.py" --batch "$d" <<-EOF
+	vc.eml mixed v c
+	ccv.eml mixed c c v
+	vvv.eml mixed v v v
+	ccc.eml mixed c c c
+	plain-v.eml plain v
+	plain-c.eml plain c
+	single.eml single
+	qp-body.eml qp-body
+	b64-body.eml b64-body
+	html-alt-html.eml html-alt html
+	html-alt-plain.eml html-alt plain
+	nested.eml nested
+	crlf.eml crlf
+	jp-2231-iso2022jp.eml jp 2231-iso2022jp
+	jp-2047-name.eml jp 2047-name
+	deep40.eml deep 40
+	deep-rfc822-40.eml deep-rfc822 40
+	deep100.eml deep 100
+	many3000.eml many 3000
+	uu-text.eml uu-text
+	signed.eml signed
+	EOF
+	if [ -d "$CLAMTF" ]; then
+		python3 "$FIX/scan/mkmsg.py" --batch "$d" <<-EOF
+		clam.zip.eml attach $CLAMTF/clam.zip clam.zip application/zip
+		clam.tnef.eml attach $CLAMTF/clam.tnef winmail.dat application/ms-tnef
+		EOF
+	fi
+	set --
+	for f in "$d"/*.eml; do
+		set -- "$@" "$f"
+	done
+	[ "$#" -ge 21 ]
+	same_verdicts "$@"
+	grep -q '"class":"body+all-attachments"' "$BATS_TEST_TMPDIR/clamd.json"
+}
+
 @test "clamd: same verdicts as the embedded engine on every corpus message" {
 	need_shared corpus
 	local f
