@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uniconv.h>
 #include <unictype.h>
 #include <unilbrk.h>
 #include <unistr.h>
@@ -138,6 +139,35 @@ compose_decode_value(struct span value)
 		goto out;
 	s = u;
 	n = strlen(u);
+	if (conv == NULL && u8_check((const uint8_t *)s, n) != NULL) {
+		/*
+		 * Raw 8-bit Japanese from old mailers.  EUC-JP is tried first:
+		 * Shift_JIS text is almost never valid EUC-JP, while EUC-JP
+		 * text often passes as (wrong) Shift_JIS half-width kana.
+		 * Text that is neither keeps its bytes visible as \xNN.
+		 */
+		static const char *const guess[] = { "EUC-JP", "CP932" };
+		size_t i, ul;
+
+		for (i = 0; i < 2; i++) {
+			ul = 0;
+			conv = (char *)u8_conv_from_encoding(guess[i],
+			    iconveh_error, s, n, NULL, NULL, &ul);
+			if (conv != NULL) {
+				char *z = realloc(conv, ul + 1);
+
+				if (z == NULL)
+					goto out;
+				conv = z;
+				conv[ul] = '\0';
+				s = conv;
+				n = strlen(conv);
+				break;
+			}
+			if (errno == ENOMEM)
+				goto out;
+		}
+	}
 	if (strstr(s, "=?") != NULL) {
 		if ((dec = rfc2047_decode(s, n)) == NULL)
 			goto out;
