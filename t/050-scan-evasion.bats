@@ -12,6 +12,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
+	shm_tmpdir
 	M=$BATS_FILE_TMPDIR/m
 	export M
 	local c
@@ -22,6 +23,10 @@ setup_file() {
 	    multipart-no-subtype huge-header; do
 		echo "$c.eml evasion $c"
 	done | mkmsgs "$M"
+}
+
+teardown_file() {
+	shm_cleanup
 }
 
 setup() {
