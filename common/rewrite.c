@@ -311,6 +311,29 @@ nomem:
 	return -1;
 }
 
+/*
+ * The header of a message whose header was over the engine's size limit (it
+ * scanned the message flat and kept no header span): up to the first empty
+ * line, or all of it.
+ */
+static struct span
+header_span(struct span raw)
+{
+	const char *q = raw.p, *e = raw.p + raw.len, *nl;
+	struct span h = raw;
+
+	while (q < e) {
+		if (*q == '\n' || (*q == '\r' && e - q >= 2 && q[1] == '\n')) {
+			h.len = (size_t)(q - raw.p);
+			break;
+		}
+		if ((nl = memchr(q, '\n', (size_t)(e - q))) == NULL)
+			break;
+		q = nl + 1;
+	}
+	return h;
+}
+
 static int
 cmp_cut(const void *a, const void *b)
 {
@@ -345,6 +368,7 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	struct rw_cut *cuts = NULL;
 	const char *hstart, *hend, *cur, *end = m->p + m->len, *eol;
 	struct hdr_field f;
+	struct span hdr;
 	struct buf b = { 0 };
 	size_t pos = 0, i;
 	int lastnl = 1, ct_done = 0, mimever = 0;
@@ -376,9 +400,13 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 		}
 	}
 
-	if (root->hdr.len > 0) {
-		hstart = root->hdr.p;
-		hend = hstart + root->hdr.len;
+	hdr = root->hdr;
+	if (hdr.len == 0 && (root->flags & MP_FLAT) &&
+	    !(root->flags & MP_NOHEADER) && root->raw.p != NULL)
+		hdr = header_span(root->raw);
+	if (hdr.len > 0) {
+		hstart = hdr.p;
+		hend = hstart + hdr.len;
 	} else
 		hstart = hend = root->raw.p != NULL ? root->raw.p : m->p;
 	if (hstart < m->p || hend > end) {
@@ -393,7 +421,7 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	if (rw_copy(o, m->p, (size_t)(hstart - m->p)) == -1)
 		goto nomem;
 	cur = hstart;
-	while (hdr_next(root->hdr, &pos, &f) == 1) {
+	while (hdr_next(hdr, &pos, &f) == 1) {
 		/* Keep any byte hdr_next() stepped over. */
 		if (f.raw.p > cur && rw_copy(o, cur,
 		    (size_t)(f.raw.p - cur)) == -1)
@@ -444,7 +472,7 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	 * A message without a header block starts with its body: end the new
 	 * header with a blank line unless the input has one there.
 	 */
-	if (root->hdr.len == 0 && !starts_with_eol(hend, end) &&
+	if (hdr.len == 0 && !starts_with_eol(hend, end) &&
 	    buf_adds(&b, eol) == -1)
 		goto nomem;
 	if (rw_take(o, &b) == -1)
@@ -462,7 +490,7 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 		if (rw_copy(o, hend, (size_t)(bp - hend)) == -1)
 			goto nomem;
 		/* A header that ended the message needs its blank line. */
-		if (bp == hend && root->hdr.len > 0 &&
+		if (bp == hend && hdr.len > 0 &&
 		    buf_adds(&b, eol) == -1)
 			goto nomem;
 		if (notice_body(&b, rootcut->text, rootcut->textlen, eol) ==

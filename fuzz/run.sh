@@ -16,9 +16,11 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 jobs=${2:-2}
-bin=build-fuzz/fuzz_mime
-work=fuzz/corpus-work
-art=fuzz/artifacts
+# FUZZ_TARGET=fuzz_strip runs mail-strip's target, with its own inputs.
+target=${FUZZ_TARGET:-fuzz_mime}
+bin=build-fuzz/$target
+work=fuzz/corpus-work${FUZZ_TARGET:+-$target}
+art=fuzz/artifacts${FUZZ_TARGET:+-$target}
 logs=fuzz/logs
 
 [ -x "$bin" ] || { echo "run.sh: $bin is missing: run make fuzz" >&2; exit 1; }

@@ -130,3 +130,22 @@ just text"
 @test "strip: unreadable input is exit 75" {
 	run -75 mail-strip does-not-exist.eml
 }
+
+@test "strip: a header over the engine's size limit stays the header" {
+	python3 -c '
+import sys
+h = b"".join(b"X-Long-%d: %s\n" % (i, b"a" * 70) for i in range(15000))
+sys.stdout.buffer.write(b"From: a@example.org\nX-Virus-Status: Clean\n" + h +
+                        b"Subject: big\n\nbody\n")' > msg.eml
+	[ "$(wc -c < msg.eml)" -gt 1048576 ]
+	mail-strip msg.eml > out.eml
+	printf 'msg.eml\tout.eml\n' > pairs
+	run -0 python3 "$F/untag.py" pairs
+	assert_output "1 messages, 0 differ"
+	run -0 tail -n 5 out.eml
+	assert_output "Subject: big
+X-Virus-Scanned: mailav $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile") on $(hostname)
+X-Virus-Status: Clean
+
+body"
+}

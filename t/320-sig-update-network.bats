@@ -17,7 +17,7 @@ second_mirror() {
 
 # A port on 127.0.0.1 that refuses connections.
 closed_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 @test "500 from the only mirror: retried with back-off, then exit 75" {
@@ -31,7 +31,7 @@ closed_port() {
 	assert_output --partial "trying again in 2s"
 	[ "$(requests)" -eq 3 ]
 	# 1 s then 2 s between the rounds, and not much more
-	python3 -c "import sys; d=$end-$start; sys.exit(not (3 <= d < 15))"
+	"$PY" -c "import sys; d=$end-$start; sys.exit(not (3 <= d < 15))"
 	[ ! -e "$DB" ]
 }
 
@@ -91,7 +91,7 @@ closed_port() {
 	assert_output --partial "HTTP 429 with Retry-After"
 	assert_output --partial "installed test.cvd version 6"
 	[ "$(requests)" -eq 2 ]
-	python3 -c "import sys; d=$end-$start; sys.exit(not (2 <= d < 10))"
+	"$PY" -c "import sys; d=$end-$start; sys.exit(not (2 <= d < 10))"
 }
 
 @test "429 with a long Retry-After: exit 75, then a cool-down with no request (exit 2)" {
@@ -146,4 +146,34 @@ closed_port() {
 	run -75 su
 	assert_output --partial "Unsupported protocol"
 	[ ! -e "$DB" ]
+}
+
+@test "https: the mirror's certificate is verified; update_cainfo names a private CA" {
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	    -addext subjectAltName=IP:127.0.0.1 -keyout "$W/key.pem" \
+	    -out "$W/cert.pem" 2>/dev/null
+	mirror_start tls --tls "$W/cert.pem" "$W/key.pem"
+	publish 6 tls
+	TURL=https://127.0.0.1:$(cat "$W/tls.port")/
+	su_conf "source = test cvd $TURL" "update_retries = 0"
+	run -75 su
+	assert_output --partial "SSL peer certificate or SSH remote key was not OK"
+	[ ! -e "$DB" ]
+	su_conf "source = test cvd $TURL" "update_cainfo = $W/cert.pem"
+	run -0 su
+	assert_output --partial "installed test.cvd version 6"
+}
+
+@test "proxies from the environment are used (and no_proxy is honoured)" {
+	mirror_start proxy
+	export http_proxy=http://127.0.0.1:$(cat "$W/proxy.port")
+	su_conf "update_retries = 0"
+	run -75 su
+	# the request went to the proxy, in proxy form
+	grep -q "\"path\": \"${URL}test.cvd\"" "$W/proxy.log"
+	[ "$(requests)" -eq 0 ]
+	export no_proxy=127.0.0.1
+	run -0 su
+	[ "$(requests)" -eq 1 ]
 }

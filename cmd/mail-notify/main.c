@@ -26,7 +26,7 @@
 #define MAXREFS		20		/* References kept from the original */
 
 static const char *const directives[] = {
-	"Subject", "Part", "Backstop", "None", "Role-Body", "Role-Attachment",
+	"Subject", "Part", "Part-Body", "Backstop", "None", "Role-Body", "Role-Attachment",
 	"Action-", NULL
 };
 
@@ -34,6 +34,7 @@ struct orig {
 	struct buf raw;		/* the header block (and nothing more) */
 	struct span hdr;
 	char *subject, *from, *to, *date, *msgid, *sender;
+	char *msgid_text;	/* the Message-ID as text, for the body */
 	char *from_addr;	/* addr-spec of the first From: address */
 	struct buf refs;	/* References for the notice, "" if none */
 };
@@ -209,6 +210,7 @@ read_original(struct orig *o, const char *sender_opt)
 	o->from = field_text(o, "From");
 	o->to = field_text(o, "To");
 	o->date = field_text(o, "Date");
+	o->msgid_text = field_text(o, "Message-ID");
 	if (hdr_find(o->hdr, "From", &f))
 		o->from_addr = compose_addr_spec(f.value);
 	if (hdr_find(o->hdr, "Message-ID", &f)) {
@@ -390,7 +392,8 @@ check_template(const struct tmpl *t)
 
 		snprintf(where, sizeof(where), "%s (%s)", t->path, n);
 		check_text(t->dir[i].value, strcasecmp(n, "Subject") == 0 ?
-		    msg_names : strcasecmp(n, "Part") == 0 ? part_names :
+		    msg_names : strcasecmp(n, "Part") == 0 ||
+		    strcasecmp(n, "Part-Body") == 0 ? part_names :
 		    strcasecmp(n, "Backstop") == 0 ? backstop_names : no_names,
 		    where, 0);
 	}
@@ -421,6 +424,7 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
     struct buf *out)
 {
 	const char *fmt = tmpl_get(t, "Part"), *bfmt = tmpl_get(t, "Backstop");
+	const char *bodyfmt = tmpl_get(t, "Part-Body");
 	char *rb = dir_text(t, "Role-Body");
 	char *ra = dir_text(t, "Role-Attachment");
 	char where[600], *fn, *vn, *ty, *pt;
@@ -450,7 +454,8 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
 			};
 			if (out->len > 0 && buf_addc(out, '\n') == -1)
 				nomem();
-			fill_or_die(out, fmt, pv, sizeof(pv) / sizeof(pv[0]),
+			fill_or_die(out, p->role == ROLE_BODY && bodyfmt ?
+			    bodyfmt : fmt, pv, sizeof(pv) / sizeof(pv[0]),
 			    where, 0);
 		}
 		free(fn);
@@ -742,7 +747,7 @@ main(int argc, char **argv)
 			{ "from", o.from ? o.from : none },
 			{ "to", o.to ? o.to : none },
 			{ "date", o.date ? o.date : none },
-			{ "message_id", o.msgid ? o.msgid : none },
+			{ "message_id", o.msgid_text ? o.msgid_text : none },
 			{ "action", actname },
 			{ "sender", snd && *snd ? snd : none },
 			{ "rcpt", rcpt },
@@ -865,6 +870,7 @@ main(int argc, char **argv)
 	free(o.to);
 	free(o.date);
 	free(o.msgid);
+	free(o.msgid_text);
 	free(o.sender);
 	free(o.from_addr);
 	return EXIT_OK;

@@ -347,9 +347,11 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 	}
 	if (strcmp(k, "update_dbdir") == 0 ||
 	    strcmp(k, "update_statedir") == 0 ||
-	    strcmp(k, "update_clamd_socket") == 0) {
+	    strcmp(k, "update_clamd_socket") == 0 ||
+	    strcmp(k, "update_cainfo") == 0) {
 		char *dst = k[7] == 'd' ? c->dbdir :
-		    k[7] == 's' ? c->statedir : c->clamd_socket;
+		    k[7] == 's' ? c->statedir :
+		    k[8] == 'l' ? c->clamd_socket : c->cainfo;
 
 		if (*v != '/') {
 			errset(e, "%s: needs an absolute path", k);

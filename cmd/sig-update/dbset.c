@@ -121,7 +121,8 @@ set_prepare(const struct conf *c, struct errbuf *e)
 	set_setsdir(c, sets, sizeof(sets));
 	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return 0;
-	if (mkdir(sets, 0755) == -1 && errno != EEXIST) {
+	if ((mkdir(sets, 0755) == -1 && errno != EEXIST) ||
+	    chmod(sets, 0755) == -1) {
 		errset(e, "%s: %s", sets, strerror(errno));
 		return -1;
 	}
@@ -196,7 +197,14 @@ copy_file(const char *from, const char *to, struct errbuf *e)
 		return -1;
 	}
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out == -1) {
+	if (out == -1 || fchmod(out, 0644) == -1) {
+		int saved = errno;
+
+		if (out != -1) {
+			close(out);
+			unlink(to);
+		}
+		errno = saved;
 		errset(e, "%s: %s", to, strerror(errno));
 		close(in);
 		return -1;
@@ -259,7 +267,9 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 	struct stat sb;
 	int i, skip, fd;
 
-	if (mkdir(stage, 0755) == -1) {
+	/* Readers (clamd runs as its own user) must see the set whatever
+	 * umask cron gave us. */
+	if (mkdir(stage, 0755) == -1 || chmod(stage, 0755) == -1) {
 		errset(e, "%s: %s", stage, strerror(errno));
 		return -1;
 	}
@@ -337,7 +347,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	struct pollfd pfd;
 	int fds[2], st, n;
 	size_t got = 0;
-	pid_t pid;
+	pid_t pid, parent;
 	long waited = 0;
 	struct cl_engine *eng;
 	cl_error_t ce;
@@ -347,6 +357,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	if ((pid = fork()) == -1) {
 		errset(e, "fork: %s", strerror(errno));
 		close(fds[0]);
@@ -355,19 +366,22 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	}
 	if (pid == 0) {
 		close(fds[0]);
+		/* Die with the updater; it may have died before this line. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		memset(&r, 0, sizeof(r));
 		su_clmsg[0] = '\0';
 		if ((eng = cl_engine_new()) == NULL) {
 			snprintf(r.msg, sizeof(r.msg), "cl_engine_new failed");
 		} else if ((ce = cl_load(dir, eng, &r.sigs,
 		    CL_DB_STDOPT)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_load: %s%s%s",
+			snprintf(r.msg, sizeof(r.msg), "cl_load: %.40s%s%.180s",
 			    cl_strerror(ce), *su_clmsg ? ": " : "", su_clmsg);
 		} else if ((ce = cl_engine_compile(eng)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: %s%s"
-			    "%s", cl_strerror(ce), *su_clmsg ? ": " : "",
-			    su_clmsg);
+			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: "
+			    "%.40s%s%.180s", cl_strerror(ce),
+			    *su_clmsg ? ": " : "", su_clmsg);
 		} else
 			r.ok = 1;
 		(void)write_all(fds[1], &r, sizeof(r));

@@ -247,12 +247,10 @@ attempt(const struct conf *c, struct job *j, const char *url,
 	struct cl_cvd *h;
 	enum att a;
 	unsigned char head[1024];
-	int fd;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.url = url;
 	rq.label = j->inst;
-	rq.fd = -1;
 	*ra = -1;
 	if (j->s->cvd && *j->old != '\0') {
 		/* Cheap check first: the 512-byte header says the version. */
@@ -294,38 +292,17 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		memcpy(nm, j->inst, sizeof(nm));
 		snprintf(j->file, sizeof(j->file), "%s/%s", tmpdir, nm);
 	}
-	/* Made on the first download only: a run that finds everything
-	 * current writes nothing under the database path. */
-	if (mkdir(tmpdir, 0755) == -1 && errno != EEXIST) {
-		snprintf(msg, mn, "%.300s: %s", tmpdir, strerror(errno));
-		return A_TEMP;
-	}
 	unlink(j->file);
-	fd = open(j->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd == -1 || fchmod(fd, 0644) == -1) {
-		snprintf(msg, mn, "%.300s: %s", j->file, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return A_TEMP;
-	}
 	memset(&rq, 0, sizeof(rq));
 	rq.url = url;
 	rq.label = j->inst;
-	rq.fd = fd;
+	rq.path = j->file;
 	rq.progress = progress;
 	if (!j->s->cvd) {
 		rq.ims = ims;
 		rq.etag = etag;
 	}
 	fetch(c, &rq, &rs);
-	if (fsync(fd) == -1 && rs.curlcode == CURLE_OK) {
-		snprintf(rs.err, sizeof(rs.err), "fsync: %s", strerror(errno));
-		rs.curlcode = CURLE_WRITE_ERROR;
-	}
-	if (close(fd) == -1 && rs.curlcode == CURLE_OK) {
-		snprintf(rs.err, sizeof(rs.err), "close: %s", strerror(errno));
-		rs.curlcode = CURLE_WRITE_ERROR;
-	}
 	su_pause("downloaded");
 	if ((a = classify(&rs, msg, mn)) != A_NEW) {
 		*ra = rs.retry_after;
@@ -356,8 +333,9 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		}
 		j->newver = h->version;
 		if (h->fl > cl_retflevel()) {
-			snprintf(msg, mn, "%.300s: version %u needs functionality"
-			    " level %u, this libclamav has %u", url,
+			snprintf(msg, mn, "%.300s: version %u needs"
+			    " functionality level %u, this libclamav has %u",
+			    url,
 			    h->version, h->fl, cl_retflevel());
 			cl_cvdfree(h);
 			goto bad;
@@ -375,7 +353,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		su_clmsg[0] = '\0';
 		if (cl_cvdverify(j->file) != CL_SUCCESS) {
 			snprintf(msg, mn, "%.300s: version %u does not verify"
-			    " (digital signature or checksum)%s%s", url,
+			    " (digital signature or checksum)%s%.100s", url,
 			    j->newver, *su_clmsg ? ": " : "", su_clmsg);
 			goto bad;
 		}
@@ -396,8 +374,8 @@ attempt(const struct conf *c, struct job *j, const char *url,
 
 		hex(j->sha, 32, got);
 		hex(j->s->pin, 32, want);
-		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the pin %s",
-		    url, got, want);
+		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the"
+		    " pin %s", url, got, want);
 		goto bad;
 	}
 	if (j->have_oldsha && memcmp(j->sha, j->oldsha, 32) == 0) {
@@ -429,7 +407,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	long long ra, cool = 0, wait;
 	time_t now = time(NULL), ims = 0;
 	const char *etag = NULL, *v;
-	char url[PATH_MAX], msg[512] = "";
+	char url[PATH_MAX], msg[512] = "", vmsg[512] = "";
 
 	find_installed(j, cur);
 	if (state_num(st, j->s->name, "cooldown_until") > now) {
@@ -486,6 +464,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 			case A_VERIFY:
 				verify = 1;
 				out[i] = 1;
+				snprintf(vmsg, sizeof(vmsg), "%s", msg);
 				say(LOG_ERR, "%s: %s", j->s->name, msg);
 				break;
 			case A_RATE:
@@ -502,7 +481,8 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 						    c->ratelimit_cooldown;
 				}
 				say(LOG_WARNING, "%s: %s: %s%s", j->s->name,
-				    url, msg, ra > 0 ? " with Retry-After" : "");
+				    url, msg,
+				    ra > 0 ? " with Retry-After" : "");
 				snprintf(j->coolwhy, sizeof(j->coolwhy),
 				    "HTTP 429");
 				break;
@@ -541,13 +521,13 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 	}
 	if (verify) {
 		j->out = O_VERIFY;
-		snprintf(j->msg, sizeof(j->msg), "%s", msg);
+		snprintf(j->msg, sizeof(j->msg), "%s", vmsg);
 	} else if (older && live == 0 && !limited) {
 		j->out = O_CURRENT;
 	} else {
 		j->out = O_TEMP;
 		snprintf(j->msg, sizeof(j->msg), "every mirror failed, last:"
-		    " %s", msg);
+		    " %.400s", msg);
 	}
 	if (limited && cool > 0)
 		j->cool = cool;
@@ -1059,7 +1039,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct conf c;
-	struct state st;
+	struct state st = { 0 };
 	struct errbuf e;
 	const char *cfg = NULL, *dbdir = NULL;
 	char *end;
@@ -1107,12 +1087,14 @@ main(int argc, char **argv)
 	if (conf_load(&c, cfg ? cfg : MAILAV_SYSCONFDIR "/mailav.conf",
 	    cfg != NULL, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_CONFIG;
+		rc = SU_CONFIG;
+		goto out;
 	}
 	if (dbdir != NULL) {
 		if (strlen(dbdir) >= SU_PATH) {
 			say(LOG_ERR, "-d: path too long");
-			return SU_CONFIG;
+			rc = SU_CONFIG;
+			goto out;
 		}
 		snprintf(c.dbdir, sizeof(c.dbdir), "%s", dbdir);
 	}
@@ -1139,30 +1121,32 @@ main(int argc, char **argv)
 		if (i == c.nsrc) {
 			say(LOG_ERR, "no source named %s in %s", argv[k],
 			    c.path);
-			return SU_CONFIG;
+			rc = SU_CONFIG;
+			goto out;
 		}
 		c.src[i].selected = 1;
 	}
 	if (!do_status && !do_rollback && c.nsrc == 0) {
 		say(LOG_ERR, "no source configured (the \"source\" key of"
 		    " %s)", c.path);
-		return SU_CONFIG;
+		rc = SU_CONFIG;
+		goto out;
 	}
 
 	cl_set_clcb_msg(clmsg);
 	if (cl_init(CL_INIT_DEFAULT) != CL_SUCCESS) {
 		say(LOG_ERR, "libclamav initialisation failed");
-		return EXIT_SOFTWARE;
+		rc = EXIT_SOFTWARE;
+		goto out;
 	}
 	if (state_load(&st, c.statedir, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if (do_status) {
 		rc = status(&c, &st);
-		state_free(&st);
-		conf_free(&c);
-		return rc;
+		goto out;
 	}
 	if (jitter > 0) {
 		unsigned seed = (unsigned)time(NULL) ^ (unsigned)getpid();
@@ -1171,19 +1155,22 @@ main(int argc, char **argv)
 	}
 	if (mkdir(c.statedir, 0755) == -1 && errno != EEXIST) {
 		say(LOG_ERR, "%s: %s", c.statedir, strerror(errno));
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if ((rc = grab_lock(&c, &lockfd)) != SU_OK)
-		return rc;
+		goto out;
 	/* Reload under the lock: the run that held it may have changed it. */
 	state_free(&st);
 	if (state_load(&st, c.statedir, &e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+		rc = SU_IOERR;
+		goto out;
 	}
 	if (fetch_init(&e) == -1) {
 		say(LOG_ERR, "%s", e.msg);
-		return EXIT_SOFTWARE;
+		rc = EXIT_SOFTWARE;
+		goto out;
 	}
 	rc = do_rollback ? rollback(&c, &st) : update(&c, &st);
 	if (!dryrun && state_save(&st, &e) == -1) {
@@ -1191,10 +1178,12 @@ main(int argc, char **argv)
 		rc = worse_exit(rc, SU_IOERR);
 	}
 	fetch_cleanup();
+out:
 	state_free(&st);
 	conf_free(&c);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		rc = worse_exit(rc, SU_IOERR);
-	close(lockfd);
+	if (lockfd != -1)
+		close(lockfd);	/* releases the lock */
 	return rc;
 }
