@@ -31,6 +31,12 @@ static const struct mime_reading readings[] = {
 };
 
 static volatile unsigned sink;
+/*
+ * Header fields go through the same code whatever the reading, so their
+ * parameters are taken apart in the first parse only: doing it in all six
+ * made the target several times slower for no new paths.
+ */
+static int with_fields;
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\
@@ -170,8 +176,8 @@ leaf(struct mime_msg *m, struct mime_part *p, int nest)
 		CHECK(decode_qp(p->body.p, p->body.len, &a) == 0);
 		buf_free(&a);
 	}
-	if (strncmp(p->type, "text/", 5) == 0 && d.len > 0) {
-		/* A bounded slice through the charset converter. */
+	if (with_fields && strncmp(p->type, "text/", 5) == 0 && d.len > 0) {
+		/* A bounded slice through the converter (first parse). */
 		char *u = charset_to_utf8(p->charset, d.p,
 		    d.len < 4096 ? d.len : 4096);
 		CHECK(u != NULL);
@@ -206,7 +212,8 @@ walk(struct mime_msg *m, int nest)
 		touch_str(p->filename);
 		touch_str(p->charset);
 		touch_str(p->boundary);
-		fields(p->hdr);
+		if (with_fields)
+			fields(p->hdr);
 		if (!mime_is_leaf(p)) {
 			CHECK(p->role == ROLE_CONTAINER ||
 			    p->role == ROLE_ATTACHMENT);
@@ -252,8 +259,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > MAX_INPUT)
 		return 0;
-	for (size_t i = 0; i < sizeof(readings) / sizeof(readings[0]); i++)
+	for (size_t i = 0; i < sizeof(readings) / sizeof(readings[0]); i++) {
+		with_fields = i == 0;
 		parse(s, size, NULL, &readings[i], 0);
+	}
+	with_fields = 0;
 	parse(s, size, &small, &readings[0], 0);
 	/*
 	 * One more reading picked by the input's length, so the flag
