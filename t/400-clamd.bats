@@ -11,9 +11,9 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	clamd_usable || return 0
-	clamd_start "$BATS_FILE_TMPDIR/b" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/b" 'LogClean yes' || return 1
 	export B_SOCK=$CLAMD_SOCK B_PID=$CLAMD_PID
-	clamd_start "$BATS_FILE_TMPDIR/a" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/a" 'LogClean yes' || return 1
 }
 
 setup() {
@@ -262,4 +262,18 @@ same_verdicts() {
 	    <"$TOP/share/samples/clean.eml"
 	assert_output ''
 	[[ $stderr == *"451 4.3.0 "* ]]
+}
+
+@test "clamd: messages are spread over the daemons of the list" {
+	local i na nb
+	printf 'From: a@b\nSubject: hi\n\nspread\n' >"$BATS_TEST_TMPDIR/c"
+	na=$(grep -c 'OK$' "$CLAMD_DIR/clamd.log" || :)
+	nb=$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log" || :)
+	for i in $(seq 1 20); do
+		run -0 mail-scan -c "$CLAMD_SOCK,$B_SOCK" "$BATS_TEST_TMPDIR/c"
+	done
+	# Each of the 20 messages asked one daemon (body and backstop): both
+	# got some.
+	[ "$(grep -c 'OK$' "$CLAMD_DIR/clamd.log")" -gt "$na" ]
+	[ "$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log")" -gt "$nb" ]
 }
