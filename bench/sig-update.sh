@@ -154,9 +154,11 @@ measure() {
 	echo "signatures.  Ratio = sig-update / peer wall time (below 1: sig-update"
 	echo "is quicker).  Both updaters verify and test-load before installing;"
 	echo "the big row's peer is a single clamscan load of the same file."
+	echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (on a"
+	echo "busy machine wall times are noisy: compare the CPU ratio too)."
 	echo
-	echo "| workload | tool | wall s | CPU s | peak RSS MiB | requests | bytes sent | wall ratio |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| workload | tool | wall s | CPU s | peak RSS MiB | requests | bytes sent | wall ratio | CPU ratio |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 } >"$tmp/out.md"
 
 for w in first update current big; do
@@ -167,15 +169,19 @@ for w in first update current big; do
 		set -- $(measure "$t" "$w")
 		if [ "$t" = "$peer" ]; then
 			fc=$1
+			fcpu=$2
 			ratio=1
+			cratio=1
 		else
 			ratio=$(awk -v a="$1" -v b="$fc" \
+			    'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
+			cratio=$(awk -v a="$2" -v b="$fcpu" \
 			    'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')
 		fi
 		note=
 		[ "$6" = 0 ] || note=" (exit $6)"
 		echo "| $w | $t$note | $1 | $2 | $(awk -v k="$3" \
-		    'BEGIN {printf "%.1f", k / 1024}') | $4 | $5 | $ratio |"
+		    'BEGIN {printf "%.1f", k / 1024}') | $4 | $5 | $ratio | $cratio |"
 	done
 done >>"$tmp/out.md"
 

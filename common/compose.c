@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <uniconv.h>
 #include <unictype.h>
 #include <unilbrk.h>
 #include <unistr.h>
@@ -138,6 +139,35 @@ compose_decode_value(struct span value)
 		goto out;
 	s = u;
 	n = strlen(u);
+	if (conv == NULL && u8_check((const uint8_t *)s, n) != NULL) {
+		/*
+		 * Raw 8-bit Japanese from old mailers.  EUC-JP is tried first:
+		 * Shift_JIS text is almost never valid EUC-JP, while EUC-JP
+		 * text often passes as (wrong) Shift_JIS half-width kana.
+		 * Text that is neither keeps its bytes visible as \xNN.
+		 */
+		static const char *const guess[] = { "EUC-JP", "CP932" };
+		size_t i, ul;
+
+		for (i = 0; i < 2; i++) {
+			ul = 0;
+			conv = (char *)u8_conv_from_encoding(guess[i],
+			    iconveh_error, s, n, NULL, NULL, &ul);
+			if (conv != NULL) {
+				char *z = realloc(conv, ul + 1);
+
+				if (z == NULL)
+					goto out;
+				conv = z;
+				conv[ul] = '\0';
+				s = conv;
+				n = strlen(conv);
+				break;
+			}
+			if (errno == ENOMEM)
+				goto out;
+		}
+	}
 	if (strstr(s, "=?") != NULL) {
 		if ((dec = rfc2047_decode(s, n)) == NULL)
 			goto out;
@@ -493,8 +523,11 @@ compose_addr_field(struct buf *out, const char *name, const char *display,
 				goto out;
 			else if (buf_addc(&q, *p) == -1)
 				goto out;
-		if (buf_addc(&q, '"') == -1 ||
-		    field_token(&f, q.p, q.len) == -1)
+		if (buf_addc(&q, '"') == -1)
+			goto out;
+		/* a quoted-string cannot be cut: a long one is encoded */
+		if ((q.len <= COMPOSE_LINE - 2 ? field_token(&f, q.p, q.len) :
+		    field_encoded(&f, d, strlen(d))) == -1)
 			goto out;
 	} else if (field_encoded(&f, d, strlen(d)) == -1)	/* 5(3) */
 		goto out;

@@ -27,8 +27,8 @@ char *compose_oneline(const char *s, size_t len);
 
 /*
  * A header value from a received message (folded, RFC 2047 words in any
- * charset, or raw 8-bit: UTF-8 or ISO-2022-JP are recognised) as one clean
- * UTF-8 line (compose_oneline).  NULL on ENOMEM.
+ * charset, or raw 8-bit: UTF-8, ISO-2022-JP, EUC-JP and Shift_JIS are
+ * recognised) as one clean UTF-8 line (compose_oneline).  NULL on ENOMEM.
  */
 char *compose_decode_value(struct span value);
 

@@ -500,7 +500,7 @@ clamd_end(struct clamd *c)
 /*
  * The INSTREAM request as one virtual byte string: "zINSTREAM\0", then for
  * each chunk its length (4 bytes, network order) and its bytes, then a zero
- * length.  fill_iov() describes, from virtual offset sent on, up to max
+ * length.  fill_iov() describes, from virtual offset sent on, up to NIOV
  * pieces of it, so that a small part goes out in one sendmsg(2): clamd
  * answers a request that arrives in one piece noticeably sooner.
  */

@@ -470,8 +470,12 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		return -1;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
+	/*
+	 * add_entry names the root "0": a message scanned flat from the top
+	 * (header over the limit) still gets its decoded size.
+	 */
 	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id) == 0)
+	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
 		c->v->parts[n->user - 1].size = d.len;
 	if ((r = scan_buf(c, d.p, d.len, &virus)) == -1)
 		goto out;

@@ -102,6 +102,19 @@ print(m.get_content())'
 m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
 assert str(m["subject"]).endswith("ご注文の確認（第２報）"), m["subject"]
 assert "営業部 <sales@example.jp>" in m.get_content()'
+	# raw 8-bit Shift_JIS, EUC-JP and UTF-8 in a header; Latin-1 stays
+	# visible as \xNN escapes
+	for cs in shift_jis euc-jp utf-8 latin-1; do
+		python3 -c 'import sys
+s = "見積もりの件" if sys.argv[1] != "latin-1" else "Grüße"
+sys.stdout.buffer.write(b"From: a@example.jp\nSubject: " + s.encode(sys.argv[1]) + b"\n\nbody\n")' $cs > raw.eml
+		notify -l en -r recipient -t u@example.jp raw.eml > out
+		python3 "$NF/mailcheck.py" lines out
+		python3 -c 'import email, sys; from email import policy
+m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
+want = ": Gr\\xFC\\xDFe" if sys.argv[1] == "latin-1" else ": 見積もりの件"
+assert str(m["subject"]).endswith(want), (m["subject"], want)' $cs
+	done
 	# raw ISO-2022-JP in a header (Python leaves it alone; we decode it)
 	notify -l en -r recipient -t u@example.jp "$NF/raw2022.eml" > out
 	python3 "$NF/mailcheck.py" lines out
@@ -251,6 +264,17 @@ f = m["from"].addresses[0]
 assert (f.display_name, f.addr_spec) == ("ウイルスチェック係", "virus-check@example.jp"), f
 assert m["to"].addresses[0].addr_spec == "pm@example.jp"
 assert m["message-id"].endswith("@example.jp>")'
+	# a name too long for one encoded word: several, each line <= 78
+	# octets (decode_header: policy.default puts a blank between the words
+	# of a phrase, which RFC 2047 6.2 says a reader drops)
+	printf 'notify_from = v@example.jp\nnotify_from_name = %s\n' \
+	    "$(printf 'ウイルスチェック係%.0s' 1 2 3 4 5)" > c.conf
+	mail-notify -c c.conf -T "$TPL" -l ja -r admin -t pm@example.jp \
+	    "$NF/iso2022jp.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 -c 'import email; from email.header import decode_header, make_header
+m = email.message_from_binary_file(open("out","rb"))
+assert str(make_header(decode_header(m["from"]))) == "ウイルスチェック係" * 5 + " <v@example.jp>", m["from"]'
 }
 
 @test "template errors: a clear message, exit 75, no half mail" {
@@ -318,8 +342,23 @@ assert m["message-id"].endswith("@example.jp>")'
 }
 
 @test "a long message body is not kept in memory and the pipe is drained" {
-	{ cat "$NF/iso2022jp.eml"; head -c 20000000 /dev/zero | tr '\0' 'x'; } |
-	    notify -l en -r admin -t a@example.jp > out
+	# 64 MiB of body through a pipe: all of it read, little of it kept
+	run -0 python3 - "$BIN/mail-notify" "$TPL" "$NF/iso2022jp.eml" <<'PY'
+import resource, subprocess, sys
+exe, tpl, msg = sys.argv[1:]
+p = subprocess.Popen([exe, "-T", tpl, "-l", "en", "-r", "admin",
+                      "-t", "a@example.jp"], stdin=subprocess.PIPE,
+                     stdout=open("out", "wb"))
+p.stdin.write(open(msg, "rb").read())
+chunk = b"x" * 1048575 + b"\n"
+for _ in range(64):
+    p.stdin.write(chunk)     # a BrokenPipeError here fails the test
+p.stdin.close()
+assert p.wait() == 0
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print("max RSS", rss, "KiB")
+assert rss < 16 * 1024, rss
+PY
 	python3 "$NF/mailcheck.py" lines out
 }
 

@@ -128,8 +128,11 @@ teardown() { su_teardown; }
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
 	n=$(requests)
+	before=$(db_snapshot)
+	sleep 1.1
 	run -0 su
 	assert_output --partial "local.ndb is current"
+	[ "$(db_snapshot)" = "$before" ]
 	# one header request for the CVD, one conditional GET for the ndb
 	[ "$(requests)" -eq $((n + 2)) ]
 	grep '/local.ndb' "$W/www.log" | tail -n 1 | grep -q '"status": 304'
@@ -151,6 +154,35 @@ teardown() { su_teardown; }
 	assert_output $'local.ndb\ntest.cvd'
 	run -0 sig-update -c "$W/conf" status
 	assert_output --partial "previous set:"
+}
+
+@test "old sets are pruned: the current and the previous one stay (update_keep)" {
+	for v in 3 4 5 6; do
+		publish $v
+		run -0 su
+	done
+	run -0 ls "$DB.sets"
+	assert_output $'00000003\n00000004'
+	[ "$(readlink "$DB")" = db.sets/00000004 ]
+	su_conf "update_keep = 3"
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	for v in 3 4 5 6; do
+		publish $v
+		run -0 su
+	done
+	run -0 ls "$DB.sets"
+	assert_output $'00000002\n00000003\n00000004'
+}
+
+@test "sets are readable by clamd's user whatever the umask" {
+	publish 3
+	with_local
+	run -0 sh -c "umask 077 && sig-update -c '$W/conf'"
+	set_dir=$(readlink -f "$DB")
+	[ "$(stat -c %a "$DB.sets")" = 755 ]
+	[ "$(stat -c %a "$set_dir")" = 755 ]
+	[ "$(stat -c %a "$set_dir/test.cvd")" = 644 ]
+	[ "$(stat -c %a "$set_dir/local.ndb")" = 644 ]
 }
 
 @test "--rollback goes back to the previous set, test-loaded first" {
@@ -222,6 +254,27 @@ teardown() { su_teardown; }
 	assert_equal "$output" ""
 	[[ "$stderr" == *"every mirror failed, last: HTTP 500"* ]]
 	[[ "$stderr" != *"trying again"* ]]
+}
+
+@test "-q logs to syslog with the mail facility: installs as info, errors as err" {
+	[ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null ||
+	    skip "needs root and unshare(1) for a private /dev/log"
+	publish 3
+	run -0 unshare -m "$FIX/sigupdate/with-syslog.sh" "$W/syslog" \
+	    sig-update -q -c "$W/conf"
+	assert_output ""
+	# <22> = mail.info (RFC 5424 section 6.2.1: facility 2, severity 6)
+	grep -q '^<22>.*sig-update\[[0-9]*\]: test: installed test.cvd version 3' \
+	    "$W/syslog"
+	fault "* status 500"
+	publish 6
+	touch -d @1800000000 "$W/www/test.cvd"
+	run -75 unshare -m "$FIX/sigupdate/with-syslog.sh" "$W/syslog" \
+	    sig-update -q -c "$W/conf"
+	assert_output --partial "every mirror failed"
+	# <19> = mail.err
+	grep -q '^<19>.*sig-update\[[0-9]*\]: test: every mirror failed' \
+	    "$W/syslog"
 }
 
 @test "--jitter sleeps a bounded random time first; bad values are usage errors" {

@@ -11,9 +11,9 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	clamd_usable || return 0
-	clamd_start "$BATS_FILE_TMPDIR/b" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/b" 'LogClean yes' || return 1
 	export B_SOCK=$CLAMD_SOCK B_PID=$CLAMD_PID
-	clamd_start "$BATS_FILE_TMPDIR/a" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/a" 'LogClean yes' || return 1
 }
 
 setup() {
@@ -98,6 +98,49 @@ same_verdicts() {
 	    "$d/clamd.json"
 }
 
+@test "clamd: same verdicts as the embedded engine on the t/0xx scan test messages" {
+	[ -f "$FIX/scan/mkmsg.py" ] || skip "t/fixtures/scan/mkmsg.py is absent"
+	local d=$BATS_TEST_TMPDIR/scan f
+	mkdir -p "$d"
+	# The messages t/010, t/020 and t/030 build (t/fixtures/scan).
+	python3 "$FIX/scan/mkmsg.py" --batch "$d" <<-EOF
+	vc.eml mixed v c
+	ccv.eml mixed c c v
+	vvv.eml mixed v v v
+	ccc.eml mixed c c c
+	plain-v.eml plain v
+	plain-c.eml plain c
+	single.eml single
+	qp-body.eml qp-body
+	b64-body.eml b64-body
+	html-alt-html.eml html-alt html
+	html-alt-plain.eml html-alt plain
+	nested.eml nested
+	crlf.eml crlf
+	jp-2231-iso2022jp.eml jp 2231-iso2022jp
+	jp-2047-name.eml jp 2047-name
+	deep40.eml deep 40
+	deep-rfc822-40.eml deep-rfc822 40
+	deep100.eml deep 100
+	many3000.eml many 3000
+	uu-text.eml uu-text
+	signed.eml signed
+	EOF
+	if [ -d "$CLAMTF" ]; then
+		python3 "$FIX/scan/mkmsg.py" --batch "$d" <<-EOF
+		clam.zip.eml attach $CLAMTF/clam.zip clam.zip application/zip
+		clam.tnef.eml attach $CLAMTF/clam.tnef winmail.dat application/ms-tnef
+		EOF
+	fi
+	set --
+	for f in "$d"/*.eml; do
+		set -- "$@" "$f"
+	done
+	[ "$#" -ge 21 ]
+	same_verdicts "$@"
+	grep -q '"class":"body+all-attachments"' "$BATS_TEST_TMPDIR/clamd.json"
+}
+
 @test "clamd: same verdicts as the embedded engine on every corpus message" {
 	need_shared corpus
 	local f
@@ -161,6 +204,8 @@ same_verdicts() {
 	assert_output --partial 'without port'
 	run -75 mail-scan -c '[::1:3310' "$BATS_TEST_TMPDIR/c"
 	refute_output --partial 'clean'
+	run -64 mail-scan -c "$CLAMD_SOCK" -d "$CLAMD_DB" "$BATS_TEST_TMPDIR/c"
+	assert_output --partial 'exclude each other'
 }
 
 @test "clamd: a daemon that hangs times out (75); with another one it fails over" {
@@ -194,4 +239,41 @@ same_verdicts() {
 	    "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	assert_line "$BATS_TEST_TMPDIR/b:	clean"
 	assert_line "$BATS_TEST_TMPDIR/a:	body"
+}
+
+@test "clamd: the send and receive pipelines scan through clamd when the configuration says so" {
+	local D=$BATS_TEST_TMPDIR p
+	[ -x "$TOP/share/mailav-send" ] || skip "share/mailav-send is absent"
+	# No database at all: only clamd can give these verdicts.
+	printf 'database = %s/none\nclamd = %s\n' "$D" "$CLAMD_SOCK" >"$D/conf"
+	export MAILAV_CONF=$D/conf SENDER=sender@remote.test
+	export RECIPIENTS=bob@example.test
+	for p in mailav-send mailav-receive; do
+		run -69 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/infected-body.eml"
+		[[ $stderr == *"550 5.7.1 Virus found: Eicar"* ]]
+		run -0 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/clean.eml"
+		assert_output --partial 'X-Virus-Status: Clean'
+	done
+	# clamd down: 451 and 75, never a pass.
+	printf 'database = %s/none\nclamd = %s/none.sock\n' "$D" "$D" >"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	assert_output ''
+	[[ $stderr == *"451 4.3.0 "* ]]
+}
+
+@test "clamd: messages are spread over the daemons of the list" {
+	local i na nb
+	printf 'From: a@b\nSubject: hi\n\nspread\n' >"$BATS_TEST_TMPDIR/c"
+	na=$(grep -c 'OK$' "$CLAMD_DIR/clamd.log" || :)
+	nb=$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log" || :)
+	for i in $(seq 1 20); do
+		run -0 mail-scan -c "$CLAMD_SOCK,$B_SOCK" "$BATS_TEST_TMPDIR/c"
+	done
+	# Each of the 20 messages asked one daemon (body and backstop): both
+	# got some.
+	[ "$(grep -c 'OK$' "$CLAMD_DIR/clamd.log")" -gt "$na" ]
+	[ "$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log")" -gt "$nb" ]
 }

@@ -108,3 +108,45 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 	assert_success
 	[ -n "$output" ]
 }
+
+# The stock master.cf without its smtp/submission services, for the
+# snippet tests below.
+stock_master() {
+	awk '/^#?(smtp|submission)[ \t]+inet/ { skip = 1; next }
+	    skip && /^#?[ \t]/ { next }
+	    { skip = 0; print }' /etc/postfix/master.cf
+}
+
+@test "share/postfix: the before-queue main.cf and master.cf lines parse cleanly" {
+	[ -f /etc/postfix/master.cf ] || skip "Postfix is not installed"
+	cp "$TOP/share/postfix/main.cf" "$D/main.cf"
+	{ stock_master; sed '/--- after-queue/,$d' "$TOP/share/postfix/master.cf"; } >"$D/master.cf"
+	run -0 --separate-stderr postconf -c "$D" -P
+	assert_equal "$stderr" ''
+	assert_line 'smtp/inet/smtpd_proxy_filter = 127.0.0.1:10025'
+	assert_line 'submission/inet/smtpd_proxy_filter = 127.0.0.1:10027'
+	assert_line '127.0.0.1:10026/inet/smtpd_proxy_filter ='
+	run -0 --separate-stderr postconf -c "$D" -n
+	assert_equal "$stderr" ''
+	assert_line 'smtpd_proxy_timeout = 300s'
+	# the proxsmtpd configurations point at the same ports
+	grep -qx 'Listen: 127.0.0.1:10025' "$TOP/share/proxsmtpd-receive.conf"
+	grep -qx 'Listen: 127.0.0.1:10027' "$TOP/share/proxsmtpd-send.conf"
+	grep -qx 'OutAddress: 127.0.0.1:10026' "$TOP/share/proxsmtpd-receive.conf"
+	grep -qx 'OutAddress: 127.0.0.1:10026' "$TOP/share/proxsmtpd-send.conf"
+}
+
+@test "share/postfix: the after-queue lines, uncommented, parse cleanly" {
+	[ -f /etc/postfix/master.cf ] || skip "Postfix is not installed"
+	sed 's/^#\(bounce_size_limit\)/\1/' "$TOP/share/postfix/main.cf" >"$D/main.cf"
+	{ stock_master; sed -n '/--- after-queue/,$p' "$TOP/share/postfix/master.cf" |
+	    sed 's/^#\([a-z]\)/\1/; s/^#\(  \)/\1/'; } >"$D/master.cf"
+	run -0 --separate-stderr postconf -c "$D" -P
+	assert_equal "$stderr" ''
+	assert_line 'smtp/inet/content_filter = mailav:dummy'
+	assert_line 'submission/inet/content_filter = mailav-send:dummy'
+	run -0 postconf -c "$D" -M mailav/unix
+	assert_output --partial 'mailav-pipe -s receive -f ${sender} -- ${recipient}'
+	run -0 postconf -c "$D" -h bounce_size_limit
+	assert_output 1
+}

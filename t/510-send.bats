@@ -15,8 +15,8 @@ pf_hook() {
 }
 
 setup_file() {
-	pf_start "$TOP/share/mailav-send" "$TOP/share/mailav-send" \
-	    "$TOP/share/mailav-pipe -s send"
+	pf_start "@SHARE@/mailav-send" "@SHARE@/mailav-send" \
+	    "@SHARE@/mailav-pipe -s send"
 }
 
 teardown_file() {

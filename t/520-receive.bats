@@ -16,8 +16,8 @@ pf_hook() {
 }
 
 setup_file() {
-	pf_start "$TOP/share/mailav-receive" "$TOP/share/mailav-send" \
-	    "$TOP/share/mailav-pipe -s receive"
+	pf_start "@SHARE@/mailav-receive" "@SHARE@/mailav-send" \
+	    "@SHARE@/mailav-pipe -s receive"
 }
 
 teardown_file() {
@@ -124,6 +124,9 @@ assert_archived() {
 	refute_line --partial 'eicar=yes'
 	refute_line RAW-EICAR
 	assert_line --regexp '^X-Virus-Status: Infected \(Eicar-Test-Signature'
+	# the notice part that replaced it names the file and the virus
+	inspect --text "$f" | grep -q 'eicar.com'
+	inspect --text "$f" | grep -q 'Eicar-Test-Signature'
 	# the kept attachment is byte-identical
 	grep -q "$(printf 'meeting notes, nothing to see\n' | base64 -w 0)" "$f"
 	assert_notice "$ADMIN" admin@example.test
@@ -202,6 +205,8 @@ assert_archived() {
 	assert_notice "$CAROL" carol@archive.test
 	local f; f=$(md_subject "$CAROL" att-arch)
 	[ -n "$f" ]
+	inspect --text "$f" | grep -q 'eicar.com'
+	run -0 mail-scan -d "$PF/db" "$f"
 	run inspect "$f"
 	assert_line 'text/plain - eicar=no'
 	assert_line 'text/plain notes.txt eicar=no'
@@ -306,7 +311,8 @@ assert_archived() {
 	assert_equal "$(md_count "$BOB")" "$n_bob"
 }
 
-@test "receive: nothing infected was ever delivered to a mailbox" {
+@test "receive: nothing infected was ever delivered to a mailbox, nothing left for the relay" {
+	assert_equal "$(relay_count)" 0
 	local f n=0
 	for f in "$PF"/vmail/*/*/new/*; do
 		[ -f "$f" ] || continue

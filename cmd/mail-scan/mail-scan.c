@@ -211,6 +211,11 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	/* Two engines asked for: neither may silently win. */
+	if (clamd != NULL && db != NULL) {
+		warnx("-c and -d exclude each other");
+		usage();
+	}
 
 	/* The configuration is optional unless named. */
 	if (config_load(cfpath ? cfpath : config_path(), &cf, &e) == -1 &&

@@ -121,7 +121,8 @@ set_prepare(const struct conf *c, struct errbuf *e)
 	set_setsdir(c, sets, sizeof(sets));
 	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return 0;
-	if (mkdir(sets, 0755) == -1 && errno != EEXIST) {
+	if ((mkdir(sets, 0755) == -1 && errno != EEXIST) ||
+	    chmod(sets, 0755) == -1) {
 		errset(e, "%s: %s", sets, strerror(errno));
 		return -1;
 	}
@@ -196,7 +197,14 @@ copy_file(const char *from, const char *to, struct errbuf *e)
 		return -1;
 	}
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (out == -1) {
+	if (out == -1 || fchmod(out, 0644) == -1) {
+		int saved = errno;
+
+		if (out != -1) {
+			close(out);
+			unlink(to);
+		}
+		errno = saved;
 		errset(e, "%s: %s", to, strerror(errno));
 		close(in);
 		return -1;
@@ -259,7 +267,9 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 	struct stat sb;
 	int i, skip, fd;
 
-	if (mkdir(stage, 0755) == -1) {
+	/* Readers (clamd runs as its own user) must see the set whatever
+	 * umask cron gave us. */
+	if (mkdir(stage, 0755) == -1 || chmod(stage, 0755) == -1) {
 		errset(e, "%s: %s", stage, strerror(errno));
 		return -1;
 	}

@@ -5,7 +5,10 @@
  * section 13.1.2).  Policy (retries, failover, cool-down) is the caller's.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -19,6 +22,7 @@ struct xfer {
 	struct fetch_res *rs;
 	long long max;
 	void *hash;		/* libclamav's SHA-256 context */
+	int fd;			/* opened on the first body byte */
 	int werr;		/* errno of a failed write(2) */
 	int toobig;
 	int enough;		/* header_only: 512 bytes in, stop */
@@ -39,6 +43,26 @@ void
 fetch_cleanup(void)
 {
 	curl_global_cleanup();
+}
+
+static int
+open_out(struct xfer *x)
+{
+	char dir[PATH_MAX], *d;
+
+	snprintf(dir, sizeof(dir), "%s", x->rq->path);
+	d = dirname(dir);
+	if ((mkdir(d, 0755) == -1 && errno != EEXIST) || chmod(d, 0755) == -1) {
+		x->werr = errno;
+		return -1;
+	}
+	x->fd = open(x->rq->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644);
+	if (x->fd == -1 || fchmod(x->fd, 0644) == -1) {
+		x->werr = errno;
+		return -1;
+	}
+	return 0;
 }
 
 static size_t
@@ -65,7 +89,9 @@ on_body(char *p, size_t size, size_t n, void *arg)
 		x->toobig = 1;
 		return 0;
 	}
-	if (write_all(x->rq->fd, p, len) == -1) {
+	if (x->fd == -1 && open_out(x) == -1)
+		return 0;
+	if (write_all(x->fd, p, len) == -1) {
 		x->werr = errno;
 		return 0;
 	}
@@ -156,6 +182,7 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	rs->lastmod = -1;
 	rs->retry_after = -1;
 	memset(&x, 0, sizeof(x));
+	x.fd = -1;
 	x.rq = rq;
 	x.rs = rs;
 	x.max = c->max_size;
@@ -234,6 +261,14 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 		cl_finish_hash(x.hash, rs->sha256);
 		x.hash = NULL;
 	}
+	if (x.fd != -1) {
+		if (fsync(x.fd) == -1 && !x.werr)
+			x.werr = errno;
+		if (close(x.fd) == -1 && !x.werr)
+			x.werr = errno;
+	}
+	if (x.werr && cc == CURLE_OK)
+		cc = CURLE_WRITE_ERROR;
 	if (cc == CURLE_WRITE_ERROR && x.enough)
 		cc = CURLE_OK;
 	rs->curlcode = (int)cc;

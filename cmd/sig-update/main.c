@@ -247,12 +247,10 @@ attempt(const struct conf *c, struct job *j, const char *url,
 	struct cl_cvd *h;
 	enum att a;
 	unsigned char head[1024];
-	int fd;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.url = url;
 	rq.label = j->inst;
-	rq.fd = -1;
 	*ra = -1;
 	if (j->s->cvd && *j->old != '\0') {
 		/* Cheap check first: the 512-byte header says the version. */
@@ -294,38 +292,17 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		memcpy(nm, j->inst, sizeof(nm));
 		snprintf(j->file, sizeof(j->file), "%s/%s", tmpdir, nm);
 	}
-	/* Made on the first download only: a run that finds everything
-	 * current writes nothing under the database path. */
-	if (mkdir(tmpdir, 0755) == -1 && errno != EEXIST) {
-		snprintf(msg, mn, "%.300s: %s", tmpdir, strerror(errno));
-		return A_TEMP;
-	}
 	unlink(j->file);
-	fd = open(j->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd == -1 || fchmod(fd, 0644) == -1) {
-		snprintf(msg, mn, "%.300s: %s", j->file, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return A_TEMP;
-	}
 	memset(&rq, 0, sizeof(rq));
 	rq.url = url;
 	rq.label = j->inst;
-	rq.fd = fd;
+	rq.path = j->file;
 	rq.progress = progress;
 	if (!j->s->cvd) {
 		rq.ims = ims;
 		rq.etag = etag;
 	}
 	fetch(c, &rq, &rs);
-	if (fsync(fd) == -1 && rs.curlcode == CURLE_OK) {
-		snprintf(rs.err, sizeof(rs.err), "fsync: %s", strerror(errno));
-		rs.curlcode = CURLE_WRITE_ERROR;
-	}
-	if (close(fd) == -1 && rs.curlcode == CURLE_OK) {
-		snprintf(rs.err, sizeof(rs.err), "close: %s", strerror(errno));
-		rs.curlcode = CURLE_WRITE_ERROR;
-	}
 	su_pause("downloaded");
 	if ((a = classify(&rs, msg, mn)) != A_NEW) {
 		*ra = rs.retry_after;
@@ -356,8 +333,9 @@ attempt(const struct conf *c, struct job *j, const char *url,
 		}
 		j->newver = h->version;
 		if (h->fl > cl_retflevel()) {
-			snprintf(msg, mn, "%.300s: version %u needs functionality"
-			    " level %u, this libclamav has %u", url,
+			snprintf(msg, mn, "%.300s: version %u needs"
+			    " functionality level %u, this libclamav has %u",
+			    url,
 			    h->version, h->fl, cl_retflevel());
 			cl_cvdfree(h);
 			goto bad;
@@ -396,8 +374,8 @@ attempt(const struct conf *c, struct job *j, const char *url,
 
 		hex(j->sha, 32, got);
 		hex(j->s->pin, 32, want);
-		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the pin %s",
-		    url, got, want);
+		snprintf(msg, mn, "%.300s: SHA-256 %s does not match the"
+		    " pin %s", url, got, want);
 		goto bad;
 	}
 	if (j->have_oldsha && memcmp(j->sha, j->oldsha, 32) == 0) {
@@ -503,7 +481,8 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 						    c->ratelimit_cooldown;
 				}
 				say(LOG_WARNING, "%s: %s: %s%s", j->s->name,
-				    url, msg, ra > 0 ? " with Retry-After" : "");
+				    url, msg,
+				    ra > 0 ? " with Retry-After" : "");
 				snprintf(j->coolwhy, sizeof(j->coolwhy),
 				    "HTTP 429");
 				break;

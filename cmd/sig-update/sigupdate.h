@@ -20,10 +20,10 @@
  */
 enum {
 	SU_OK = 0,		/* updated, or already current */
-	SU_COOLDOWN = 2,	/* every due source is cooling down: no request */
+	SU_COOLDOWN = 2,	/* every due source cools down: no request */
 	SU_LOCKED = 3,		/* another sig-update holds the lock */
-	SU_TESTLOAD = 4,	/* new set failed the test load; nothing switched */
-	SU_NOTIFY = 5,		/* installed, but clamd RELOAD or command failed */
+	SU_TESTLOAD = 4,	/* the new set failed the test load */
+	SU_NOTIFY = 5,		/* installed; clamd RELOAD or command failed */
 	SU_VERIFY = 65,		/* download failed verification; nothing used */
 	SU_IOERR = 74,		/* local file system error; old set kept */
 	SU_TEMPFAIL = 75,	/* network or server trouble: try again later */
@@ -105,7 +105,9 @@ struct fetch_req {
 	int header_only;	/* Range: bytes=0-511, keep 512 bytes */
 	time_t ims;		/* If-Modified-Since, 0 = none */
 	const char *etag;	/* If-None-Match, NULL = none */
-	int fd;			/* body goes here (not header_only) */
+	const char *path;	/* body goes here (not header_only); the file
+				 * and its directory are made on the first
+				 * byte, so a 304 writes nothing at all */
 	int progress;		/* draw a bar on stderr */
 };
 struct fetch_res {
