@@ -34,6 +34,51 @@ die() {
 	exit 1
 }
 
+# The measurements are kept in bench/out/ (not committed), so the report
+# can be written again from them: `sh bench/run.sh --report`.
+keep=bench/out
+render() {
+	awk -v runs="$(sed -n 1p "$keep/meta")" -v cpu="$(sed -n 2p "$keep/meta")" \
+	    -v ncpu="$(sed -n 3p "$keep/meta")" -v load="$(sed -n 4p "$keep/meta")" \
+	    -v date="$(sed -n 5p "$keep/meta")" -v csver="$(sed -n 6p "$keep/meta")" \
+	    -v sizes="$(sed -n 7p "$keep/meta")" -v crash="$(sed -n 8p "$keep/meta")" \
+	    -f bench/report.awk "$keep/results" "$keep/work" >"$1"
+}
+
+# Replace our section of the results file with $1, keep everything else.
+install_section() {
+	if [ -f "$out" ] && grep -q '^<!-- mail-scan: written' "$out"; then
+		awk -v sec="$1" '
+		    /^<!-- mail-scan: written/ {
+			while ((getline l < sec) > 0) print l; skip = 1; next }
+		    skip && /^<!-- mail-scan: end -->/ { skip = 0; next }
+		    !skip' "$out" >"$1.new"
+	else
+		{
+			if [ -f "$out" ]; then
+				cat "$out"
+				echo
+			else
+				echo "# Benchmarks"
+				echo
+			fi
+			cat "$1"
+		} >"$1.new"
+	fi
+	cp "$1.new" "$out.tmp"
+	mv "$out.tmp" "$out"
+	echo "bench: results in $out"
+}
+
+if [ "${1:-}" = --report ]; then
+	[ -f "$keep/meta" ] || die "no measurements in $keep: run bench/run.sh"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailav-bench.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	render "$tmp/section.md"
+	install_section "$tmp/section.md"
+	exit 0
+fi
+
 [ -x "$scan" ] || die "$scan is missing: run make all"
 [ -d "$corpus" ] || die "$corpus is missing (set MAILAV_SHARED)"
 [ -f "$cvd" ] || die "$cvd is missing"
@@ -229,35 +274,24 @@ sizeof() {
 	done
 } >"$tmp/work"
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-awk -v runs="$runs" -v cpu="$cpu" -v ncpu="$(nproc)" \
-    -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -v date="$(date -u '+%Y-%m-%d %H:%M UTC')" \
-    -v csver="$(clamscan --version | head -n 1)" \
-    -v sizes="$sizes" -v crash="$(if [ -s "$tmp/peer.crash" ]; then
-	printf 'left out (a peer crashed, exit >= 128): %s.' \
-	    "$(tr '\n' ' ' <"$tmp/peer.crash" | sed 's/ $//; s/ /, /g')"
-	else echo 'none left out.'; fi)" \
-    -f bench/report.awk "$res" "$tmp/work" >"$tmp/section.md"
+mkdir -p "$keep"
+cp "$res" "$keep/results"
+cp "$tmp/work" "$keep/work"
+{
+	echo "$runs"
+	sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1
+	nproc
+	cut -d' ' -f1-3 /proc/loadavg
+	date -u '+%Y-%m-%d %H:%M UTC'
+	clamscan --version | head -n 1
+	echo "$sizes"
+	if [ -s "$tmp/peer.crash" ]; then
+		printf 'left out (a peer crashed, exit >= 128): %s.\n' \
+		    "$(tr '\n' ' ' <"$tmp/peer.crash" | sed 's/ $//; s/ /, /g')"
+	else
+		echo 'none left out.'
+	fi
+} >"$keep/meta"
+render "$tmp/section.md"
 
-# Replace our section of the results file, keep everything else.
-if [ -f "$out" ] && grep -q '^<!-- mail-scan: written' "$out"; then
-	awk -v sec="$tmp/section.md" '
-	    /^<!-- mail-scan: written/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-	    skip && /^<!-- mail-scan: end -->/ { skip = 0; next }
-	    !skip' "$out" >"$tmp/new.md"
-else
-	{
-		if [ -f "$out" ]; then
-			cat "$out"
-			echo
-		else
-			echo "# Benchmarks"
-			echo
-		fi
-		cat "$tmp/section.md"
-	} >"$tmp/new.md"
-fi
-cp "$tmp/new.md" "$out.tmp"
-mv "$out.tmp" "$out"
-echo "bench: results in $out"
+install_section "$tmp/section.md"

@@ -9,6 +9,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
+	shm_tmpdir
 	[ -d "$CLAMTF" ] || return 0
 	M=$BATS_FILE_TMPDIR/m
 	export M
@@ -18,6 +19,10 @@ setup_file() {
 	clam.tnef.eml attach $CLAMTF/clam.tnef winmail.dat application/ms-tnef
 	clam.hqx.eml attach $CLAMTF/clam.exe.binhex clam.hqx application/mac-binhex40
 	EOF
+}
+
+teardown_file() {
+	shm_cleanup
 }
 
 setup() {

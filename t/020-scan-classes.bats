@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
+	shm_tmpdir
 	M=$BATS_FILE_TMPDIR/m
 	export M
 	mkmsgs "$M" <<-EOF
@@ -24,6 +25,10 @@ setup_file() {
 	plain-c.eml plain c
 	single.eml single
 	EOF
+}
+
+teardown_file() {
+	shm_cleanup
 }
 
 setup() {

@@ -11,6 +11,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
+	shm_tmpdir
 	M=$BATS_FILE_TMPDIR/m
 	export M
 	mkmsgs "$M" <<-EOF
@@ -30,7 +31,17 @@ setup_file() {
 	uu-text.eml uu-text
 	signed.eml signed
 	single.eml single
+	fname-2047-sjis.eml fname 2047-sjis
+	fname-2047-eucjp-q.eml fname 2047-eucjp-q
+	fname-2047-two-words.eml fname 2047-two-words
+	fname-2231-latin1.eml fname 2231-latin1
+	fname-2231-order.eml fname 2231-order
+	fname-2231-unknown.eml fname 2231-unknown
 	EOF
+}
+
+teardown_file() {
+	shm_cleanup
 }
 
 setup() {
@@ -90,6 +101,37 @@ E=Eicar-Test-Signature.UNOFFICIAL
 	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" m.eml
 	run -0 jq -r '.parts[1] | .filename + " " + .virus' <<<"$output"
 	assert_output "請求書.com $E"
+}
+
+# fname CASE WANT: the attachment (part 2) is shown with filename WANT.
+fname() {
+	run -1 --separate-stderr mail-scan -d "$SAMPLEDB" "$M/fname-$1.eml"
+	assert_line --index 1 \
+	    $'2\tattachment\tapplication/octet-stream\t'"$2"$'\t68\t'"$E FOUND"
+}
+
+@test "filename: RFC 2047 Shift_JIS B-word" {
+	fname 2047-sjis 請求書.com
+}
+
+@test "filename: RFC 2047 EUC-JP Q-word followed by plain text" {
+	fname 2047-eucjp-q 請求書.com
+}
+
+@test "filename: two RFC 2047 words, the space between them dropped" {
+	fname 2047-two-words 請求書.com
+}
+
+@test "filename: RFC 2231 ISO-8859-1" {
+	fname 2231-latin1 café.com
+}
+
+@test "filename: RFC 2231 continuations given out of order" {
+	fname 2231-order abcdef.com
+}
+
+@test "filename: unknown charset, the bytes shown escaped, not dropped" {
+	fname 2231-unknown '\xFF\xFEa.com'
 }
 
 @test "40-deep multipart nesting: EICAR at the bottom found, no limit hit" {

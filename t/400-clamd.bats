@@ -11,9 +11,9 @@ bats_require_minimum_version 1.5.0
 
 setup_file() {
 	clamd_usable || return 0
-	clamd_start "$BATS_FILE_TMPDIR/b" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/b" 'LogClean yes' || return 1
 	export B_SOCK=$CLAMD_SOCK B_PID=$CLAMD_PID
-	clamd_start "$BATS_FILE_TMPDIR/a" || return 1
+	clamd_start "$BATS_FILE_TMPDIR/a" 'LogClean yes' || return 1
 }
 
 setup() {
@@ -204,6 +204,8 @@ same_verdicts() {
 	assert_output --partial 'without port'
 	run -75 mail-scan -c '[::1:3310' "$BATS_TEST_TMPDIR/c"
 	refute_output --partial 'clean'
+	run -64 mail-scan -c "$CLAMD_SOCK" -d "$CLAMD_DB" "$BATS_TEST_TMPDIR/c"
+	assert_output --partial 'exclude each other'
 }
 
 @test "clamd: a daemon that hangs times out (75); with another one it fails over" {
@@ -237,4 +239,41 @@ same_verdicts() {
 	    "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
 	assert_line "$BATS_TEST_TMPDIR/b:	clean"
 	assert_line "$BATS_TEST_TMPDIR/a:	body"
+}
+
+@test "clamd: the send and receive pipelines scan through clamd when the configuration says so" {
+	local D=$BATS_TEST_TMPDIR p
+	[ -x "$TOP/share/mailav-send" ] || skip "share/mailav-send is absent"
+	# No database at all: only clamd can give these verdicts.
+	printf 'database = %s/none\nclamd = %s\n' "$D" "$CLAMD_SOCK" >"$D/conf"
+	export MAILAV_CONF=$D/conf SENDER=sender@remote.test
+	export RECIPIENTS=bob@example.test
+	for p in mailav-send mailav-receive; do
+		run -69 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/infected-body.eml"
+		[[ $stderr == *"550 5.7.1 Virus found: Eicar"* ]]
+		run -0 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/clean.eml"
+		assert_output --partial 'X-Virus-Status: Clean'
+	done
+	# clamd down: 451 and 75, never a pass.
+	printf 'database = %s/none\nclamd = %s/none.sock\n' "$D" "$D" >"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	assert_output ''
+	[[ $stderr == *"451 4.3.0 "* ]]
+}
+
+@test "clamd: messages are spread over the daemons of the list" {
+	local i na nb
+	printf 'From: a@b\nSubject: hi\n\nspread\n' >"$BATS_TEST_TMPDIR/c"
+	na=$(grep -c 'OK$' "$CLAMD_DIR/clamd.log" || :)
+	nb=$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log" || :)
+	for i in $(seq 1 20); do
+		run -0 mail-scan -c "$CLAMD_SOCK,$B_SOCK" "$BATS_TEST_TMPDIR/c"
+	done
+	# Each of the 20 messages asked one daemon (body and backstop): both
+	# got some.
+	[ "$(grep -c 'OK$' "$CLAMD_DIR/clamd.log")" -gt "$na" ]
+	[ "$(grep -c 'OK$' "${B_SOCK%/*}/clamd.log")" -gt "$nb" ]
 }

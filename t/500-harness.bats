@@ -8,9 +8,9 @@ bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 
 setup_file() {
-	PF_NEED_TOOLS=no pf_start "$FIX/postfix/tinyfilter.sh receive" \
-	    "$FIX/postfix/tinyfilter.sh send" \
-	    "$FIX/postfix/tinypipe.sh"
+	PF_NEED_TOOLS=no pf_start "@SHARE@/tinyfilter.sh receive" \
+	    "@SHARE@/tinyfilter.sh send" \
+	    "@SHARE@/tinypipe.sh"
 }
 
 teardown_file() {

@@ -15,8 +15,8 @@ pf_hook() {
 }
 
 setup_file() {
-	pf_start "$TOP/share/mailav-receive" "$TOP/share/mailav-send" \
-	    "$TOP/share/mailav-pipe -s receive"
+	pf_start "@SHARE@/mailav-receive" "@SHARE@/mailav-send" \
+	    "@SHARE@/mailav-pipe -s receive"
 }
 
 teardown_file() {

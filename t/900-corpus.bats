@@ -16,6 +16,8 @@ load helper
 
 bats_require_minimum_version 1.5.0
 
+load fixtures/scan/lib
+
 JOBS=2
 STALL=60
 
@@ -28,16 +30,14 @@ setup() {
 	    LC_ALL=C sort >files
 	[ "$(wc -l <files)" -ge 600 ]
 	DB=(-d "$SAMPLEDB" -d "$TESTDB/test-6.cvd")
-	# libclamav makes a directory and files for every scan: in memory
-	# when there is a tmpfs, the run is several times faster.
-	if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-	    SHM=$(mktemp -d /dev/shm/mailav-t900.XXXXXX); then
-		export TMPDIR=$SHM
-	fi
 }
 
-teardown() {
-	[ -z "${SHM:-}" ] || rm -rf "$SHM"
+setup_file() {
+	shm_tmpdir
+}
+
+teardown_file() {
+	shm_cleanup
 }
 
 # sanitizer FILE: print the sanitizer reports in an stderr file.
