@@ -523,8 +523,11 @@ compose_addr_field(struct buf *out, const char *name, const char *display,
 				goto out;
 			else if (buf_addc(&q, *p) == -1)
 				goto out;
-		if (buf_addc(&q, '"') == -1 ||
-		    field_token(&f, q.p, q.len) == -1)
+		if (buf_addc(&q, '"') == -1)
+			goto out;
+		/* a quoted-string cannot be cut: a long one is encoded */
+		if ((q.len <= COMPOSE_LINE - 2 ? field_token(&f, q.p, q.len) :
+		    field_encoded(&f, d, strlen(d))) == -1)
 			goto out;
 	} else if (field_encoded(&f, d, strlen(d)) == -1)	/* 5(3) */
 		goto out;

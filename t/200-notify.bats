@@ -264,6 +264,17 @@ f = m["from"].addresses[0]
 assert (f.display_name, f.addr_spec) == ("ウイルスチェック係", "virus-check@example.jp"), f
 assert m["to"].addresses[0].addr_spec == "pm@example.jp"
 assert m["message-id"].endswith("@example.jp>")'
+	# a name too long for one encoded word: several, each line <= 78
+	# octets (decode_header: policy.default puts a blank between the words
+	# of a phrase, which RFC 2047 6.2 says a reader drops)
+	printf 'notify_from = v@example.jp\nnotify_from_name = %s\n' \
+	    "$(printf 'ウイルスチェック係%.0s' 1 2 3 4 5)" > c.conf
+	mail-notify -c c.conf -T "$TPL" -l ja -r admin -t pm@example.jp \
+	    "$NF/iso2022jp.eml" > out
+	python3 "$NF/mailcheck.py" lines out
+	python3 -c 'import email; from email.header import decode_header, make_header
+m = email.message_from_binary_file(open("out","rb"))
+assert str(make_header(decode_header(m["from"]))) == "ウイルスチェック係" * 5 + " <v@example.jp>", m["from"]'
 }
 
 @test "template errors: a clear message, exit 75, no half mail" {

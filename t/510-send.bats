@@ -130,11 +130,9 @@ fail_diag() {
 }
 
 @test "send: nothing infected ever reached the relay" {
-	local f n=0
-	for f in "$PF"/relay/*; do
-		[ -f "$f" ] || continue
-		run -0 mail-scan -d "$PF/db" "$f"
-		n=$((n + 1))
-	done
+	local n
+	n=$(find "$PF/relay" -type f | wc -l)
 	[ "$n" -ge 2 ]
+	# one mail-scan run over every file: exit 0 only when all are clean
+	run -0 mail-scan -d "$PF/db" "$PF"/relay/*
 }

@@ -47,9 +47,9 @@ md_subject() {
 	grep -l "^Subject: $2\$" "$1"/new/* 2>/dev/null | head -n 1
 }
 
-# assert_notice MAILDIR ADDRESS: the newest notice (Auto-Submitted) in the
-# Maildir is to ADDRESS, from the null sender, names the virus and the
-# test's Subject, and is clean itself.
+# assert_notice MAILDIR ADDRESS SUBJECT: the newest notice (Auto-Submitted)
+# in the Maildir is to ADDRESS, from the null sender, names the virus in its
+# text and the original SUBJECT in its own Subject, and is clean.
 assert_notice() {
 	local f
 	f=$(grep -l '^Auto-Submitted: auto-generated' "$1"/new/* 2>/dev/null |
@@ -57,7 +57,8 @@ assert_notice() {
 	[ -n "$f" ] || { echo "no notice in $1" >&2; return 1; }
 	grep -q '^Return-Path: <>' "$f"
 	grep -q "^To:.*$2" "$f"
-	grep -q 'Eicar-Test-Signature' "$f"
+	inspect --text "$f" | grep -q 'Eicar-Test-Signature'
+	inspect --subject "$f" | grep -q "$3"
 	run -0 mail-scan -d "$PF/db" "$f"
 }
 
@@ -125,12 +126,11 @@ assert_archived() {
 	refute_line RAW-EICAR
 	assert_line --regexp '^X-Virus-Status: Infected \(Eicar-Test-Signature'
 	# the notice part that replaced it names the file and the virus
-	inspect --text "$f" | grep -q 'eicar.com'
 	inspect --text "$f" | grep -q 'Eicar-Test-Signature'
 	# the kept attachment is byte-identical
 	grep -q "$(printf 'meeting notes, nothing to see\n' | base64 -w 0)" "$f"
-	assert_notice "$ADMIN" admin@example.test
-	assert_notice "$BOB" bob@example.test
+	assert_notice "$ADMIN" admin@example.test 'att-noarch'
+	assert_notice "$BOB" bob@example.test 'att-noarch'
 	pf_settle
 	assert_equal "$(md_count "$ARCH")" "$n_arch"
 }
@@ -142,8 +142,8 @@ assert_archived() {
 	    { fail_diag; false; }
 	wait_for $((n_bob + 1)) md_count "$BOB"
 	wait_for $((n_admin + 1)) md_count "$ADMIN"
-	assert_notice "$BOB" bob@example.test
-	assert_notice "$ADMIN" admin@example.test
+	assert_notice "$BOB" bob@example.test 'single'
+	assert_notice "$ADMIN" admin@example.test 'single'
 	[ -z "$(md_subject "$BOB" single)" ]
 }
 
@@ -168,6 +168,23 @@ assert_archived() {
 	assert_output 0
 }
 
+@test "receive, notify_lang = ja: the recipient's notice is in Japanese" {
+	sed -i 's/^notify_lang = en$/notify_lang = ja/' "$PF/mailav.conf"
+	mkmsg att sender@remote.test bob@example.test 'att-ja' "$M"
+	smtp "$P_IN" sender@remote.test bob@example.test "$M"
+	sed -i 's/^notify_lang = ja$/notify_lang = en/' "$PF/mailav.conf"
+	[[ $reply == "250 "* ]] || { fail_diag; false; }
+	wait_for $((n_bob + 2)) md_count "$BOB"
+	assert_notice "$BOB" bob@example.test 'att-ja'
+	local f
+	f=$(grep -l '^Auto-Submitted: auto-generated' "$BOB"/new/* |
+	    xargs -r ls -t | head -n 1)
+	# the Subject decodes to Japanese text and still names the original
+	run inspect --subject "$f"
+	assert_output --partial 'att-ja'
+	[[ $output == *[ぁ-んァ-ン一-龥]* ]]
+}
+
 # --- with the archive ---------------------------------------------------
 
 @test "receive, archive, clean: delivered, original archived" {
@@ -184,7 +201,7 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
-	assert_notice "$CAROL" carol@archive.test
+	assert_notice "$CAROL" carol@archive.test 'body-arch'
 	local f; f=$(md_subject "$CAROL" body-arch)
 	[ -n "$f" ]
 	run -0 mail-scan -d "$PF/db" "$f"
@@ -202,10 +219,9 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
-	assert_notice "$CAROL" carol@archive.test
+	assert_notice "$CAROL" carol@archive.test 'att-arch'
 	local f; f=$(md_subject "$CAROL" att-arch)
 	[ -n "$f" ]
-	inspect --text "$f" | grep -q 'eicar.com'
 	run -0 mail-scan -d "$PF/db" "$f"
 	run inspect "$f"
 	assert_line 'text/plain - eicar=no'
@@ -222,7 +238,7 @@ assert_archived() {
 	    { fail_diag; false; }
 	wait_for $((n_carol + 1)) md_count "$CAROL"
 	assert_archived
-	assert_notice "$CAROL" carol@archive.test
+	assert_notice "$CAROL" carol@archive.test 'body-all-arch'
 	[ -z "$(md_subject "$CAROL" body-all-arch)" ]
 }
 
@@ -232,7 +248,7 @@ assert_archived() {
 	[[ $reply == "250 "* ]] || { fail_diag; false; }
 	wait_for $((n_carol + 2)) md_count "$CAROL"
 	assert_archived
-	assert_notice "$CAROL" carol@archive.test
+	assert_notice "$CAROL" carol@archive.test 'body-some-arch'
 	local f; f=$(md_subject "$CAROL" body-some-arch)
 	[ -n "$f" ]
 	run -0 mail-scan -d "$PF/db" "$f"
@@ -313,11 +329,9 @@ assert_archived() {
 
 @test "receive: nothing infected was ever delivered to a mailbox, nothing left for the relay" {
 	assert_equal "$(relay_count)" 0
-	local f n=0
-	for f in "$PF"/vmail/*/*/new/*; do
-		[ -f "$f" ] || continue
-		run -0 mail-scan -d "$PF/db" "$f"
-		n=$((n + 1))
-	done
+	local n
+	n=$(find "$PF"/vmail/*/*/new -type f | wc -l)
 	[ "$n" -ge 5 ]
+	# one mail-scan run over every file: exit 0 only when all are clean
+	run -0 mail-scan -d "$PF/db" "$PF"/vmail/*/*/new/*
 }
