@@ -318,23 +318,36 @@ hexval(int c)
 	return -1;
 }
 
-/* RFC 2231 section 4: %XX octets in an extended value. */
+/*
+ * Octets escaped as <esc>XX: RFC 2231 section 4 ('%') and the RFC 2047
+ * "Q" encoding ('=', where '_' is also a space, section 4.2).  A malformed
+ * escape is kept as it stands.
+ */
 static int
-pct_decode(const char *s, size_t n, struct buf *out)
+hex_unescape(const char *s, size_t n, int esc, int underscore,
+    struct buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int h, l;
+		int h, l, r;
 
-		if (s[i] == '%' && i + 2 < n &&
+		if (s[i] == esc && i + 2 < n &&
 		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
 		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
-			if (buf_addc(out, h * 16 + l) == -1)
-				return -1;
+			r = buf_addc(out, h * 16 + l);
 			i += 2;
-		} else if (buf_addc(out, s[i]) == -1)
+		} else
+			r = buf_addc(out, underscore && s[i] == '_' ? ' ' :
+			    s[i]);
+		if (r == -1)
 			return -1;
 	}
 	return 0;
+}
+
+static int
+pct_decode(const char *s, size_t n, struct buf *out)
+{
+	return hex_unescape(s, n, '%', 0, out);
 }
 
 char *
@@ -580,22 +593,7 @@ parse_word(const char *p, const char *e, struct span *cs, int *enc,
 static int
 decode_q(const char *s, size_t n, struct buf *out)
 {
-	for (size_t i = 0; i < n; i++) {
-		int h, l;
-
-		if (s[i] == '_') {
-			if (buf_addc(out, ' ') == -1)
-				return -1;
-		} else if (s[i] == '=' && i + 2 < n &&
-		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
-			if (buf_addc(out, h * 16 + l) == -1)
-				return -1;
-			i += 2;
-		} else if (buf_addc(out, s[i]) == -1)
-			return -1;
-	}
-	return 0;
+	return hex_unescape(s, n, '=', 1, out);
 }
 
 char *

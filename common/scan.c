@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -67,7 +68,15 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 			errset(e, "database %s: %s", db, strerror(errno));
 			return -1;
 		}
-		if ((r = cl_load(db, eng, sigs, CL_DB_STDOPT)) != CL_SUCCESS) {
+		/*
+		 * sig-update swaps the database directory as a symlink to a
+		 * complete set; resolving it once means one load reads one
+		 * set, never files of the old and the new one.
+		 */
+		char *real = realpath(db, NULL);
+		r = cl_load(real ? real : db, eng, sigs, CL_DB_STDOPT);
+		free(real);
+		if (r != CL_SUCCESS) {
 			/* libclamav says "Can't open" for an empty directory. */
 			if (S_ISDIR(st.st_mode) && dir_empty(db))
 				errset(e, "database %s: the directory holds no "

@@ -49,6 +49,9 @@ struct sctx {
 	int failed;
 	struct done *done;
 	size_t ndone, donecap;
+	const char *crcopy;	/* the bare-CR reading's copy, or NULL */
+	size_t crlen;
+	long hdr_entry;		/* 1 + entry for bytes in the top header */
 };
 
 static uint64_t
@@ -278,8 +281,32 @@ static int
 attribute(struct sctx *c, struct span s, const char *virus, const char *how,
     const char *name, size_t size)
 {
-	struct mime_part *n = primary_node(c, s);
-	long e = n->user - 1;
+	struct mime_part *n;
+	long e;
+	int in_header = 0;
+
+	if (c->crcopy != NULL && s.p >= c->crcopy &&
+	    s.p <= c->crcopy + c->crlen) {
+		/* The bare-CR reading: same offsets in the original. */
+		s.p = c->m0->p + (s.p - c->crcopy);
+		in_header = s.p < c->m0->root->body.p;
+	}
+	n = primary_node(c, s);
+	e = n->user - 1;
+	/*
+	 * Bytes the primary reading takes for the message's own header:
+	 * deleting a part cannot remove them.
+	 */
+	if (n == c->m0->root && in_header) {
+		if (c->hdr_entry == 0) {
+			e = add_entry(c, n, ROLE_ATTACHMENT, NULL,
+			    "structure", 0);
+			if (e == -1)
+				return -1;
+			c->hdr_entry = e + 1;
+		}
+		return mark(c, c->hdr_entry - 1, virus);
+	}
 
 	if (e >= 0 && how != NULL && c->v->parts[e].how == NULL &&
 	    c->v->parts[e].role == ROLE_BODY) {
@@ -557,6 +584,46 @@ visit(struct sctx *c, struct mime_msg *m, const struct span *where)
 	return 0;
 }
 
+/*
+ * RFC 5322 lines end in CRLF, but a bare CR ends a line for some parsers
+ * (Python's email package, mail from old Mac clients): a message whose
+ * lines end in CR alone is one long header line to the primary reading
+ * and a MIME message to them.  Read it once more with every bare CR taken
+ * as LF; the copy has the same length, so offsets map back (attribute).
+ */
+static int
+scan_bare_cr(struct sctx *c, const char *p, size_t len)
+{
+	struct mime_msg *m;
+	char *q;
+	size_t i;
+	int r;
+
+	for (i = 0; i < len; i++)
+		if (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'))
+			break;
+	if (i == len)
+		return 0;
+	if ((q = malloc(len)) == NULL) {
+		errset(c->err, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		q[i] = (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n')) ?
+		    '\n' : p[i];
+	if ((m = mime_parse(q, len, c->lim, c->err)) == NULL) {
+		free(q);
+		return -1;
+	}
+	c->crcopy = q;
+	c->crlen = len;
+	r = visit(c, m, NULL);
+	c->crcopy = NULL;
+	mime_free(m);
+	free(q);
+	return r;
+}
+
 static void
 classify(struct verdict *v)
 {
@@ -646,6 +713,8 @@ scan_message(struct scanner *sc, const char *p, size_t len,
 		if (vr == -1)
 			goto end;
 	}
+	if (scan_bare_cr(&c, p, len) == -1)
+		goto end;
 	/* The backstop: libclamav's own mail parser on the whole message. */
 	r = scanner_scan_backstop(sc, p, len, &virus, err);
 	if (r == -1)

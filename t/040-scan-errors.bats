@@ -123,6 +123,18 @@ flip() {
 	[[ $stderr == *"database $PWD/gone: No such file or directory"* ]]
 }
 
+@test "a configuration named with -C that is missing or broken: 75" {
+	run -75 --separate-stderr mail-scan -C nothere.conf -d "$SAMPLEDB" \
+	    clean.eml
+	assert_output ''
+	[[ $stderr == *"nothere.conf: No such file or directory"* ]]
+	printf 'this is not valid\n' >bad.conf
+	run -75 --separate-stderr mail-scan -C bad.conf -d "$SAMPLEDB" \
+	    clean.eml
+	assert_output ''
+	[[ $stderr == *"bad.conf:1: "* ]]
+}
+
 @test "a message file that does not exist: 75, names it" {
 	run -75 --separate-stderr mail-scan -d "$SAMPLEDB" nothere.eml
 	assert_output ''

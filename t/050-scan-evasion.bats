@@ -20,7 +20,7 @@ setup_file() {
 	    pad-middle b64-whitespace-junk encoded-rfc822 cte-comment \
 	    qp-attachment nul-in-header no-header-part digest \
 	    message-global preamble epilogue-base64 indented-boundary \
-	    multipart-no-subtype huge-header; do
+	    multipart-no-subtype cr-only bare-cr-in-base64 huge-header; do
 		echo "$c.eml evasion $c"
 	done | mkmsgs "$M"
 }
@@ -118,6 +118,20 @@ E=Eicar-Test-Signature.UNOFFICIAL
 @test "\"multipart\" with no subtype is text/plain (RFC 2045 5.2): libclamav's backstop finds it, undeletable" {
 	summary "$M/multipart-no-subtype.eml"
 	assert_output "attachments false -=$E"
+}
+
+@test "lines ending in CR alone: read as lines too, found, undeletable" {
+	# To the primary reading the message is one long header line.
+	summary "$M/cr-only.eml"
+	assert_output "attachments false 1=$E"
+	run -1 --separate-stderr mail-scan -d "$SAMPLEDB" "$M/cr-only.eml"
+	assert_line --index 1 \
+	    $'1\tattachment\ttext/plain\t-\t0\t'"$E FOUND (structure)"
+}
+
+@test "a bare CR inside base64 data: still attachment 2, deletable" {
+	summary "$M/bare-cr-in-base64.eml"
+	assert_output "attachments true 2=$E"
 }
 
 @test "a header over 1 MiB: the message is scanned flat, found, limits says so" {

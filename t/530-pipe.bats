@@ -42,12 +42,12 @@ md_subject() {
 	grep -l "^Subject: $2\$" "$1"/new/* 2>/dev/null | head -n 1
 }
 
-# wait (max 15 s) until the maillog has a line matching $1
+# wait (max 20 s) until the maillog has a line matching $1
 wait_log() {
 	local i
-	for i in $(seq 1 150); do
+	for i in $(seq 1 100); do
 		grep -q -e "$1" "$PF/log/maillog" && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	echo "no '$1' in the maillog" >&2
 	tail -n 15 "$PF/log/maillog" >&2

@@ -174,6 +174,28 @@ scan_one(struct scanner *sc, const char *path)
 	return r ? EXIT_FOUND : EXIT_OK;
 }
 
+/*
+ * A number of seconds from the configuration.  A value that is not one is
+ * a configuration error: the mail waits (75) rather than being scanned with
+ * a setting the administrator did not mean.
+ */
+static int
+conf_seconds(const struct config *cf, const char *key)
+{
+	const char *s = config_get(cf, key);
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 86400)
+		errx(EXIT_TEMPFAIL, "%s: %s = %s: not a number of seconds "
+		    "from 1 to 86400", cf->path ? cf->path : "config", key, s);
+	return (int)v;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -231,11 +253,12 @@ main(int argc, char *argv[])
 	if (ndb > 1)
 		so.dbv = dbv;
 	so.clamd = clamd && *clamd ? clamd : NULL;
-	if ((s = config_get(&cf, "clamd_connect_timeout")) != NULL)
-		so.connect_timeout = atoi(s);
-	if ((s = config_get(&cf, "clamd_scan_timeout")) != NULL)
-		so.scan_timeout = atoi(s);
-	so.allow_oversize = config_bool(&cf, "clamd_allow_oversize", 0) == 1;
+	so.connect_timeout = conf_seconds(&cf, "clamd_connect_timeout");
+	so.scan_timeout = conf_seconds(&cf, "clamd_scan_timeout");
+	if ((so.allow_oversize = config_bool(&cf, "clamd_allow_oversize",
+	    0)) == -1)
+		errx(EXIT_TEMPFAIL, "%s: clamd_allow_oversize: not yes or no",
+		    cf.path ? cf.path : "config");
 
 	if ((sc = scanner_open(&so, &e)) == NULL)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);

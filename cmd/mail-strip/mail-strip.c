@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -146,17 +148,15 @@ static struct item *
 add_item(const struct mime_part *p, const char *asked, const char *filename,
     const char *virus, int body)
 {
-	struct item *it;
-	size_t i;
-
 	const struct mime_part *orig = p;
+	struct item *it;
 
 	p = rw_promote(p);
-	for (i = 0; i < nitems; i++)
-		if (items[i].part == p) {
-			it = &items[i];
-			goto merge;
-		}
+	/* mime_part.user is the item's index + 1 (0: not an item). */
+	if (p->user > 0) {
+		it = &items[p->user - 1];
+		goto merge;
+	}
 	if (nitems == capitems) {
 		size_t ncap = capitems ? capitems * 2 : 16;
 		struct item *ni;
@@ -168,6 +168,7 @@ add_item(const struct mime_part *p, const char *asked, const char *filename,
 	}
 	it = &items[nitems++];
 	memset(it, 0, sizeof(*it));
+	((struct mime_part *)p)->user = (long)nitems;
 	it->part = p;
 	it->asked = asked;
 	/* A promoted part is named by the attached message's own name. */
@@ -179,22 +180,21 @@ merge:
 	return it;
 }
 
-/* Items inside another item go with it. */
+/* Items inside another item go with it (its viruses are named there). */
 static void
 drop_nested(void)
 {
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < nitems; i++) {
 		const struct mime_part *q;
 
 		for (q = items[i].part->parent; q != NULL; q = q->parent)
-			for (k = 0; k < nitems; k++)
-				if (k != i && items[k].part == q) {
-					add_viruses(&items[k].viruses,
-					    items[i].viruses.p);
-					items[i].dead = 1;
-				}
+			if (q->user > 0) {
+				add_viruses(&items[q->user - 1].viruses,
+				    items[i].viruses.p);
+				items[i].dead = 1;
+			}
 	}
 }
 
@@ -435,6 +435,99 @@ status_fields(struct buf *b, size_t nremoved)
 	buf_free(&names);
 }
 
+/*
+ * Read a pipe into anonymous memory grown with mremap(2) and backed by
+ * transparent huge pages where the kernel has them: a large message then
+ * costs a few hundred page faults instead of one per 4 KiB.  Anonymous
+ * pages are zero, so a NUL follows the message as it does in a buf.
+ */
+static int
+read_pipe(int fd, struct buf *b, struct errbuf *e)
+{
+	size_t cap = 2u << 20, len = 0;
+	char *p, *np;
+	ssize_t n;
+
+	p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		errset(e, "out of memory reading input");
+		return -1;
+	}
+	(void)madvise(p, cap, MADV_HUGEPAGE);
+	for (;;) {
+		if (cap - len < 2) {
+			if (cap > SIZE_MAX / 4 ||
+			    (np = mremap(p, cap, cap * 2, MREMAP_MAYMOVE)) ==
+			    MAP_FAILED) {
+				munmap(p, cap);
+				errset(e, "out of memory reading input");
+				return -1;
+			}
+			p = np;
+			(void)madvise(p + cap, cap, MADV_HUGEPAGE);
+			cap *= 2;
+		}
+		n = read(fd, p + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			errset(e, "read: %s", strerror(errno));
+			munmap(p, cap);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	b->p = p;
+	b->len = len;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * The message, from a file or stdin, in memory the caller unmaps with
+ * munmap(in.p, in.cap).  A regular file read from its start is mapped, so
+ * the only copy of the message in memory is the page cache's (the output
+ * is spans of it).  The engine may look one byte past the end, as it may in
+ * a read buffer: the kernel fills the rest of the last page with zeros, so
+ * a file whose size is a whole number of pages is read instead.
+ */
+static int
+load_message(const char *path, struct buf *b, struct errbuf *e)
+{
+	struct stat st;
+	void *p;
+	int fd = STDIN_FILENO, r;
+
+	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    lseek(fd, 0, SEEK_CUR) == 0 &&
+	    (unsigned long long)st.st_size < SIZE_MAX / 2 &&
+	    st.st_size % sysconf(_SC_PAGESIZE) != 0 &&
+	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
+	    0)) != MAP_FAILED) {
+		b->p = p;
+		b->len = b->cap = (size_t)st.st_size;
+		if (path != NULL)
+			close(fd);
+		return 0;
+	}
+	r = read_pipe(fd, b, e);
+	if (r == -1 && path != NULL) {
+		struct errbuf t = *e;
+
+		errset(e, "%s: %s", path, t.msg);
+	}
+	if (path != NULL)
+		close(fd);
+	return r;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -502,8 +595,7 @@ main(int argc, char *argv[])
 	if ((tdir = config_get(&conf, "strip_templates")) == NULL)
 		tdir = MAILAV_SHAREDIR "/templates";
 
-	if ((argc == 1 ? read_file(argv[0], &in, 0, &e) :
-	    read_fd(STDIN_FILENO, &in, 0, &e)) == -1)
+	if (load_message(argc == 1 ? argv[0] : NULL, &in, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	memset(&v, 0, sizeof(v));
 	if (vfile != NULL) {
@@ -703,6 +795,6 @@ main(int argc, char *argv[])
 	buf_free(&tpl_part);
 	buf_free(&tpl_body);
 	buf_free(&vb);
-	buf_free(&in);
+	munmap(in.p, in.cap);
 	return EXIT_OK;
 }
