@@ -370,6 +370,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
+		su_pause("testload");
 		memset(&r, 0, sizeof(r));
 		su_clmsg[0] = '\0';
 		if ((eng = cl_engine_new()) == NULL) {
