@@ -3,8 +3,10 @@
  * embedded engine scans memory through an fmap, no temp files.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,75 @@
 #include <clamav.h>
 
 #include "scan.h"
+
+#ifndef CLAMAV_SONAME
+#error "CLAMAV_SONAME (libclamav's soname, e.g. \"libclamav.so.12\") unset"
+#endif
+
+/*
+ * libclamav is opened when the embedded engine is first wanted, not by the
+ * dynamic linker at start-up: it and the libraries it pulls in (ICU,
+ * libxml2, OpenSSL, libstdc++ ...) cost about 10 ms per process, which is
+ * more than a small message takes through clamd, and Postfix starts one
+ * mail-scan per message (bench/RESULTS-clamd.md).  mail-scan -c never
+ * opens it.  The soname is the one the build compiled against.
+ */
+static struct {
+	void *h;
+	__typeof__(cl_init) *init;
+	__typeof__(cl_strerror) *strerror;
+	__typeof__(cl_engine_new) *engine_new;
+	__typeof__(cl_engine_free) *engine_free;
+	__typeof__(cl_engine_set_num) *engine_set_num;
+	__typeof__(cl_engine_compile) *engine_compile;
+	__typeof__(cl_load) *load;
+	__typeof__(cl_fmap_open_memory) *fmap_open_memory;
+	__typeof__(cl_fmap_close) *fmap_close;
+	__typeof__(cl_scanmap_callback) *scanmap_callback;
+} cl;
+
+static const struct {
+	const char *name;
+	size_t off;
+} clsyms[] = {
+	{ "cl_init", offsetof(__typeof__(cl), init) },
+	{ "cl_strerror", offsetof(__typeof__(cl), strerror) },
+	{ "cl_engine_new", offsetof(__typeof__(cl), engine_new) },
+	{ "cl_engine_free", offsetof(__typeof__(cl), engine_free) },
+	{ "cl_engine_set_num", offsetof(__typeof__(cl), engine_set_num) },
+	{ "cl_engine_compile", offsetof(__typeof__(cl), engine_compile) },
+	{ "cl_load", offsetof(__typeof__(cl), load) },
+	{ "cl_fmap_open_memory", offsetof(__typeof__(cl), fmap_open_memory) },
+	{ "cl_fmap_close", offsetof(__typeof__(cl), fmap_close) },
+	{ "cl_scanmap_callback", offsetof(__typeof__(cl), scanmap_callback) },
+};
+
+static int
+clamav_open(struct errbuf *e)
+{
+	void *h, *f;
+	size_t i;
+
+	if (cl.h != NULL)
+		return 0;
+	/* A program linked with libclamav (sig-update) gets the same copy. */
+	if ((h = dlopen(CLAMAV_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		errset(e, "cannot load libclamav: %s", dlerror());
+		return -1;
+	}
+	for (i = 0; i < sizeof(clsyms) / sizeof(clsyms[0]); i++) {
+		if ((f = dlsym(h, clsyms[i].name)) == NULL) {
+			errset(e, "libclamav %s: no %s", CLAMAV_SONAME,
+			    clsyms[i].name);
+			dlclose(h);
+			return -1;
+		}
+		/* POSIX guarantees a function pointer fits a void *. */
+		memcpy((char *)&cl + clsyms[i].off, &f, sizeof(f));
+	}
+	cl.h = h;
+	return 0;
+}
 
 struct scanner {
 	struct cl_engine *eng;		/* embedded */
@@ -62,6 +133,8 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 	const char *db = "";
 
 	*sigs = 0;
+	if (clamav_open(e) == -1)
+		return -1;
 	for (; *dbv != NULL; dbv++) {
 		db = *dbv;
 		if (stat(db, &st) == -1) {
@@ -74,7 +147,7 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 		 * set, never files of the old and the new one.
 		 */
 		char *real = realpath(db, NULL);
-		r = cl_load(real ? real : db, eng, sigs, CL_DB_STDOPT);
+		r = cl.load(real ? real : db, eng, sigs, CL_DB_STDOPT);
 		free(real);
 		if (r != CL_SUCCESS) {
 			/* libclamav says "Can't open" for an empty directory. */
@@ -83,7 +156,7 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 				    "database files", db);
 			else
 				errset(e, "database %s: %s", db,
-				    cl_strerror(r));
+				    cl.strerror(r));
 			return -1;
 		}
 	}
@@ -92,16 +165,16 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 		errset(e, "database %s holds no signatures", db);
 		return -1;
 	}
-	if (cl_engine_set_num(eng, CL_ENGINE_MAX_SCANSIZE, MAX_SCANSIZE) ||
-	    cl_engine_set_num(eng, CL_ENGINE_MAX_FILESIZE, MAX_FILESIZE) ||
-	    cl_engine_set_num(eng, CL_ENGINE_MAX_RECURSION, MAX_RECURSION) ||
-	    cl_engine_set_num(eng, CL_ENGINE_MAX_FILES, MAX_FILES) ||
-	    cl_engine_set_num(eng, CL_ENGINE_MAX_SCANTIME, MAX_SCANTIME)) {
+	if (cl.engine_set_num(eng, CL_ENGINE_MAX_SCANSIZE, MAX_SCANSIZE) ||
+	    cl.engine_set_num(eng, CL_ENGINE_MAX_FILESIZE, MAX_FILESIZE) ||
+	    cl.engine_set_num(eng, CL_ENGINE_MAX_RECURSION, MAX_RECURSION) ||
+	    cl.engine_set_num(eng, CL_ENGINE_MAX_FILES, MAX_FILES) ||
+	    cl.engine_set_num(eng, CL_ENGINE_MAX_SCANTIME, MAX_SCANTIME)) {
 		errset(e, "cannot set libclamav limits");
 		return -1;
 	}
-	if ((r = cl_engine_compile(eng)) != CL_SUCCESS) {
-		errset(e, "database %s: compile: %s", db, cl_strerror(r));
+	if ((r = cl.engine_compile(eng)) != CL_SUCCESS) {
+		errset(e, "database %s: compile: %s", db, cl.strerror(r));
 		return -1;
 	}
 	return 0;
@@ -124,15 +197,19 @@ scanner_open(const struct scan_opts *o, struct errbuf *e)
 		}
 		return s;
 	}
+	if (clamav_open(e) == -1) {
+		free(s);
+		return NULL;
+	}
 	if (!clinit_done) {
-		if ((r = cl_init(CL_INIT_DEFAULT)) != CL_SUCCESS) {
-			errset(e, "libclamav: %s", cl_strerror(r));
+		if ((r = cl.init(CL_INIT_DEFAULT)) != CL_SUCCESS) {
+			errset(e, "libclamav: %s", cl.strerror(r));
 			free(s);
 			return NULL;
 		}
 		clinit_done = 1;
 	}
-	if ((s->eng = cl_engine_new()) == NULL) {
+	if ((s->eng = cl.engine_new()) == NULL) {
 		errset(e, "libclamav: cannot create an engine");
 		free(s);
 		return NULL;
@@ -175,18 +252,18 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 	*virus = NULL;
 	if (s->cd)
 		return clamd_scan(s->cd, p, n, virus, e);
-	if ((map = cl_fmap_open_memory(p, n)) == NULL) {
+	if ((map = cl.fmap_open_memory(p, n)) == NULL) {
 		errset(e, "libclamav: cannot map %zu bytes", n);
 		return -1;
 	}
-	r = cl_scanmap_callback(map, NULL, virus, &scanned, s->eng, &s->opt,
+	r = cl.scanmap_callback(map, NULL, virus, &scanned, s->eng, &s->opt,
 	    NULL);
-	cl_fmap_close(map);
+	cl.fmap_close(map);
 	if (r == CL_CLEAN)
 		return 0;
 	if (r == CL_VIRUS)
 		return 1;
-	errset(e, "libclamav: %s", cl_strerror(r));
+	errset(e, "libclamav: %s", cl.strerror(r));
 	return -1;
 }
 
@@ -229,7 +306,7 @@ scanner_close(struct scanner *s)
 	if (s == NULL)
 		return;
 	if (s->eng)
-		cl_engine_free(s->eng);
+		cl.engine_free(s->eng);
 	if (s->cd)
 		clamd_close(s->cd);
 	free(s);
