@@ -84,11 +84,19 @@ clamav_open(struct errbuf *e)
 	return 0;
 }
 
+/* An embedded scan's answer. */
+struct result {
+	int found;
+	char *virus;
+};
+
 struct scanner {
 	struct cl_engine *eng;		/* embedded */
 	struct clamd *cd;		/* or clamd */
 	struct cl_scan_options opt;
 	unsigned int sigs;
+	struct result *res;		/* embedded: this message's tickets */
+	size_t nres, rescap;
 };
 
 static int clinit_done;
@@ -228,35 +236,49 @@ scanner_open(const struct scan_opts *o, struct errbuf *e)
 	return s;
 }
 
+static void
+results_free(struct scanner *s)
+{
+	for (size_t i = 0; i < s->nres; i++)
+		free(s->res[i].virus);
+	s->nres = 0;
+}
+
 int
 scanner_begin(struct scanner *s, struct errbuf *e)
 {
+	results_free(s);
 	return s->cd ? clamd_begin(s->cd, e) : 0;
 }
 
 void
 scanner_end(struct scanner *s)
 {
+	results_free(s);
 	if (s->cd)
 		clamd_end(s->cd);
 }
 
-int
-scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
-    struct errbuf *e)
+/* libclamav on n bytes in memory: 0 clean, 1 found, -1 error. */
+static int
+scan_mem(struct scanner *s, const void *p, size_t n, unsigned int heur,
+    const char **virus, struct errbuf *e)
 {
-	cl_fmap_t *map;
+	struct cl_scan_options opt = s->opt;
 	unsigned long scanned = 0;
+	cl_fmap_t *map;
 	cl_error_t r;
 
 	*virus = NULL;
-	if (s->cd)
-		return clamd_scan(s->cd, p, n, virus, e);
+	/* Nothing to find in nothing. */
+	if (n == 0)
+		return 0;
+	opt.heuristic = heur;
 	if ((map = cl.fmap_open_memory(p, n)) == NULL) {
 		errset(e, "libclamav: cannot map %zu bytes", n);
 		return -1;
 	}
-	r = cl.scanmap_callback(map, NULL, virus, &scanned, s->eng, &s->opt,
+	r = cl.scanmap_callback(map, NULL, virus, &scanned, s->eng, &opt,
 	    NULL);
 	cl.fmap_close(map);
 	if (r == CL_CLEAN)
@@ -267,25 +289,66 @@ scanner_scan(struct scanner *s, const void *p, size_t n, const char **virus,
 	return -1;
 }
 
-/*
- * The whole-message backstop: libclamav's own mail parser, without the
- * limits alert (it stops at 17 levels where mail-scan goes on).
- */
-int
-scanner_scan_backstop(struct scanner *s, const void *p, size_t n,
-    const char **virus, struct errbuf *e)
+long
+scanner_submit(struct scanner *s, const void *p, size_t n, int backstop,
+    struct errbuf *e)
 {
-	unsigned int h;
+	struct result *nr;
+	const char *virus;
 	int r;
 
-	/* clamd cannot drop the alert per request: see scan_clamd.h. */
 	if (s->cd)
-		return clamd_scan_backstop(s->cd, p, n, virus, e);
-	h = s->opt.heuristic;
-	s->opt.heuristic = 0;
-	r = scanner_scan(s, p, n, virus, e);
-	s->opt.heuristic = h;
-	return r;
+		return clamd_submit(s->cd, p, n, backstop, e);
+	if (s->nres == s->rescap) {
+		size_t ncap = s->rescap ? s->rescap * 2 : 64;
+
+		if ((nr = realloc(s->res, ncap * sizeof(*nr))) == NULL) {
+			errset(e, "out of memory");
+			return -1;
+		}
+		s->res = nr;
+		s->rescap = ncap;
+	}
+	/*
+	 * The whole-message backstop: libclamav's own mail parser, without
+	 * the limits alert (it stops at 17 levels where mail-scan goes on).
+	 */
+	r = scan_mem(s, p, n, backstop ? 0 : s->opt.heuristic, &virus, e);
+	if (r == -1)
+		return -1;
+	/* Copied: libclamav promises the name only until the next scan. */
+	s->res[s->nres].virus = NULL;
+	if (r == 1 && (s->res[s->nres].virus = strdup(virus ? virus :
+	    "unknown")) == NULL) {
+		errset(e, "out of memory");
+		return -1;
+	}
+	s->res[s->nres].found = r;
+	return (long)s->nres++;
+}
+
+int
+scanner_wait(struct scanner *s, struct errbuf *e)
+{
+	return s->cd ? clamd_wait(s->cd, e) : 0;
+}
+
+int
+scanner_result(const struct scanner *s, long t, const char **virus)
+{
+	if (s->cd)
+		return clamd_result(s->cd, t, virus);
+	*virus = s->res[t].virus;
+	return s->res[t].found;
+}
+
+int
+scanner_retry(struct scanner *s, struct errbuf *e)
+{
+	/* libclamav's errors do not go away by asking again. */
+	if (s->cd == NULL)
+		return 0;
+	return clamd_retry(s->cd, e);
 }
 
 unsigned long
@@ -309,5 +372,7 @@ scanner_close(struct scanner *s)
 		cl.engine_free(s->eng);
 	if (s->cd)
 		clamd_close(s->cd);
+	results_free(s);
+	free(s->res);
 	free(s);
 }

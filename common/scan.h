@@ -25,18 +25,41 @@ struct scanner;
  * clamd answers.  An empty or missing database is an error, never "clean".
  */
 struct scanner *scanner_open(const struct scan_opts *, struct errbuf *);
-/* Start and end one message (clamd: one IDSESSION connection). */
-int scanner_begin(struct scanner *, struct errbuf *);
-void scanner_end(struct scanner *);
 /*
- * Scan len bytes in memory.  0 clean, 1 found (*virus points to the name,
- * valid until the next call), -1 no trustworthy answer (reason in errbuf).
+ * One message is scanned in attempts.  scanner_begin() starts one (clamd:
+ * opens an IDSESSION connection to the next daemon in turn).  Each
+ * scanner_submit() hands over a buffer and returns its ticket, counted from
+ * 0 in the attempt; the buffer may be freed at once.  The embedded engine
+ * scans it there and then; clamd is sent the request without waiting for
+ * its answer, so that the daemon scans the parts of a message on all its
+ * threads while mail-scan decodes the next ones.  scanner_wait() returns
+ * when every ticket has its answer, and scanner_result() tells each one.
+ * After any -1, scanner_retry() says whether the whole message should be
+ * scanned again from the start (another daemon took over, or a size limit
+ * was learnt): the buffers already sent are gone.
  */
-int scanner_scan(struct scanner *, const void *, size_t, const char **virus,
+int scanner_begin(struct scanner *, struct errbuf *);
+/*
+ * Submit len bytes; backstop marks the whole-message scan, which ignores
+ * the limits alert (see scan_clamd.h).  Ticket >= 0, or -1 (errbuf).
+ */
+long scanner_submit(struct scanner *, const void *, size_t, int backstop,
     struct errbuf *);
-/* The same for the whole-message backstop scan. */
-int scanner_scan_backstop(struct scanner *, const void *, size_t,
-    const char **virus, struct errbuf *);
+/* Wait for every answer: 0, or -1 when one cannot be had (errbuf). */
+int scanner_wait(struct scanner *, struct errbuf *);
+/*
+ * After scanner_wait(): 0 clean, 1 found (*virus valid until the next
+ * scanner_begin()).
+ */
+int scanner_result(const struct scanner *, long ticket, const char **virus);
+/*
+ * After a -1: 1 when the message should be scanned again (the scanner is
+ * ready for scanner_begin()), 0 when it cannot be (errbuf then says why,
+ * with every daemon's failure).
+ */
+int scanner_retry(struct scanner *, struct errbuf *);
+/* End the message (clamd: END the session and close the connection). */
+void scanner_end(struct scanner *);
 /* Signatures loaded (embedded), for messages; 0 if unknown. */
 unsigned long scanner_sigs(const struct scanner *);
 /*

@@ -14,9 +14,17 @@
  * StreamMaxLength gets "<id>: INSTREAM size limit exceeded. ERROR" and the
  * connection is closed, possibly while we are still writing.
  *
+ * All requests of a message are sent without waiting for answers (clamd
+ * scans them on its threads at once and answers each when done, tagged
+ * with its id); clamd(8) asks such a client to read answers whenever they
+ * come, also while its own writes would block, or clamd takes it for dead
+ * and hangs up.  Every wait below is therefore a poll(2) for both.
+ *
  * Nothing here can answer "clean" unless a daemon said exactly "stream: OK"
  * to exactly this request: every other reply, short read, timeout or
- * reset is an error, after trying the other daemons of the list.
+ * reset is an error.  The buffers are not kept once sent, so after a
+ * failure the caller scans the whole message again (clamd_retry) on the
+ * next daemon of the list.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -53,7 +61,19 @@ struct host {
 	char *addr;		/* socket path, or host name / address */
 	char *port;		/* NULL for a Unix socket */
 	int down;		/* failed earlier in this process: try last */
+	size_t refused;		/* smallest length it refused as too long */
 };
+
+/* One buffer of the message: a ticket. */
+struct creq {
+	size_t len;
+	unsigned long id;	/* request id in the session; 0 never sent */
+	int backstop;
+	int state;		/* Q_* */
+	char *virus;		/* Q_FOUND */
+};
+
+enum { Q_PENDING, Q_CLEAN, Q_FOUND };
 
 struct clamd {
 	struct host h[CLAMD_MAXHOSTS];
@@ -67,9 +87,20 @@ struct clamd {
 	size_t cur;		/* host of the session */
 	unsigned long reqid;	/* id of the last request sent */
 	unsigned long oversized;
-	char reply[REPLY_MAX + 1];
+	char reply[REPLY_MAX + 1];	/* answers not yet read whole */
 	size_t rlen;
-	char virus[REPLY_MAX + 1];
+	struct creq *q;		/* this attempt's tickets */
+	size_t nq, qcap;
+	size_t *byid;		/* ticket of request id i + 1 */
+	size_t idcap;
+	unsigned long answered;	/* answers read in this session */
+	int64_t deadline;	/* no progress by then: timed out */
+	/* The message, across attempts. */
+	uint32_t tried;		/* hosts tried for it */
+	int reopened;		/* the session was reopened once */
+	int failure;		/* R_* of the last failure */
+	unsigned restarts;	/* retries for a learnt size limit */
+	struct buf why;		/* every failure, for the final message */
 };
 
 /* Outcomes of one request, before failover decides what to do. */
@@ -80,8 +111,12 @@ enum {
 	R_TIMEOUT = -2,
 	R_ERROR = -3,		/* clamd answered "... ERROR" */
 	R_BADREPLY = -4,	/* an answer we cannot read */
-	R_OVERSIZE = -5		/* over StreamMaxLength */
+	R_OVERSIZE = -5,	/* over StreamMaxLength */
+	R_LOCAL = -6		/* our side: memory, a part over 4 GiB */
 };
+
+/* Retries of one message for newly learnt size limits, at most. */
+#define MAX_RESTARTS	16
 
 static int64_t
 now_ms(void)
@@ -410,6 +445,8 @@ session_open(struct clamd *c, size_t i, struct errbuf *e)
 	c->fd = fd;
 	c->cur = i;
 	c->reqid = 0;
+	c->answered = 0;
+	c->rlen = 0;
 	return 0;
 }
 
@@ -469,32 +506,6 @@ connect_any(struct clamd *c, uint32_t *tried, struct buf *why,
 	}
 	fail_all(e, why, c->nh);
 	return -1;
-}
-
-int
-clamd_begin(struct clamd *c, struct errbuf *e)
-{
-	struct buf why = { 0 };
-	uint32_t tried = 0;
-
-	drop_session(c);
-	c->oversized = 0;
-	c->start = c->next;
-	c->next = (c->next + 1) % c->nh;
-	if (connect_any(c, &tried, &why, e) == -1)
-		return -1;
-	buf_free(&why);
-	return 0;
-}
-
-void
-clamd_end(struct clamd *c)
-{
-	if (c == NULL || c->fd == -1)
-		return;
-	/* Best effort: clamd also ends the session when we hang up. */
-	(void)send(c->fd, "zEND", sizeof("zEND"), MSG_NOSIGNAL | MSG_DONTWAIT);
-	drop_session(c);
 }
 
 /*
@@ -559,101 +570,6 @@ fill_iov(const unsigned char *p, size_t len, size_t sent, struct iovec *iov,
 	return n;
 }
 
-/*
- * Send one INSTREAM request and read its reply into c->reply.  While we
- * write, clamd may already have answered (size limit) and hung up, so the
- * reply is read whenever there is one, not only after the last chunk.
- */
-static int
-transact(struct clamd *c, const unsigned char *p, size_t len,
-    struct errbuf *e)
-{
-	const char *spec = c->h[c->cur].spec;
-	int64_t deadline = now_ms() + c->stimeout;
-	unsigned char hdr[NIOV][4];
-	struct iovec iov[NIOV];
-	struct msghdr mh;
-	struct pollfd pfd;
-	size_t sent = 0, total = req_size(len);
-	int r;
-	const char *nul;
-	ssize_t n;
-
-	c->rlen = 0;
-	c->reqid++;
-	for (;;) {
-		pfd.fd = c->fd;
-		pfd.events = POLLIN | (sent < total ? POLLOUT : 0);
-		r = poll(&pfd, 1, left_ms(deadline));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			errset(e, "poll: %s", strerror(errno));
-			return R_IO;
-		}
-		if (r == 0) {
-			errset(e, "clamd %s: no answer within %d s", spec,
-			    c->stimeout / 1000);
-			return R_TIMEOUT;
-		}
-		if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
-			n = recv(c->fd, c->reply + c->rlen,
-			    REPLY_MAX - c->rlen, 0);
-			if (n == -1 && (errno == EINTR || errno == EAGAIN))
-				continue;
-			if (n == -1) {
-				errset(e, "clamd %s: %s", spec,
-				    strerror(errno));
-				return R_IO;
-			}
-			if (n == 0) {
-				errset(e, "clamd %s: connection closed "
-				    "before the answer", spec);
-				return R_IO;
-			}
-			c->rlen += (size_t)n;
-			c->reply[c->rlen] = '\0';
-			nul = memchr(c->reply, '\0', c->rlen);
-			if (nul != NULL) {
-				/* One request in flight: nothing may follow. */
-				if ((size_t)(nul - c->reply) + 1 != c->rlen) {
-					errset(e, "clamd %s: unexpected data "
-					    "after the answer", spec);
-					return R_BADREPLY;
-				}
-				c->rlen--;
-				return 0;
-			}
-			if (c->rlen == REPLY_MAX) {
-				errset(e, "clamd %s: answer too long", spec);
-				return R_BADREPLY;
-			}
-			continue;
-		}
-		if (sent == total || !(pfd.revents & POLLOUT))
-			continue;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)fill_iov(p, len, sent, iov, hdr);
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			/*
-			 * clamd stopped reading (size limit) or died: its
-			 * answer, if any, is still to be read.
-			 */
-			if (errno == EPIPE || errno == ECONNRESET) {
-				sent = total;
-				continue;
-			}
-			errset(e, "clamd %s: %s", spec, strerror(errno));
-			return R_IO;
-		}
-		sent += (size_t)n;
-	}
-}
-
 /* Is s (n bytes) "(hex:digits)", ExtendedDetectionInfo's suffix? */
 static int
 is_extinfo(const char *s, size_t n)
@@ -673,16 +589,67 @@ is_extinfo(const char *s, size_t n)
 	return i == n - 1 && dig > 0;
 }
 
+/* Forget the tickets of an attempt. */
+static void
+queue_reset(struct clamd *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nq; i++)
+		free(c->q[i].virus);
+	c->nq = 0;
+}
+
+int
+clamd_begin(struct clamd *c, struct errbuf *e)
+{
+	drop_session(c);
+	queue_reset(c);
+	c->oversized = 0;
+	c->tried = 0;
+	c->reopened = 0;
+	c->restarts = 0;
+	c->failure = 0;
+	buf_free(&c->why);
+	c->start = c->next;
+	c->next = (c->next + 1) % c->nh;
+	return connect_any(c, &c->tried, &c->why, e);
+}
+
+void
+clamd_end(struct clamd *c)
+{
+	if (c == NULL)
+		return;
+	queue_reset(c);
+	buf_free(&c->why);
+	if (c->fd == -1)
+		return;
+	/* Best effort: clamd also ends the session when we hang up. */
+	(void)send(c->fd, "zEND", sizeof("zEND"), MSG_NOSIGNAL | MSG_DONTWAIT);
+	drop_session(c);
+}
+
+static int
+fail(struct clamd *c, int r)
+{
+	c->failure = r;
+	return -1;
+}
+
 /*
- * Read c->reply: "<id>: stream: OK", "<id>: stream: NAME FOUND" (NAME may
- * hold spaces), "<id>: REASON ERROR".  Anything else is not an answer.
+ * One answer, NUL taken off: "<id>: stream: OK", "<id>: stream: NAME
+ * FOUND" (NAME may hold spaces), "<id>: REASON ERROR".  Anything else, or
+ * an answer to a request that has one already, is not an answer.
  */
 static int
-parse_reply(struct clamd *c, const char **virus, struct errbuf *e)
+take_answer(struct clamd *c, const char *s, size_t len, struct errbuf *e)
 {
+	static const char lim[] = "Heuristics.Limits.Exceeded.";
 	const char *spec = c->h[c->cur].spec;
-	const char *s = c->reply, *end = c->reply + c->rlen, *name;
+	const char *end = s + len, *name, *reply = s;
 	unsigned long id = 0;
+	struct creq *q;
 	size_t n;
 
 	if (s == end || *s < '0' || *s > '9')
@@ -695,28 +662,35 @@ parse_reply(struct clamd *c, const char **virus, struct errbuf *e)
 	if (end - s < 2 || s[0] != ':' || s[1] != ' ')
 		goto bad;
 	s += 2;
-	if (id != c->reqid) {
-		errset(e, "clamd %s: answer to request %lu, expected %lu",
-		    spec, id, c->reqid);
-		return R_BADREPLY;
+	if (id == 0 || id > c->reqid ||
+	    c->q[c->byid[id - 1]].state != Q_PENDING) {
+		errset(e, "clamd %s: answer to request %lu, which was not "
+		    "asked or is answered", spec, id);
+		return fail(c, R_BADREPLY);
 	}
+	q = &c->q[c->byid[id - 1]];
 	n = (size_t)(end - s);
-	if (strcmp(s, "INSTREAM size limit exceeded. ERROR") == 0) {
-		errset(e, "clamd %s: part larger than its StreamMaxLength",
-		    spec);
-		return R_OVERSIZE;
+	if (n == sizeof("INSTREAM size limit exceeded. ERROR") - 1 &&
+	    memcmp(s, "INSTREAM size limit exceeded. ERROR", n) == 0) {
+		/* Remembered, so that a retry does not send it again. */
+		if (c->h[c->cur].refused == 0 || q->len < c->h[c->cur].refused)
+			c->h[c->cur].refused = q->len;
+		errset(e, "clamd %s: part of %zu bytes is larger than its "
+		    "StreamMaxLength", spec, q->len);
+		return fail(c, R_OVERSIZE);
 	}
 	if (n > 6 && memcmp(end - 6, " ERROR", 6) == 0) {
 		errset(e, "clamd %s: %.*s", spec, (int)(n - 6), s);
-		return R_ERROR;
+		return fail(c, R_ERROR);
 	}
 	if (n < 8 || memcmp(s, "stream: ", 8) != 0)
 		goto bad;
 	s += 8;
 	n -= 8;
 	if (n == 2 && memcmp(s, "OK", 2) == 0) {
-		*virus = NULL;
-		return R_CLEAN;
+		q->state = Q_CLEAN;
+		c->answered++;
+		return 0;
 	}
 	if (n <= 6 || memcmp(end - 6, " FOUND", 6) != 0)
 		goto bad;
@@ -728,99 +702,289 @@ parse_reply(struct clamd *c, const char **virus, struct errbuf *e)
 
 		while (open != NULL && !is_extinfo(open, n -
 		    (size_t)(open - name))) {
-			const char *q = open + 1;
+			const char *p = open + 1;
 
-			open = memchr(q, '(', n - (size_t)(q - name));
+			open = memchr(p, '(', n - (size_t)(p - name));
 		}
 		if (open != NULL && open > name)
 			n = (size_t)(open - name);
 	}
 	if (n == 0)
 		goto bad;
-	memcpy(c->virus, name, n);
-	c->virus[n] = '\0';
-	*virus = c->virus;
-	return R_FOUND;
+	c->answered++;
+	/*
+	 * The embedded engine scans the backstop without the limits alert;
+	 * clamd cannot drop it per request (scan_clamd.h).
+	 */
+	if (q->backstop && n >= sizeof(lim) - 1 &&
+	    memcmp(name, lim, sizeof(lim) - 1) == 0) {
+		q->state = Q_CLEAN;
+		return 0;
+	}
+	if ((q->virus = malloc(n + 1)) == NULL) {
+		errset(e, "out of memory");
+		return fail(c, R_LOCAL);
+	}
+	memcpy(q->virus, name, n);
+	q->virus[n] = '\0';
+	q->state = Q_FOUND;
+	return 0;
 bad:
-	errset(e, "clamd %s: unreadable answer \"%.200s\"", spec, c->reply);
-	return R_BADREPLY;
+	errset(e, "clamd %s: unreadable answer \"%.200s\"", spec, reply);
+	return fail(c, R_BADREPLY);
 }
 
-int
-clamd_scan(struct clamd *c, const void *p, size_t len, const char **virus,
-    struct errbuf *e)
+/*
+ * Read what clamd has sent and take every whole answer in it.  At end of
+ * file, an answer already read (the size limit, an error) is the reason
+ * given, not the hang-up.
+ */
+static int
+read_answers(struct clamd *c, struct errbuf *e)
 {
-	struct buf why = { 0 };
-	struct errbuf e1;
-	uint32_t tried = 0;
-	int r, reused, retried = 0;
+	const char *spec = c->h[c->cur].spec;
+	char *nul;
+	size_t used;
+	ssize_t n;
 
-	*virus = NULL;
-	if (len > UINT32_MAX) {
-		/* INSTREAM chunks are 32-bit; no clamd takes 4 GiB. */
-		if (c->allow_oversize) {
-			c->oversized++;
-			return 0;
-		}
-		errset(e, "part of %zu bytes is too large for clamd", len);
-		return -1;
+	n = recv(c->fd, c->reply + c->rlen, REPLY_MAX - c->rlen, 0);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n == -1) {
+		errset(e, "clamd %s: %s", spec, strerror(errno));
+		return fail(c, R_IO);
 	}
-	if (c->fd != -1)
-		tried |= UINT32_C(1) << c->cur;
-	else if (connect_any(c, &tried, &why, e) == -1)
-		return -1;
-	for (;;) {
-		reused = c->reqid > 0;
-		r = transact(c, p, len, &e1);
-		if (r == 0)
-			r = parse_reply(c, virus, &e1);
-		if (r == R_CLEAN || r == R_FOUND) {
-			c->h[c->cur].down = 0;
-			buf_free(&why);
-			return r;
-		}
-		drop_session(c);
-		if (r == R_OVERSIZE) {
-			buf_free(&why);
-			/* clamd has hung up; the next part reconnects. */
-			if (c->allow_oversize) {
-				c->oversized++;
-				return 0;
-			}
-			*e = e1;
-			return -1;
-		}
-		/*
-		 * A session that served earlier parts may have been closed
-		 * by clamd meanwhile (IdleTimeout, reload): one fresh
-		 * connection to the same daemon before giving it up.
-		 */
-		if (r == R_IO && reused && !retried) {
-			retried = 1;
-			note(&why, &e1);
-			if (session_open(c, c->cur, &e1) == 0)
-				continue;
-		}
-		c->h[c->cur].down = 1;
-		note(&why, &e1);
-		if (connect_any(c, &tried, &why, e) == -1)
-			return -1;
+	if (n == 0) {
+		errset(e, "clamd %s: connection closed before the answer",
+		    spec);
+		return fail(c, R_IO);
 	}
+	c->deadline = now_ms() + c->stimeout;
+	c->rlen += (size_t)n;
+	while ((nul = memchr(c->reply, '\0', c->rlen)) != NULL) {
+		used = (size_t)(nul - c->reply) + 1;
+		if (take_answer(c, c->reply, used - 1, e) == -1)
+			return -1;
+		memmove(c->reply, c->reply + used, c->rlen - used);
+		c->rlen -= used;
+	}
+	if (c->rlen == REPLY_MAX) {
+		c->reply[c->rlen] = '\0';
+		errset(e, "clamd %s: answer too long", spec);
+		return fail(c, R_BADREPLY);
+	}
+	return 0;
 }
 
-int
-clamd_scan_backstop(struct clamd *c, const void *p, size_t len,
-    const char **virus, struct errbuf *e)
+/*
+ * Wait for the socket: writable (when want_out) or readable, reading any
+ * answers.  1 writable, 0 read something, -1 failed or timed out.
+ */
+static int
+await(struct clamd *c, int want_out, struct errbuf *e)
 {
-	static const char lim[] = "Heuristics.Limits.Exceeded.";
+	struct pollfd pfd;
 	int r;
 
-	r = clamd_scan(c, p, len, virus, e);
-	if (r == 1 && strncmp(*virus, lim, sizeof(lim) - 1) == 0) {
-		*virus = NULL;
-		r = 0;
+	for (;;) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN | (want_out ? POLLOUT : 0);
+		r = poll(&pfd, 1, left_ms(c->deadline));
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			errset(e, "poll: %s", strerror(errno));
+			return fail(c, R_IO);
+		}
+		if (r == 0) {
+			errset(e, "clamd %s: no answer within %d s",
+			    c->h[c->cur].spec, c->stimeout / 1000);
+			return fail(c, R_TIMEOUT);
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+			return read_answers(c, e) == -1 ? -1 : 0;
+		if (pfd.revents & POLLOUT)
+			return 1;
 	}
-	return r;
+}
+
+/* Read answers until clamd hangs up: why did it stop reading? */
+static int
+drain(struct clamd *c, struct errbuf *e)
+{
+	while (await(c, 0, e) == 0)
+		;
+	return -1;
+}
+
+/* Send one INSTREAM request, reading answers to earlier ones meanwhile. */
+static int
+send_request(struct clamd *c, const unsigned char *p, size_t len,
+    struct errbuf *e)
+{
+	const char *spec = c->h[c->cur].spec;
+	unsigned char hdr[NIOV][4];
+	struct iovec iov[NIOV];
+	struct msghdr mh;
+	size_t sent = 0, total = req_size(len);
+	ssize_t n;
+
+	c->deadline = now_ms() + c->stimeout;
+	while (sent < total) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)fill_iov(p, len, sent, iov, hdr);
+		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		if (n >= 0) {
+			sent += (size_t)n;
+			c->deadline = now_ms() + c->stimeout;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		/*
+		 * clamd stopped reading (size limit) or died: its answer,
+		 * if any, is still to be read.
+		 */
+		if (errno == EPIPE || errno == ECONNRESET)
+			return drain(c, e);
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			errset(e, "clamd %s: %s", spec, strerror(errno));
+			return fail(c, R_IO);
+		}
+		if (await(c, 1, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+grow(void *pp, size_t *cap, size_t need, size_t size)
+{
+	void *np;
+	size_t ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	if (ncap < need)
+		ncap = need;
+	if ((np = realloc(*(void **)pp, ncap * size)) == NULL)
+		return -1;
+	*(void **)pp = np;
+	*cap = ncap;
+	return 0;
+}
+
+long
+clamd_submit(struct clamd *c, const void *p, size_t len, int backstop,
+    struct errbuf *e)
+{
+	struct host *h = &c->h[c->cur];
+	struct creq *q;
+	long t;
+
+	if (c->fd == -1) {
+		errset(e, "clamd: no session");
+		return fail(c, R_LOCAL);
+	}
+	if (grow(&c->q, &c->qcap, c->nq + 1, sizeof(*c->q)) == -1 ||
+	    grow(&c->byid, &c->idcap, c->reqid + 1, sizeof(*c->byid)) == -1) {
+		errset(e, "out of memory");
+		return fail(c, R_LOCAL);
+	}
+	t = (long)c->nq;
+	q = &c->q[c->nq++];
+	memset(q, 0, sizeof(*q));
+	q->len = len;
+	q->backstop = backstop;
+	/* INSTREAM chunk lengths are 32-bit; no clamd takes 4 GiB. */
+	if (len > UINT32_MAX || (h->refused > 0 && len >= h->refused)) {
+		if (c->allow_oversize) {
+			c->oversized++;
+			q->state = Q_CLEAN;
+			return t;
+		}
+		errset(e, "clamd %s: part of %zu bytes is larger than its "
+		    "StreamMaxLength", h->spec, len);
+		return fail(c, R_OVERSIZE);
+	}
+	/* Nothing to find in nothing; clamd refuses an empty stream. */
+	if (len == 0) {
+		q->state = Q_CLEAN;
+		return t;
+	}
+	q->id = ++c->reqid;
+	c->byid[q->id - 1] = (size_t)t;
+	if (send_request(c, p, len, e) == -1)
+		return -1;
+	return t;
+}
+
+int
+clamd_wait(struct clamd *c, struct errbuf *e)
+{
+	c->deadline = now_ms() + c->stimeout;
+	while (c->answered < c->reqid)
+		if (await(c, 0, e) == -1)
+			return -1;
+	c->h[c->cur].down = 0;
+	return 0;
+}
+
+int
+clamd_result(const struct clamd *c, long t, const char **virus)
+{
+	const struct creq *q = &c->q[t];
+
+	*virus = q->virus;
+	return q->state == Q_FOUND;
+}
+
+int
+clamd_retry(struct clamd *c, struct errbuf *e)
+{
+	int answered = c->answered > 0, f = c->failure;
+
+	drop_session(c);
+	queue_reset(c);
+	c->oversized = 0;
+	c->failure = 0;
+	switch (f) {
+	case 0:		/* not clamd's failure: no use asking again */
+	case R_LOCAL:
+		return 0;
+	case R_OVERSIZE:
+		/*
+		 * The limit is learnt: the same daemon again, which now
+		 * gets no part as long as that.  Each retry lowers it.
+		 */
+		if (!c->allow_oversize || ++c->restarts > MAX_RESTARTS)
+			return 0;
+		note(&c->why, e);
+		if (session_open(c, c->cur, e) == 0)
+			return 1;
+		break;
+	case R_IO:
+		/*
+		 * clamd may close a session that served earlier requests
+		 * (IdleTimeout, a reload): one fresh connection to the same
+		 * daemon before giving it up.
+		 */
+		note(&c->why, e);
+		if (answered && !c->reopened) {
+			c->reopened = 1;
+			if (session_open(c, c->cur, e) == 0)
+				return 1;
+			note(&c->why, e);
+		}
+		break;
+	default:
+		note(&c->why, e);
+		break;
+	}
+	c->h[c->cur].down = 1;
+	return connect_any(c, &c->tried, &c->why, e) == 0;
 }
 
 unsigned long
@@ -842,5 +1006,7 @@ clamd_close(struct clamd *c)
 		free(c->h[i].addr);
 		free(c->h[i].port);
 	}
+	free(c->q);
+	free(c->byid);
 	free(c);
 }

@@ -35,22 +35,29 @@ int clamd_begin(struct clamd *, struct errbuf *);
 /* End the message: END the session and close the connection. */
 void clamd_end(struct clamd *);
 /*
- * Scan len bytes: 0 clean, 1 found (*virus valid until the next call), -1 no
- * trustworthy answer.  A daemon that fails or times out is replaced by the
- * next one for this very buffer.  A buffer over the daemon's StreamMaxLength
- * is -1, or 0 (not scanned) when scan_opts.allow_oversize is set.
- */
-int clamd_scan(struct clamd *, const void *, size_t, const char **virus,
-    struct errbuf *);
-/*
- * The same for the whole-message backstop.  The embedded engine scans the
- * backstop without the "limits exceeded" alert (libclamav's mail parser
+ * Send len bytes to be scanned without waiting for the answer: a ticket
+ * (0, 1, ... in this attempt), or -1.  A buffer over the daemon's
+ * StreamMaxLength (once it has refused one that long) is -1, or is not
+ * sent and counts as clean when scan_opts.allow_oversize is set.  The
+ * whole-message backstop is sent with backstop set: the embedded engine
+ * scans it without the "limits exceeded" alert (libclamav's mail parser
  * stops at 17 levels where mail-scan goes on); clamd cannot switch it per
- * request, so its Heuristics.Limits.Exceeded.* answer counts as clean here.
- * clamd reports such an alert only when nothing else was found.
+ * request, so its Heuristics.Limits.Exceeded.* answer counts as clean
+ * there.  clamd reports such an alert only when nothing else was found.
  */
-int clamd_scan_backstop(struct clamd *, const void *, size_t,
-    const char **virus, struct errbuf *);
+long clamd_submit(struct clamd *, const void *, size_t, int backstop,
+    struct errbuf *);
+/* Read every answer still due: 0, or -1. */
+int clamd_wait(struct clamd *, struct errbuf *);
+/* After clamd_wait(): 0 clean, 1 found (*virus until the next attempt). */
+int clamd_result(const struct clamd *, long, const char **virus);
+/*
+ * After a -1 from the calls above: open a session for another attempt at
+ * the whole message and return 1 (the same daemon once more after a lost
+ * connection or a learnt size limit, else the next one), or return 0 with
+ * the whole story in errbuf when no daemon is left.
+ */
+int clamd_retry(struct clamd *, struct errbuf *);
 /* Buffers passed unscanned because of allow_oversize since clamd_begin(). */
 unsigned long clamd_oversized(const struct clamd *);
 void clamd_close(struct clamd *);

@@ -153,6 +153,36 @@ same_verdicts() {
 	same_verdicts "$@"
 }
 
+# A multipart/mixed message of $1 small parts, each of distinct text, and
+# EICAR as base64 in part $2.
+many_parts() {
+	local i
+	printf 'From: a@example.jp\nTo: b@example.jp\nSubject: many\n'
+	printf 'MIME-Version: 1.0\n'
+	printf 'Content-Type: multipart/mixed; boundary="XX"\n\n'
+	for i in $(seq 1 "$1"); do
+		printf -- '--XX\nContent-Type: application/octet-stream\n'
+		printf 'Content-Disposition: attachment; filename="p%d.bin"\n' "$i"
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		if [ "$i" -eq "$2" ]; then
+			eicar | base64
+		else
+			printf 'part %d of many, %0400d\n' "$i" "$i" | base64
+		fi
+	done
+	printf -- '--XX--\n'
+}
+
+@test "clamd: 3000 parts sent without waiting for answers give the embedded engine's verdict" {
+	# Several thousand requests in flight in one session, their answers
+	# read while later parts are still being written (clamd(8), IDSESSION).
+	many_parts 3000 2718 >"$BATS_TEST_TMPDIR/m"
+	same_verdicts "$BATS_TEST_TMPDIR/m"
+	grep -q '"part":"2718",[^}]*"filename":"p2718.bin",[^}]*"virus":"Eicar' \
+	    "$BATS_TEST_TMPDIR/clamd.json"
+	grep -q '"class":"attachments"' "$BATS_TEST_TMPDIR/clamd.json"
+}
+
 @test "clamd: a virus name with spaces is kept whole" {
 	printf 'From: a@b\nSubject: hi\n\nxx mailav-space-name-marker yy\n' \
 	    >"$BATS_TEST_TMPDIR/m"

@@ -84,6 +84,35 @@ small_eicar_and_big() {
 	run -75 mail-scan -c "$CLAMD_SOCK" "$BATS_TEST_TMPDIR/m2"
 }
 
+@test "clamd: with clamd_allow_oversize, several big parts of falling size each pass unscanned" {
+	local k
+	# clamd refuses the 1.9 MiB part first; mail-scan learns that, scans
+	# the message again, then meets the 1.5 MiB one, and so on: every
+	# part under the limit is still scanned, EICAR among them.
+	{
+		printf 'From: a@example.jp\nTo: b@example.jp\nSubject: three\n'
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/mixed; boundary="XX"\n\n'
+		for k in 1900 1500 1100; do
+			printf -- '--XX\nContent-Type: application/octet-stream\n'
+			printf 'Content-Transfer-Encoding: base64\n\n'
+			head -c "$((k * 1024))" /dev/zero | tr '\0' 'c' | base64
+		done
+		printf -- '--XX\nContent-Type: text/plain\n\nsmall\n'
+		printf -- '--XX\nContent-Type: application/octet-stream; name="e.com"\n\n'
+		eicar
+		printf '\n--XX--\n'
+	} >"$BATS_TEST_TMPDIR/m"
+	printf 'clamd_allow_oversize = yes\n' >"$BATS_TEST_TMPDIR/conf"
+	run -1 mail-scan -C "$BATS_TEST_TMPDIR/conf" -c "$CLAMD_SOCK" \
+	    "$BATS_TEST_TMPDIR/m"
+	assert_line --regexp '^5	attachment	.*e\.com	68	Eicar.* FOUND$'
+	assert_line --regexp '^4	body	text/plain	-	5	OK$'
+	assert_output --partial '4 part(s) over clamd'"'"'s StreamMaxLength passed unscanned'
+	run -75 mail-scan -c "$CLAMD_SOCK" "$BATS_TEST_TMPDIR/m"
+	assert_output --partial 'StreamMaxLength'
+}
+
 @test "clamd: clamd killed while mail-scan waits for its answer is 75" {
 	local pid i rc=0
 	eicar_msg="$BATS_TEST_TMPDIR/m"
