@@ -213,6 +213,17 @@ xstrdup(struct ctx *c, const char *s)
 	return d;
 }
 
+/* Does the Content-Type value ct carry a non-empty boundary parameter? */
+static int
+has_boundary(struct ctx *c, struct span ct)
+{
+	char *b = hdr_param(ct, "boundary", c->m->rd.last);
+	int r = b != NULL && b[0] != '\0';
+
+	free(b);
+	return r;
+}
+
 static void
 read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 {
@@ -225,9 +236,23 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 			c->nomem = 1;
 			return;
 		}
-		/* RFC 2045 section 5.2: an invalid type means text/plain. */
-		if (strchr(t, '/') == NULL || t[0] == '/' ||
+		/*
+		 * "multipart" with no subtype but a boundary: the sender
+		 * meant a multipart, and libclamav's parser (among others)
+		 * splits it at the boundary, so a client may show its parts
+		 * as attachments.  RFC 2046 section 5.1.3 has a multipart of
+		 * unknown subtype read as multipart/mixed; so is this one.
+		 * Readers that take it as text (RFC 2045 section 5.2, Python)
+		 * lose the virus too when mail-strip replaces its part.
+		 */
+		if ((strcmp(t, "multipart") == 0 ||
+		    strcmp(t, "multipart/") == 0) &&
+		    has_boundary(c, ct)) {
+			free(t);
+			t = xstrdup(c, "multipart/mixed");
+		} else if (strchr(t, '/') == NULL || t[0] == '/' ||
 		    t[strlen(t) - 1] == '/') {
+			/* RFC 2045 section 5.2: invalid means text/plain. */
 			free(t);
 			t = xstrdup(c, "text/plain");
 		}
