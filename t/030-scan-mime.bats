@@ -38,6 +38,11 @@ setup_file() {
 	fname-2231-latin1.eml fname 2231-latin1
 	fname-2231-order.eml fname 2231-order
 	fname-2231-unknown.eml fname 2231-unknown
+	fname-raw-sjis.eml fname raw-sjis
+	fname-raw-eucjp.eml fname raw-eucjp
+	fname-raw-eucjp-kana.eml fname raw-eucjp-kana
+	fname-raw-sjis-kana.eml fname raw-sjis-kana
+	fname-raw-latin1.eml fname raw-latin1
 	EOF
 }
 
@@ -133,6 +138,34 @@ fname() {
 
 @test "filename: unknown charset, the bytes shown escaped, not dropped" {
 	fname 2231-unknown '\xFF\xFEa.com'
+}
+
+@test "filename: raw 8-bit CP932 in Content-Type name=, no charset label" {
+	fname raw-sjis 請求書①.com
+}
+
+@test "filename: raw 8-bit EUC-JP, no charset label" {
+	fname raw-eucjp 請求書.com
+}
+
+@test "filename: raw EUC-JP that is also valid CP932 (as halfwidth katakana): EUC-JP" {
+	fname raw-eucjp-kana テスト.com
+}
+
+@test "filename: raw CP932 that is also valid EUC-JP (as halfwidth katakana): CP932" {
+	fname raw-sjis-kana 七.com
+}
+
+@test "filename: raw Latin-1 is neither Japanese charset: the byte stays \\xE9" {
+	fname raw-latin1 'caf\xE9.com'
+}
+
+@test "JSON has the raw CP932 and EUC-JP filenames in UTF-8" {
+	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" \
+	    "$M/fname-raw-sjis.eml" "$M/fname-raw-eucjp.eml"
+	run -0 jq -r '.parts[1] | .filename + " " + .virus' <<<"$output"
+	assert_output "請求書①.com $E
+請求書.com $E"
 }
 
 @test "40-deep multipart nesting: EICAR at the bottom found, no limit hit" {
