@@ -126,11 +126,11 @@ done
 		    }' "$res"
 	done
 	echo
-	echo 'Standard input is redirected from the message file, so mail-strip'
-	echo 'maps it (mmap) and writes the output as spans of that mapping'
-	echo '(writev): its peak RSS is the mapped message (page cache, not a'
-	echo 'private copy) plus the process; from a pipe it reads the message'
-	echo 'once into huge-page backed memory.  altermime streams through the'
+	echo 'Standard input is redirected from the message file; mail-strip'
+	echo 'reads it once into huge-page backed memory (read(2), sized from'
+	echo 'the file, never mapped: a truncated mapping is SIGBUS) and writes'
+	echo 'the output as spans of it (writev): its peak RSS is one copy of'
+	echo 'the message plus the process.  altermime streams through the'
 	echo 'message, so its RSS stays flat.  The target is at least 2x faster'
 	echo 'than altermime and no more than one copy of the message in memory.'
 } >"$out.tmp"

@@ -19,6 +19,9 @@
 #define MAX_PARAMS	256
 #define MAX_SECTIONS	64
 
+static char *decode_words(const char *, size_t, int);
+static char *unlabelled_to_utf8(const char *, size_t);
+
 int
 hdr_next(struct span hdr, size_t *pos, struct hdr_field *f)
 {
@@ -444,12 +447,14 @@ hdr_param(struct span value, const char *name, int which)
 		}
 		if (raw.p == NULL && buf_add(&raw, "", 0) == -1)
 			goto out;
-		res = charset_to_utf8(charset[0] ? charset : NULL, raw.p,
-		    raw.len);
+		if (charset[0] != '\0')
+			res = charset_to_utf8(charset, raw.p, raw.len);
+		else
+			res = unlabelled_to_utf8(raw.p, raw.len);
 		buf_free(&raw);
 	} else if (plain >= 0) {
 		/* Not allowed by RFC 2047 section 5, yet what mailers send. */
-		res = rfc2047_decode(ps[plain].val, ps[plain].vlen);
+		res = decode_words(ps[plain].val, ps[plain].vlen, 1);
 	}
 out:
 	for (i = 0; i < n; i++)
@@ -536,16 +541,92 @@ conv_append(const char *charset, const char *s, size_t n, struct buf *out)
 	return r;
 }
 
+/* The C string in b after an append that returned r; NULL on ENOMEM. */
+static char *
+buf_cstring(int r, struct buf *b)
+{
+	if (r == -1 || buf_add(b, "", 0) == -1) {
+		buf_free(b);
+		return NULL;
+	}
+	return b->p;
+}
+
 char *
 charset_to_utf8(const char *charset, const char *s, size_t n)
 {
 	struct buf b = { 0 };
 
-	if (conv_append(charset, s, n, &b) == -1 || buf_add(&b, "", 0) == -1) {
-		buf_free(&b);
-		return NULL;
+	return buf_cstring(conv_append(charset, s, n, &b), &b);
+}
+
+/*
+ * Unlabelled 8-bit text of a parameter.  RFC 2045 section 5.1 allows only
+ * ASCII there (RFC 2231 and RFC 2047 are the labelled ways), yet Japanese
+ * mailers put filenames in raw Shift_JIS (on Windows: CP932) or EUC-JP,
+ * and mailav serves a Japanese service.  Valid UTF-8 is taken as it is.
+ * Otherwise the bytes are converted strictly from CP932 and from EUC-JP,
+ * and a reading counts only when every byte converts and it holds no C1
+ * control or private-use character (CP932 maps its user-defined area
+ * there: no name a reader could type).  When both count, the one with
+ * fewer halfwidth katakana (U+FF61..U+FF9F) wins and a tie goes to CP932:
+ * every byte of an EUC-JP name (A1..FE) is a halfwidth katakana when read
+ * as single Shift_JIS bytes, which names rarely use, and raw 8-bit names
+ * come mostly from Windows mailers.  When neither counts the bytes stay
+ * visible as \xNN.  Documented in mailav(7).
+ */
+static int
+jp_reading(const char *cs, const char *s, size_t n, uint8_t **u, size_t *ul,
+    size_t *kana)
+{
+	const uint8_t *p, *e;
+	ucs4_t uc;
+	int l;
+
+	*ul = 0;
+	*u = u8_conv_from_encoding(cs, iconveh_error, s, n, NULL, NULL, ul);
+	if (*u == NULL)
+		return errno == ENOMEM ? -1 : 0;
+	*kana = 0;
+	for (p = *u, e = *u + *ul; p < e; p += l) {
+		if ((l = u8_mbtouc(&uc, p, (size_t)(e - p))) < 1)
+			l = 1;
+		if ((uc >= 0x80 && uc <= 0x9f) ||
+		    (uc >= 0xe000 && uc <= 0xf8ff)) {
+			free(*u);
+			*u = NULL;
+			return 0;
+		}
+		if (uc >= 0xff61 && uc <= 0xff9f)
+			(*kana)++;
 	}
-	return b.p;
+	return 1;
+}
+
+static int
+unlabelled_append(const char *s, size_t n, struct buf *out)
+{
+	uint8_t *sj = NULL, *ej = NULL;
+	size_t sjl, ejl, sjk = 0, ejk = 0;
+	int r, rs, re;
+
+	if (n == 0 || u8_check((const uint8_t *)s, n) == NULL)
+		return utf8_escape(s, n, out);
+	if ((rs = jp_reading("CP932", s, n, &sj, &sjl, &sjk)) == -1)
+		return -1;
+	if ((re = jp_reading("EUC-JP", s, n, &ej, &ejl, &ejk)) == -1) {
+		free(sj);
+		return -1;
+	}
+	if (rs == 1 && (re == 0 || sjk <= ejk))
+		r = utf8_escape((const char *)sj, sjl, out);
+	else if (re == 1)
+		r = utf8_escape((const char *)ej, ejl, out);
+	else
+		r = utf8_escape(s, n, out);
+	free(sj);
+	free(ej);
+	return r;
 }
 
 /*
@@ -596,8 +677,28 @@ decode_q(const char *s, size_t n, struct buf *out)
 	return hex_unescape(s, n, '=', 1, out);
 }
 
-char *
-rfc2047_decode(const char *s, size_t n)
+static char *
+unlabelled_to_utf8(const char *s, size_t n)
+{
+	struct buf b = { 0 };
+
+	return buf_cstring(unlabelled_append(s, n, &b), &b);
+}
+
+/*
+ * Literal text between (or without) encoded words: unlabelled, so raw
+ * 8-bit bytes are kept as \xNN, or with guess read as a parameter's
+ * (unlabelled_append).
+ */
+static int
+literal_append(const char *s, size_t n, int guess, struct buf *out)
+{
+	return guess ? unlabelled_append(s, n, out) :
+	    conv_append(NULL, s, n, out);
+}
+
+static char *
+decode_words(const char *s, size_t n, int guess)
 {
 	struct buf out = { 0 }, run = { 0 };
 	const char *p = s, *e = s + n, *lit = s, *after_word = NULL;
@@ -631,8 +732,8 @@ rfc2047_decode(const char *s, size_t n)
 			if (conv_append(runcs, run.p, run.len, &out) == -1)
 				goto nomem;
 			run.len = 0;
-			if (!only_ws && conv_append(NULL, lit,
-			    (size_t)(p - lit), &out) == -1)
+			if (!only_ws && literal_append(lit,
+			    (size_t)(p - lit), guess, &out) == -1)
 				goto nomem;
 			memcpy(runcs, csname, cl + 1);
 		}
@@ -646,7 +747,7 @@ rfc2047_decode(const char *s, size_t n)
 		p = lit = after_word = nx;
 	}
 	if (conv_append(runcs, run.p, run.len, &out) == -1 ||
-	    conv_append(NULL, lit, (size_t)(e - lit), &out) == -1 ||
+	    literal_append(lit, (size_t)(e - lit), guess, &out) == -1 ||
 	    buf_add(&out, "", 0) == -1)
 		goto nomem;
 	buf_free(&run);
@@ -655,4 +756,10 @@ nomem:
 	buf_free(&run);
 	buf_free(&out);
 	return NULL;
+}
+
+char *
+rfc2047_decode(const char *s, size_t n)
+{
+	return decode_words(s, n, 0);
 }

@@ -56,8 +56,17 @@ cte_identity(const char *cte)
 	    strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0;
 }
 
+/*
+ * held says the new entity is the message a message/rfc822 part holds.
+ * The part and its message are one level of nesting, as a reader sees one
+ * attached message (RFC 2046 section 5.2.1): the message gets the depth of
+ * its part.  Not when that part is itself a message held at its parent's
+ * depth (message/rfc822 straight inside message/rfc822): every second
+ * entity of such a chain still counts, so the depth limit keeps bounding
+ * the recursion.
+ */
 static struct mime_part *
-new_part(struct ctx *c, struct mime_part *parent)
+new_part(struct ctx *c, struct mime_part *parent, int held)
 {
 	struct mime_part *p = calloc(1, sizeof(*p));
 
@@ -66,7 +75,13 @@ new_part(struct ctx *c, struct mime_part *parent)
 		return NULL;
 	}
 	p->parent = parent;
-	p->depth = parent ? parent->depth + 1 : 0;
+	if (parent == NULL)
+		p->depth = 0;
+	else if (held && (parent->parent == NULL ||
+	    parent->depth != parent->parent->depth))
+		p->depth = parent->depth;
+	else
+		p->depth = parent->depth + 1;
 	c->m->nparts++;
 	return p;
 }
@@ -213,6 +228,17 @@ xstrdup(struct ctx *c, const char *s)
 	return d;
 }
 
+/* Does the Content-Type value ct carry a non-empty boundary parameter? */
+static int
+has_boundary(struct ctx *c, struct span ct)
+{
+	char *b = hdr_param(ct, "boundary", c->m->rd.last);
+	int r = b != NULL && b[0] != '\0';
+
+	free(b);
+	return r;
+}
+
 static void
 read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 {
@@ -225,9 +251,23 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 			c->nomem = 1;
 			return;
 		}
-		/* RFC 2045 section 5.2: an invalid type means text/plain. */
-		if (strchr(t, '/') == NULL || t[0] == '/' ||
+		/*
+		 * "multipart" with no subtype but a boundary: the sender
+		 * meant a multipart, and libclamav's parser (among others)
+		 * splits it at the boundary, so a client may show its parts
+		 * as attachments.  RFC 2046 section 5.1.3 has a multipart of
+		 * unknown subtype read as multipart/mixed; so is this one.
+		 * Readers that take it as text (RFC 2045 section 5.2, Python)
+		 * lose the virus too when mail-strip replaces its part.
+		 */
+		if ((strcmp(t, "multipart") == 0 ||
+		    strcmp(t, "multipart/") == 0) &&
+		    has_boundary(c, ct)) {
+			free(t);
+			t = xstrdup(c, "multipart/mixed");
+		} else if (strchr(t, '/') == NULL || t[0] == '/' ||
 		    t[strlen(t) - 1] == '/') {
+			/* RFC 2045 section 5.2: invalid means text/plain. */
 			free(t);
 			t = xstrdup(c, "text/plain");
 		}
@@ -423,7 +463,7 @@ parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
 {
 	struct mime_part *p;
 
-	if ((p = new_part(c, parent)) == NULL)
+	if ((p = new_part(c, parent, is_root && parent != NULL)) == NULL)
 		return NULL;
 	p->raw = raw;
 	set_id(p, id, "");

@@ -282,6 +282,68 @@ boolean(struct jp *j, int *v)
 	return 0;
 }
 
+/*
+ * The one loop of every JSON array and object (RFC 8259 sections 4 and 5):
+ * the open bracket, then nothing or elements separated by ',', then the
+ * close bracket.  elem reads one element (a value, or for an object a
+ * member: name, ':' and value) with the reader at its first byte.
+ */
+typedef int (*elemfn)(struct jp *, void *arg);
+
+static int
+list(struct jp *j, int open, int close, elemfn elem, void *arg)
+{
+	if (expect(j, open) == -1)
+		return -1;
+	if (peek(j) == close) {
+		j->p++;
+		return 0;
+	}
+	for (;;) {
+		int c;
+
+		if (elem(j, arg) == -1)
+			return -1;
+		c = peek(j);
+		if (c == close) {
+			j->p++;
+			return 0;
+		}
+		if (c != ',')
+			return fail(j, close == '}' ? "expected ',' or '}'" :
+			    "expected ',' or ']'");
+		j->p++;
+	}
+}
+
+static int skip(struct jp *, int);
+
+/* Elements of a skipped value, one level deeper (depth is the container's). */
+static int
+skip_element(struct jp *j, void *arg)
+{
+	return skip(j, *(int *)arg + 1);
+}
+
+static int
+skip_member(struct jp *j, void *arg)
+{
+	if (string(j, NULL) == -1 || expect(j, ':') == -1)
+		return -1;
+	return skip_element(j, arg);
+}
+
+/* Skip a run of decimal digits; 0 when there was none. */
+static int
+digits(struct jp *j)
+{
+	const char *s = j->p;
+
+	while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+		j->p++;
+	return j->p > s;
+}
+
 /* Skip any JSON value (an unknown key's), checking its syntax. */
 static int
 skip(struct jp *j, int depth)
@@ -294,56 +356,29 @@ skip(struct jp *j, int depth)
 		return string(j, NULL);
 	if (word(j, "true") || word(j, "false") || word(j, "null"))
 		return 0;
-	if (c == '{' || c == '[') {
-		int obj = c == '{', close = obj ? '}' : ']';
-
-		j->p++;
-		if (peek(j) == close) {
-			j->p++;
-			return 0;
-		}
-		for (;;) {
-			if (obj && (string(j, NULL) == -1 ||
-			    expect(j, ':') == -1))
-				return -1;
-			if (skip(j, depth + 1) == -1)
-				return -1;
-			c = peek(j);
-			if (c == close) {
-				j->p++;
-				return 0;
-			}
-			if (c != ',')
-				return fail(j, "expected ',' or a close");
-			j->p++;
-		}
-	}
+	if (c == '{')
+		return list(j, '{', '}', skip_member, &depth);
+	if (c == '[')
+		return list(j, '[', ']', skip_element, &depth);
 	if (c == '-' || (c >= '0' && c <= '9')) {
 		/* RFC 8259 section 6 number grammar. */
 		if (*j->p == '-')
 			j->p++;
-		if (j->p >= j->end || *j->p < '0' || *j->p > '9')
-			return fail(j, "bad number");
-		if (*j->p == '0')
+		if (j->p < j->end && *j->p == '0')
 			j->p++;
-		else
-			while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-				j->p++;
+		else if (!digits(j))
+			return fail(j, "bad number");
 		if (j->p < j->end && *j->p == '.') {
 			j->p++;
-			if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+			if (!digits(j))
 				return fail(j, "bad number");
-			while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-				j->p++;
 		}
 		if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
 			j->p++;
 			if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
 				j->p++;
-			if (j->p >= j->end || *j->p < '0' || *j->p > '9')
+			if (!digits(j))
 				return fail(j, "bad number");
-			while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
-				j->p++;
 		}
 		return 0;
 	}
@@ -357,48 +392,46 @@ skip(struct jp *j, int depth)
  */
 typedef int (*keyfn)(struct jp *, int which, void *arg);
 
+struct members {
+	const char *const *known;
+	unsigned seen;
+	keyfn fn;
+	void *arg;
+};
+
+static int
+member(struct jp *j, void *arg)
+{
+	struct members *m = arg;
+	char *key;
+	int i, which = -1;
+
+	if (string(j, &key) == -1)
+		return -1;
+	for (i = 0; m->known[i] != NULL; i++)
+		if (strcmp(key, m->known[i]) == 0)
+			which = i;
+	free(key);
+	if (expect(j, ':') == -1)
+		return -1;
+	if (which < 0)
+		return skip(j, 1);
+	if (m->seen & 1u << which)
+		return fail(j, "repeated key");
+	m->seen |= 1u << which;
+	return m->fn(j, which, m->arg);
+}
+
 static int
 object(struct jp *j, const char *const *known, unsigned *seen, keyfn fn,
     void *arg)
 {
-	int c;
+	struct members m = { known, 0, fn, arg };
+	int r;
 
-	*seen = 0;
-	if (expect(j, '{') == -1)
-		return -1;
-	if (peek(j) == '}') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		char *key;
-		int i, which = -1;
-
-		if (string(j, &key) == -1)
-			return -1;
-		for (i = 0; known[i] != NULL; i++)
-			if (strcmp(key, known[i]) == 0)
-				which = i;
-		free(key);
-		if (expect(j, ':') == -1)
-			return -1;
-		if (which >= 0) {
-			if (*seen & 1u << which)
-				return fail(j, "repeated key");
-			*seen |= 1u << which;
-			if (fn(j, which, arg) == -1)
-				return -1;
-		} else if (skip(j, 1) == -1)
-			return -1;
-		c = peek(j);
-		if (c == '}') {
-			j->p++;
-			return 0;
-		}
-		if (c != ',')
-			return fail(j, "expected ',' or '}'");
-		j->p++;
-	}
+	r = list(j, '{', '}', member, &m);
+	*seen = m.seen;
+	return r;
 }
 
 /*
@@ -490,93 +523,87 @@ vpart_free(struct vpart *vp)
 	free(vp->how);
 }
 
+struct partlist {
+	struct verdict *v;
+	size_t cap;
+};
+
+static int
+part(struct jp *j, void *arg)
+{
+	struct partlist *pl = arg;
+	struct verdict *v = pl->v;
+	struct vpart vp;
+	unsigned seen;
+
+	memset(&vp, 0, sizeof(vp));
+	vp.deletable = 1;
+	if (v->nparts >= MAXPARTS)
+		return fail(j, "too many parts");
+	if (object(j, part_keys, &seen, part_key, &vp) == -1) {
+		vpart_free(&vp);
+		return -1;
+	}
+	/* What mail-strip needs to find and check the part. */
+	if ((seen & (1u << PK_PART | 1u << PK_ROLE | 1u << PK_TYPE |
+	    1u << PK_VIRUS)) != (1u << PK_PART | 1u << PK_ROLE |
+	    1u << PK_TYPE | 1u << PK_VIRUS)) {
+		vpart_free(&vp);
+		return fail(j, "part lacks part, role, type or virus");
+	}
+	if (v->nparts == pl->cap) {
+		size_t ncap = pl->cap ? pl->cap * 2 : 8;
+		struct vpart *np;
+
+		np = reallocarray(v->parts, ncap, sizeof(*np));
+		if (np == NULL) {
+			vpart_free(&vp);
+			errset(j->e, "verdict: out of memory");
+			return -1;
+		}
+		v->parts = np;
+		pl->cap = ncap;
+	}
+	v->parts[v->nparts++] = vp;
+	return 0;
+}
+
 static int
 parts(struct jp *j, struct verdict *v)
 {
-	size_t cap = 0;
+	struct partlist pl = { v, 0 };
 
-	if (expect(j, '[') == -1)
-		return -1;
-	if (peek(j) == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		struct vpart vp;
-		unsigned seen;
-		int c;
-
-		memset(&vp, 0, sizeof(vp));
-		vp.deletable = 1;
-		if (v->nparts >= MAXPARTS)
-			return fail(j, "too many parts");
-		if (object(j, part_keys, &seen, part_key, &vp) == -1) {
-			vpart_free(&vp);
-			return -1;
-		}
-		/* What mail-strip needs to find and check the part. */
-		if ((seen & (1u << PK_PART | 1u << PK_ROLE | 1u << PK_TYPE |
-		    1u << PK_VIRUS)) != (1u << PK_PART | 1u << PK_ROLE |
-		    1u << PK_TYPE | 1u << PK_VIRUS)) {
-			vpart_free(&vp);
-			return fail(j, "part lacks part, role, type or virus");
-		}
-		if (v->nparts == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			struct vpart *np;
-
-			np = reallocarray(v->parts, ncap, sizeof(*np));
-			if (np == NULL) {
-				vpart_free(&vp);
-				errset(j->e, "verdict: out of memory");
-				return -1;
-			}
-			v->parts = np;
-			cap = ncap;
-		}
-		v->parts[v->nparts++] = vp;
-		c = peek(j);
-		if (c == ']') {
-			j->p++;
-			return 0;
-		}
-		if (c != ',')
-			return fail(j, "expected ',' or ']'");
-		j->p++;
-	}
+	return list(j, '[', ']', part, &pl);
 }
 
 /*
  * An array of strings, each handed to fn (which takes ownership).  Used for
  * "viruses" and "limits".
  */
-static int
-strings(struct jp *j, int (*fn)(struct jp *, char *, struct verdict *),
-    struct verdict *v)
-{
-	if (expect(j, '[') == -1)
-		return -1;
-	if (peek(j) == ']') {
-		j->p++;
-		return 0;
-	}
-	for (;;) {
-		char *s;
-		int c;
+typedef int (*stringfn)(struct jp *, char *, struct verdict *);
 
-		if (string(j, &s) == -1)
-			return -1;
-		if (fn(j, s, v) == -1)
-			return -1;
-		c = peek(j);
-		if (c == ']') {
-			j->p++;
-			return 0;
-		}
-		if (c != ',')
-			return fail(j, "expected ',' or ']'");
-		j->p++;
-	}
+struct stringlist {
+	stringfn fn;
+	struct verdict *v;
+};
+
+static int
+string_element(struct jp *j, void *arg)
+{
+	struct stringlist *sl = arg;
+	char *s;
+
+	if (string(j, &s) == -1)
+		return -1;
+	return sl->fn(j, s, sl->v);
+}
+
+static int
+strings(struct jp *j, stringfn fn, struct verdict *v)
+{
+	struct stringlist sl = { fn, v };
+
+	return list(j, '[', ']', string_element, &sl);
 }
 
 static int
@@ -664,10 +691,7 @@ top_key(struct jp *j, int which, void *arg)
 	return fail(j, "internal: unknown key");
 }
 
-/*
- * The parts must agree with the class: a verdict that says "clean" while
- * naming a virus was not written by mail-scan and is not acted on.
- */
+/* Part numbers in order, so that a part listed twice sits beside itself. */
 static int
 cmp_part(const void *a, const void *b)
 {

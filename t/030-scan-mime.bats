@@ -26,6 +26,7 @@ setup_file() {
 	jp-2047-name.eml jp 2047-name
 	deep40.eml deep 40
 	deep-rfc822-40.eml deep-rfc822 40
+	deep-rfc822-200.eml deep-rfc822 200
 	deep100.eml deep 100
 	many3000.eml many 3000
 	uu-text.eml uu-text
@@ -37,6 +38,11 @@ setup_file() {
 	fname-2231-latin1.eml fname 2231-latin1
 	fname-2231-order.eml fname 2231-order
 	fname-2231-unknown.eml fname 2231-unknown
+	fname-raw-sjis.eml fname raw-sjis
+	fname-raw-eucjp.eml fname raw-eucjp
+	fname-raw-eucjp-kana.eml fname raw-eucjp-kana
+	fname-raw-sjis-kana.eml fname raw-sjis-kana
+	fname-raw-latin1.eml fname raw-latin1
 	EOF
 }
 
@@ -134,15 +140,64 @@ fname() {
 	fname 2231-unknown '\xFF\xFEa.com'
 }
 
+@test "filename: raw 8-bit CP932 in Content-Type name=, no charset label" {
+	fname raw-sjis 請求書①.com
+}
+
+@test "filename: raw 8-bit EUC-JP, no charset label" {
+	fname raw-eucjp 請求書.com
+}
+
+@test "filename: raw EUC-JP that is also valid CP932 (as halfwidth katakana): EUC-JP" {
+	fname raw-eucjp-kana テスト.com
+}
+
+@test "filename: raw CP932 that is also valid EUC-JP (as halfwidth katakana): CP932" {
+	fname raw-sjis-kana 七.com
+}
+
+@test "filename: raw Latin-1 is neither Japanese charset: the byte stays \\xE9" {
+	fname raw-latin1 'caf\xE9.com'
+}
+
+@test "JSON has the raw CP932 and EUC-JP filenames in UTF-8" {
+	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" \
+	    "$M/fname-raw-sjis.eml" "$M/fname-raw-eucjp.eml"
+	run -0 jq -r '.parts[1] | .filename + " " + .virus' <<<"$output"
+	assert_output "請求書①.com $E
+請求書.com $E"
+}
+
 @test "40-deep multipart nesting: EICAR at the bottom found, no limit hit" {
 	cp "$M/deep40.eml" m.eml
 	scan_diff m.eml deep40.expected
 }
 
-@test "40 nested attached messages: found, the outer attachment (part 2) is it" {
+@test "40 nested attached messages: walked to the bottom, no limit, the outer attachment (part 2) is it" {
 	cp "$M/deep-rfc822-40.eml" m.eml
 	summary m.eml
 	assert_output "attachments true 2=$E"
+	# A message/rfc822 part and its message are one level: 40 levels stay
+	# under the limit of 64, nothing is scanned flat.
+	run -1 --separate-stderr mail-scan -j -d "$SAMPLEDB" m.eml
+	run -0 jq -c '[.limits, .deletable]' <<<"$output"
+	assert_output '[[],true]'
+	# The innermost infected part, deep.com, is section 2.2...2 (40 twos)
+	# of the tree mail-strip reads too; removing it takes out the attached
+	# message holding it, as a whole.
+	local id; id=$(printf '2.%.0s' $(seq 1 39))2
+	printf 'strip_templates = %s/share/templates\n' "$TOP" >mailav.conf
+	MAILAV_CONF=$PWD/mailav.conf mail-strip -p "$id" m.eml >out.eml
+	run -0 --separate-stderr mail-scan -d "$SAMPLEDB" out.eml
+}
+
+@test "200 nested attached messages: the depth limit is reported, found, bounded time and memory" {
+	cp "$M/deep-rfc822-200.eml" m.eml
+	run -1 --separate-stderr bash -c 'ulimit -v 400000 &&
+	    exec timeout 60 mail-scan -j -d "$1" m.eml' - "$SAMPLEDB"
+	run -0 jq -c '[.class, .deletable, .limits, .parts[1].part,
+	    (.viruses | index("'"$E"'") != null)]' <<<"$output"
+	assert_output '["attachments",true,["depth"],"2",true]'
 }
 
 @test "100-deep nesting: past the depth limit scanned flat, found, undeletable" {

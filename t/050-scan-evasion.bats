@@ -115,9 +115,33 @@ E=Eicar-Test-Signature.UNOFFICIAL
 	assert_output "body true 1=$E"
 }
 
-@test "\"multipart\" with no subtype is text/plain (RFC 2045 5.2): libclamav's backstop finds it, undeletable" {
+@test "\"multipart\" with a boundary but no subtype: split as multipart/mixed, attachment 2, stripped" {
 	summary "$M/multipart-no-subtype.eml"
-	assert_output "attachments false -=$E"
+	assert_output "attachments true 2=$E"
+	run -1 --separate-stderr mail-scan -d "$SAMPLEDB" \
+	    "$M/multipart-no-subtype.eml"
+	assert_line --index 1 \
+	    $'2\tattachment\tapplication/octet-stream\tx.com\t68\t'"$E FOUND"
+	# mail-strip takes out that part and keeps the text part as it was
+	mail-scan -j -d "$SAMPLEDB" "$M/multipart-no-subtype.eml" >v.json ||
+	    [ $? -eq 1 ]
+	printf 'strip_templates = %s/share/templates\n' "$TOP" >mailav.conf
+	MAILAV_CONF=$PWD/mailav.conf mail-strip -v v.json \
+	    "$M/multipart-no-subtype.eml" >out.eml
+	run -0 --separate-stderr mail-scan -d "$SAMPLEDB" out.eml
+	assert_line --index 0 $'1\tbody\ttext/plain\t-\t2\tOK'
+	grep -q '^Content-Type: multipart; boundary="q"$' out.eml
+	run -0 python3 "$FIX/strip/check.py" clean out.eml
+}
+
+@test "\"multipart\" with no subtype and no boundary: text/plain (RFC 2045 5.2)" {
+	{
+		printf 'Subject: x\nMIME-Version: 1.0\nContent-Type: multipart\n\n'
+		eicar
+		printf '\n'
+	} >m.eml
+	summary m.eml
+	assert_output "body true 1=$E"
 }
 
 @test "lines ending in CR alone: read as lines too, found, undeletable" {

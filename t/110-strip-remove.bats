@@ -251,3 +251,23 @@ X-Virus-Status: Infected ($VIRUS); removed 1 part(s)"
 	mail-strip msg.eml > tag.eml
 	cmp out.eml tag.eml
 }
+
+@test "remove: the input file cut short while mail-strip runs: no SIGBUS, the message as it was read" {
+	mk two-attachments
+	scan_json
+	cp msg.eml orig.eml
+	mail-strip -v verdict.json orig.eml >want.eml
+	mkfifo v.fifo
+	local rc=0 pid
+	mail-strip -v v.fifo msg.eml >out.eml 2>err.txt &
+	pid=$!
+	# mail-strip opens the verdict after it has taken in the message: once
+	# the FIFO has its reader, the file is cut to nothing (as a mail
+	# system rewriting its queue file would), then the verdict is given.
+	timeout 20 bash -c 'exec 3>"$1" && truncate -s 0 "$2" && cat "$3" >&3' \
+	    - v.fifo msg.eml verdict.json || kill "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || { cat err.txt; echo "mail-strip exit $rc"; false; }
+	[ ! -s msg.eml ]
+	cmp want.eml out.eml
+}

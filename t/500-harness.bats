@@ -13,10 +13,6 @@ setup_file() {
 	    "@SHARE@/tinypipe.sh"
 }
 
-teardown_file() {
-	pf_stop
-}
-
 setup() {
 	pf_skip_check
 }

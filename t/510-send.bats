@@ -1,41 +1,20 @@
 #!/usr/bin/env bats
 load helper
 # The send side (spec: "Send side") end to end: swaks -> Postfix submission
-# port -> proxsmtpd -> share/mailav-send -> Postfix -> smtp-sink relay, on a
-# private Postfix instance (t/fixtures/postfix/harness.bash: read it for
-# what the setup does to /etc/postfix/main.cf), with dnsmasq answering the
-# MX lookups of mail-notify -M.
+# port -> proxsmtpd -> share/mailav-send -> Postfix -> smtp-sink relay, with
+# dnsmasq answering the MX lookups of mail-notify -M.  The private Postfix
+# instance and what it does to /etc/postfix/main.cf: see
+# t/fixtures/postfix/harness.bash.
 bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 load fixtures/postfix/messages
 
-pf_hook() {
-	write_mailav_conf
-	export MAILAV_CONF=$PF/mailav.conf
-}
-
 setup_file() {
-	pf_start "@SHARE@/mailav-send" "@SHARE@/mailav-send" \
-	    "@SHARE@/mailav-pipe -s send"
-}
-
-teardown_file() {
-	pf_stop
+	pf_mailav_start send
 }
 
 setup() {
-	pf_skip_check
-	M=$BATS_TEST_TMPDIR/m.eml
-	ADMIN=$(mdir admin@example.test)
-	ALICE=$(mdir alice@example.test)
-	n_admin=$(md_count "$ADMIN")
-	n_alice=$(md_count "$ALICE")
-	n_relay=$(relay_count)
-}
-
-fail_diag() {
-	cat "$PF/log/swaks.last"
-	pf_diag
+	pf_mailav_setup ALICE=alice@example.test
 }
 
 @test "send, clean: 250, relayed byte-identical except X-Virus-* headers" {

@@ -2,49 +2,20 @@
 load helper
 # The receive side (spec: "Receive side", both tables) end to end: swaks ->
 # Postfix smtp port -> proxsmtpd -> share/mailav-receive -> Postfix ->
-# virtual Maildirs, on a private Postfix instance
-# (t/fixtures/postfix/harness.bash: read it for what the setup does to
-# /etc/postfix/main.cf).  bob@ and dave@example.test have no archive;
-# carol@ and erin@archive.test do (archive_domains = archive.test).
+# virtual Maildirs.  bob@ and dave@example.test have no archive; carol@ and
+# erin@archive.test do (archive_domains = archive.test).  The private
+# Postfix instance: see t/fixtures/postfix/harness.bash.
 bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 load fixtures/postfix/messages
 
-pf_hook() {
-	write_mailav_conf
-	export MAILAV_CONF=$PF/mailav.conf
-}
-
 setup_file() {
-	pf_start "@SHARE@/mailav-receive" "@SHARE@/mailav-send" \
-	    "@SHARE@/mailav-pipe -s receive"
-}
-
-teardown_file() {
-	pf_stop
+	pf_mailav_start receive
 }
 
 setup() {
-	pf_skip_check
-	M=$BATS_TEST_TMPDIR/m.eml
-	ADMIN=$(mdir admin@example.test)
-	BOB=$(mdir bob@example.test)
-	CAROL=$(mdir carol@archive.test)
-	ARCH=$PF/archive
-	n_admin=$(md_count "$ADMIN")
-	n_bob=$(md_count "$BOB")
-	n_carol=$(md_count "$CAROL")
-	n_arch=$(md_count "$ARCH")
-}
-
-fail_diag() {
-	cat "$PF/log/swaks.last"
-	pf_diag
-}
-
-# the newest message in a Maildir whose Subject is $2
-md_subject() {
-	grep -l "^Subject: $2\$" "$1"/new/* 2>/dev/null | head -n 1
+	pf_mailav_setup BOB=bob@example.test CAROL=carol@archive.test \
+	    ARCH="$PF/archive"
 }
 
 # assert_notice MAILDIR ADDRESS SUBJECT: the newest notice (Auto-Submitted)

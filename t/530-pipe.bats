@@ -2,44 +2,19 @@
 load helper
 # The after-queue adapter share/mailav-pipe end to end: swaks -> Postfix
 # smtpd with content_filter=mailav:dummy -> queue -> pipe(8) ->
-# mailav-pipe -> mailav-receive -> sendmail -G -> Postfix -> Maildir, on a
-# private Postfix instance (t/fixtures/postfix/harness.bash: read it for
-# what the setup does to /etc/postfix/main.cf).  The pipe runs as nobody.
+# mailav-pipe -> mailav-receive -> sendmail -G -> Postfix -> Maildir.  The
+# pipe runs as nobody.  The private Postfix instance: see
+# t/fixtures/postfix/harness.bash.
 bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 load fixtures/postfix/messages
 
-pf_hook() {
-	write_mailav_conf
-	export MAILAV_CONF=$PF/mailav.conf
-}
-
 setup_file() {
-	pf_start "@SHARE@/mailav-receive" "@SHARE@/mailav-send" \
-	    "@SHARE@/mailav-pipe -s receive"
-}
-
-teardown_file() {
-	pf_stop
+	pf_mailav_start receive
 }
 
 setup() {
-	pf_skip_check
-	M=$BATS_TEST_TMPDIR/m.eml
-	ADMIN=$(mdir admin@example.test)
-	DAVE=$(mdir dave@example.test)
-	n_admin=$(md_count "$ADMIN")
-	n_dave=$(md_count "$DAVE")
-	n_relay=$(relay_count)
-}
-
-fail_diag() {
-	cat "$PF/log/swaks.last"
-	pf_diag
-}
-
-md_subject() {
-	grep -l "^Subject: $2\$" "$1"/new/* 2>/dev/null | head -n 1
+	pf_mailav_setup DAVE=dave@example.test
 }
 
 # wait (max 20 s) until the maillog has a line matching $1

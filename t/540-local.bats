@@ -2,37 +2,21 @@
 load helper
 # share/procmailrc and share/maildroprc: procmail and maildrop run by the
 # test as a local delivery agent would run them, with the real tools; the
-# notices they make go through the private Postfix instance
-# (t/fixtures/postfix/harness.bash: read it for what the setup does to
-# /etc/postfix/main.cf) into its Maildirs.
+# notices they make go through the private Postfix instance into its
+# Maildirs (t/fixtures/postfix/harness.bash says what it sets up).
 bats_require_minimum_version 1.5.0
 load fixtures/postfix/harness
 load fixtures/postfix/messages
 
-pf_hook() {
-	write_mailav_conf
-	export MAILAV_CONF=$PF/mailav.conf
-}
-
 setup_file() {
-	pf_start "@SHARE@/mailav-receive" "@SHARE@/mailav-send" \
-	    "@SHARE@/mailav-pipe -s receive"
-}
-
-teardown_file() {
-	pf_stop
+	pf_mailav_start receive
 }
 
 setup() {
-	pf_skip_check
+	pf_mailav_setup DAVE=dave@example.test
 	command -v procmail >/dev/null && command -v maildrop >/dev/null ||
 	    skip "procmail or maildrop is not installed"
 	D=$BATS_TEST_TMPDIR
-	M=$D/m.eml
-	ADMIN=$(mdir admin@example.test)
-	DAVE=$(mdir dave@example.test)
-	n_admin=$(md_count "$ADMIN")
-	n_dave=$(md_count "$DAVE")
 	export HOME=$D RECIPIENTS=dave@example.test MAILAV_SHARE=$TOP/share
 	# the user's own rc files: procmail clears the environment and maildrop
 	# resets PATH, so the settings are made in them, as share/README says;

@@ -436,18 +436,22 @@ status_fields(struct buf *b, size_t nremoved)
 }
 
 /*
- * Read a pipe into anonymous memory grown with mremap(2) and backed by
- * transparent huge pages where the kernel has them: a large message then
- * costs a few hundred page faults instead of one per 4 KiB.  Anonymous
- * pages are zero, so a NUL follows the message as it does in a buf.
+ * Read fd to its end into anonymous memory grown with mremap(2) and backed
+ * by transparent huge pages where the kernel has them: a large message
+ * then costs a few hundred page faults instead of one per 4 KiB.  hint is
+ * the expected size (a regular file's), so that the memory is allocated
+ * once.  Anonymous pages are zero, so a NUL follows the message as it does
+ * in a buf (the engine may look one byte past the end).
  */
 static int
-read_pipe(int fd, struct buf *b, struct errbuf *e)
+read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
 {
 	size_t cap = 2u << 20, len = 0;
 	char *p, *np;
 	ssize_t n;
 
+	while (cap <= hint && cap <= SIZE_MAX / 4)
+		cap *= 2;
 	p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 	    MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
@@ -488,36 +492,40 @@ read_pipe(int fd, struct buf *b, struct errbuf *e)
 
 /*
  * The message, from a file or stdin, in memory the caller unmaps with
- * munmap(in.p, in.cap).  A regular file read from its start is mapped, so
- * the only copy of the message in memory is the page cache's (the output
- * is spans of it).  The engine may look one byte past the end, as it may in
- * a read buffer: the kernel fills the rest of the last page with zeros, so
- * a file whose size is a whole number of pages is read instead.
+ * munmap(in.p, in.cap).  A file is read, never mapped: a mapped file that
+ * another process truncates while mail-strip runs (a queue or Maildir file
+ * rewritten under it) kills the process with SIGBUS when it touches the
+ * pages past the new end.  A regular file whose size changes while it is
+ * read is an error (75): the bytes would be half of one version and half
+ * of another, and the mail system keeps the message to try again.
  */
 static int
 load_message(const char *path, struct buf *b, struct errbuf *e)
 {
 	struct stat st;
-	void *p;
-	int fd = STDIN_FILENO, r;
+	size_t want = 0;
+	off_t off = 0;
+	int fd = STDIN_FILENO, r, regular = 0;
 
 	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		errset(e, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    lseek(fd, 0, SEEK_CUR) == 0 &&
-	    (unsigned long long)st.st_size < SIZE_MAX / 2 &&
-	    st.st_size % sysconf(_SC_PAGESIZE) != 0 &&
-	    (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
-	    0)) != MAP_FAILED) {
-		b->p = p;
-		b->len = b->cap = (size_t)st.st_size;
-		if (path != NULL)
-			close(fd);
-		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off = lseek(fd, 0, SEEK_CUR)) != -1 && off <= st.st_size &&
+	    (unsigned long long)(st.st_size - off) < SIZE_MAX / 4) {
+		regular = 1;
+		want = (size_t)(st.st_size - off);
 	}
-	r = read_pipe(fd, b, e);
+	r = read_input(fd, want, b, e);
+	if (r == 0 && regular && (b->len != want || fstat(fd, &st) == -1 ||
+	    (unsigned long long)st.st_size != (unsigned long long)off + want)) {
+		errset(e, "changed while being read (%zu bytes, %zu read)",
+		    want, b->len);
+		munmap(b->p, b->cap);
+		memset(b, 0, sizeof(*b));
+		r = -1;
+	}
 	if (r == -1 && path != NULL) {
 		struct errbuf t = *e;
 
