@@ -367,6 +367,33 @@ is_delim(struct ctx *c, const char *q, const char *eol, const char *b,
 	return 1;
 }
 
+/*
+ * The first line at or after the line start q that may be a delimiter: it
+ * starts with '-', after blanks in the loose reading.  Other lines cannot
+ * be one, and the lines of a base64 or text body rarely hold a '-' at all,
+ * so this looks for '-' with memchr(3) instead of going line by line (a
+ * 50 MiB attachment is 700,000 lines, in each of four readings).  Returns
+ * the line's start, or e.
+ */
+static const char *
+next_dash_line(const struct ctx *c, const char *s, const char *q,
+    const char *e)
+{
+	const char *x, *l;
+
+	while (q < e && (x = memchr(q, '-', (size_t)(e - q))) != NULL) {
+		l = x;
+		/* Each blank is walked over once: it is before one '-'. */
+		if (c->m->rd.loose_boundary)
+			while (l > s && (l[-1] == ' ' || l[-1] == '\t'))
+				l--;
+		if (l == s || l[-1] == '\n')
+			return l;
+		q = x + 1;
+	}
+	return e;
+}
+
 static void
 parse_multipart(struct ctx *c, struct mime_part *p)
 {
@@ -385,11 +412,13 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 	for (q = s; q < e; q = nx) {
 		int d;
 
+		if ((q = next_dash_line(c, s, q, e)) == e)
+			break;
+		/* Where the EOL of the line before q starts. */
+		if (q > s)
+			prev_eol_start = q - 1 > s && q[-2] == '\r' ?
+			    q - 2 : q - 1;
 		nx = next_line(q, e, &eol);
-		if (*q != '-' && !c->m->rd.loose_boundary) {
-			prev_eol_start = eol;
-			continue;
-		}
 		if ((d = is_delim(c, q, eol, b, bl)) == 0) {
 			prev_eol_start = eol;
 			continue;
