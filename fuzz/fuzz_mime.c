@@ -208,7 +208,17 @@ walk(struct mime_msg *m, int nest)
 		CHECK(inside(all, p->delim));
 		CHECK(inside(all, p->preamble));
 		CHECK(inside(all, p->epilogue));
-		CHECK(p->parent == NULL || p->depth == p->parent->depth + 1);
+		/*
+		 * One level deeper than the parent, or the same level for
+		 * the message a message/rfc822 part holds, but never twice
+		 * in a row (mime.c, new_part): the depth limit must keep
+		 * bounding the recursion.
+		 */
+		CHECK(p->parent == NULL ||
+		    p->depth == p->parent->depth + 1 ||
+		    (p->depth == p->parent->depth &&
+		    (p->parent->parent == NULL ||
+		    p->parent->depth != p->parent->parent->depth)));
 		touch_str(p->filename);
 		touch_str(p->charset);
 		touch_str(p->boundary);
