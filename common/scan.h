@@ -16,6 +16,11 @@ struct scan_opts {
 	int connect_timeout;	/* seconds (clamd) */
 	int scan_timeout;	/* seconds per scan (clamd) */
 	int allow_oversize;	/* clamd: part over StreamMaxLength is not 75 */
+	/*
+	 * Embedded: libclamav's own messages ("LibClamAV Warning: ..."),
+	 * for the program to print; NULL drops them.
+	 */
+	void (*clmsg)(const char *);
 };
 
 struct scanner;

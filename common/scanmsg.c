@@ -611,32 +611,35 @@ static int
 scan_bare_cr(struct sctx *c, const char *p, size_t len)
 {
 	struct mime_msg *m;
-	char *q;
+	const char *q;
+	char *cp;
 	size_t i;
 	int r;
 
-	for (i = 0; i < len; i++)
-		if (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n'))
+	/* memchr: this look at every byte was 1% of mail-scan's work. */
+	for (q = memchr(p, '\r', len); q != NULL; q = memchr(q + 1, '\r',
+	    len - (size_t)(q + 1 - p)))
+		if (q + 1 == p + len || q[1] != '\n')
 			break;
-	if (i == len)
+	if (q == NULL)
 		return 0;
-	if ((q = malloc(len)) == NULL) {
+	if ((cp = malloc(len)) == NULL) {
 		errset(c->err, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < len; i++)
-		q[i] = (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n')) ?
+		cp[i] = (p[i] == '\r' && (i + 1 == len || p[i + 1] != '\n')) ?
 		    '\n' : p[i];
-	if ((m = mime_parse(q, len, c->lim, c->err)) == NULL) {
-		free(q);
+	if ((m = mime_parse(cp, len, c->lim, c->err)) == NULL) {
+		free(cp);
 		return -1;
 	}
-	c->crcopy = q;
+	c->crcopy = cp;
 	c->crlen = len;
 	r = visit(c, m, NULL);
 	c->crcopy = NULL;
 	mime_free(m);
-	free(q);
+	free(cp);
 	return r;
 }
 

@@ -174,6 +174,13 @@ scan_one(struct scanner *sc, const char *path)
 	return r ? EXIT_FOUND : EXIT_OK;
 }
 
+/* libclamav's own warnings, on stderr as libclamav prints them itself. */
+static void
+clamav_msg(const char *msg)
+{
+	fputs(msg, stderr);
+}
+
 /*
  * A number of seconds from the configuration.  A value that is not one is
  * a configuration error: the mail waits (75) rather than being scanned with
@@ -253,6 +260,7 @@ main(int argc, char *argv[])
 	if (ndb > 1)
 		so.dbv = dbv;
 	so.clamd = clamd && *clamd ? clamd : NULL;
+	so.clmsg = clamav_msg;
 	so.connect_timeout = conf_seconds(&cf, "clamd_connect_timeout");
 	so.scan_timeout = conf_seconds(&cf, "clamd_scan_timeout");
 	if ((so.allow_oversize = config_bool(&cf, "clamd_allow_oversize",
