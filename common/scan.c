@@ -413,10 +413,20 @@ scan_mem(struct scanner *s, const void *p, size_t n, unsigned int heur,
 		}
 	}
 	cl.fmap_close(map);
-	if (r == CL_CLEAN)
-		return 0;
 	if (r == CL_VIRUS)
 		return 1;
+	/*
+	 * "Clean" after libclamav said it failed (a temp file it could not
+	 * write on a full disk, memory) means "clean as far as it got": not
+	 * an answer.  Nothing in the corpus or clamav-testfiles makes it log
+	 * an error otherwise.
+	 */
+	if (r == CL_CLEAN && clmsg_errors > 0) {
+		errset(e, "libclamav reported an error during the scan");
+		return -1;
+	}
+	if (r == CL_CLEAN)
+		return 0;
 	errset(e, "libclamav: %s", cl.strerror(r));
 	return -1;
 }

@@ -202,3 +202,38 @@ flip() {
 	run -75 bash -c 'mail-scan -j -d "$1" clean.eml virus.eml >/dev/full' \
 	    _ "$SAMPLEDB"
 }
+
+teardown() {
+	if mountpoint -q "$BATS_TEST_TMPDIR/full" 2>/dev/null; then
+		umount "$BATS_TEST_TMPDIR/full"
+	fi
+}
+
+@test "a full temporary directory: 75, never clean" {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a small tmpfs needs root"
+	mkdir full
+	mount -t tmpfs -o size=256k mailav-t040 "$PWD/full" ||
+	    skip "cannot mount a tmpfs here"
+	# libclamav's mail parser (the backstop) writes the 2 MiB attachment
+	# to a temporary file; on a full disk it says "Can't write" and, left
+	# alone, answers clean without those bytes.
+	{
+		printf 'From: a@example.jp\nTo: b@example.jp\nSubject: big\n'
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/mixed; boundary="XX"\n\n'
+		printf -- '--XX\nContent-Type: application/octet-stream\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		head -c 2097152 /dev/urandom | base64
+		printf -- '--XX--\n'
+	} >big.eml
+	run -75 --separate-stderr env TMPDIR="$PWD/full" \
+	    mail-scan -d "$SAMPLEDB" big.eml
+	assert_output ''
+	[[ $stderr == *"libclamav reported an error during the scan"* ]]
+	# libclamav's complaints are cut short for the mail log.
+	[[ $stderr == *"more libclamav messages for this message left out"* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -le 22 ]
+	# With room, the same message is clean.
+	run -0 mail-scan -q -d "$SAMPLEDB" big.eml
+	assert_output 'clean'
+}

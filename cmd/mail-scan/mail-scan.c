@@ -123,6 +123,10 @@ flush_out(void)
 	return r;
 }
 
+/* libclamav messages printed for the message being scanned, at most. */
+#define CLMSG_MAX	20
+static unsigned long clmsg_count;
+
 static int
 scan_one(struct scanner *sc, const char *path)
 {
@@ -131,6 +135,7 @@ scan_one(struct scanner *sc, const char *path)
 	struct errbuf e = { "" };
 	int r;
 
+	clmsg_count = 0;
 	if (path == NULL)
 		r = read_fd(0, &msg, MAX_MESSAGE, &e);
 	else
@@ -174,11 +179,18 @@ scan_one(struct scanner *sc, const char *path)
 	return r ? EXIT_FOUND : EXIT_OK;
 }
 
-/* libclamav's own warnings, on stderr as libclamav prints them itself. */
+/*
+ * libclamav's own warnings, on stderr as libclamav prints them itself, at
+ * most CLMSG_MAX a message: on a full disk it says "Can't write" once per
+ * line of an attachment, thousands of lines in the mail log.
+ */
 static void
 clamav_msg(const char *msg)
 {
-	fputs(msg, stderr);
+	if (++clmsg_count <= CLMSG_MAX)
+		fputs(msg, stderr);
+	else if (clmsg_count == CLMSG_MAX + 1)
+		warnx("more libclamav messages for this message left out");
 }
 
 /*
