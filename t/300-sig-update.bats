@@ -142,6 +142,29 @@ teardown() { su_teardown; }
 	assert_output --partial "Local.Test.Sig"
 }
 
+@test "plain files: a change within the same second is taken (ETag, not Last-Modified)" {
+	local sec
+	publish 2
+	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
+	    > "$W/www/local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	run -0 su
+	assert_output --partial "local: installed local.ndb"
+	# Changed, but its Last-Modified (whole seconds) is the same: only
+	# the ETag tells.  libcurl's own time condition used to drop it.
+	sec=$(stat -c %Y "$W/www/local.ndb")
+	printf 'Other.Test.Sig:0:*:6d61696c61762d6f74686572\n' \
+	    >> "$W/www/local.ndb"
+	touch -m -d "@$sec" "$W/www/local.ndb"
+	run -0 su
+	assert_output --partial "local: installed local.ndb"
+	grep '/local.ndb' "$W/www.log" | tail -n 1 | grep -q '"status": 200'
+	grep '/local.ndb' "$W/www.log" | tail -n 1 | grep -q '"ims": null'
+	printf 'mailav-other\n' > "$W/x.txt"
+	run -1 mail-scan -d "$DB" "$W/x.txt"
+	assert_output --partial "Other.Test.Sig"
+}
+
 @test "unchanged files are carried into the new set; the previous set is kept" {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \

@@ -9,6 +9,7 @@
 #include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -166,6 +167,28 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ut,
 	return 0;
 }
 
+/*
+ * "<prefix>Sun, 06 Nov 1994 08:49:37 GMT", RFC 9110 section 5.6.7's
+ * IMF-fixdate, whatever the locale (strftime's %a and %b follow it).
+ */
+static void
+http_date(char *b, size_t n, const char *prefix, time_t t)
+{
+	static const char day[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" };
+	static const char mon[12][4] = { "Jan", "Feb", "Mar", "Apr", "May",
+	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		b[0] = '\0';
+		return;
+	}
+	snprintf(b, n, "%s%s, %02d %s %04d %02d:%02d:%02d GMT", prefix,
+	    day[tm.tm_wday], tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
 int
 fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 {
@@ -225,17 +248,23 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 		    (curl_off_t)c->max_size);
 	if (rq->header_only)
 		curl_easy_setopt(h, CURLOPT_RANGE, "0-511");
-	if (rq->ims > 0) {
-		curl_easy_setopt(h, CURLOPT_TIMECONDITION,
-		    (long)CURL_TIMECOND_IFMODSINCE);
-		curl_easy_setopt(h, CURLOPT_TIMEVALUE_LARGE,
-		    (curl_off_t)rq->ims);
-	}
-	if (rq->etag != NULL && *rq->etag != '\0') {
+	/*
+	 * The validator written by hand, not CURLOPT_TIMECONDITION: with it
+	 * libcurl itself drops a 200 whose Last-Modified is not newer, and
+	 * Last-Modified counts whole seconds, so a file changed again in the
+	 * second it was fetched would never be taken (its ETag says it
+	 * changed).  The ETag wins when there is one: a server ignores
+	 * If-Modified-Since beside If-None-Match (RFC 9110 13.1.3).  A 200 of
+	 * unchanged bytes is then told by its SHA-256 (the caller).
+	 */
+	if (rq->etag != NULL && *rq->etag != '\0')
 		snprintf(inm, sizeof(inm), "If-None-Match: %s", rq->etag);
-		if ((hdrs = curl_slist_append(NULL, inm)) != NULL)
-			curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	}
+	else if (rq->ims > 0)
+		http_date(inm, sizeof(inm), "If-Modified-Since: ", rq->ims);
+	else
+		inm[0] = '\0';
+	if (inm[0] != '\0' && (hdrs = curl_slist_append(NULL, inm)) != NULL)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (rq->progress && !rq->header_only) {
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
