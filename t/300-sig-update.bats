@@ -120,13 +120,18 @@ teardown() { su_teardown; }
 	[ "$(installed_version)" = 5 ]
 }
 
-@test "plain files: ETag and If-Modified-Since, no download when unchanged" {
+# The test CVD and a plain local.ndb on the mirror, installed once.
+install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
 	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
+}
+
+@test "plain files: ETag and If-Modified-Since, no download when unchanged" {
+	install_local_ndb
 	n=$(requests)
 	before=$(db_snapshot)
 	sleep 1.1
@@ -144,12 +149,7 @@ teardown() { su_teardown; }
 
 @test "plain files: a change within the same second is taken (ETag, not Last-Modified)" {
 	local sec
-	publish 2
-	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
-	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
-	run -0 su
-	assert_output --partial "local: installed local.ndb"
+	install_local_ndb
 	# Changed, but its Last-Modified (whole seconds) is the same: only
 	# the ETag tells.  libcurl's own time condition used to drop it.
 	sec=$(stat -c %Y "$W/www/local.ndb")
