@@ -29,38 +29,24 @@
  * mail-scan per message (bench/RESULTS-clamd.md).  mail-scan -c never
  * opens it.  The soname is the one the build compiled against.
  */
+/* Each function of libclamav used here, named once: X(suffix of cl_). */
+#define CL_FUNCS(X) \
+	X(init) X(strerror) X(engine_new) X(engine_free) X(engine_set_num) \
+	X(engine_set_str) X(engine_compile) X(load) X(fmap_open_memory) \
+	X(fmap_close) X(scanmap_callback) X(set_clcb_msg)
+
+#define CL_FIELD(f)	__typeof__(cl_##f) *f;
 static struct {
 	void *h;
-	__typeof__(cl_init) *init;
-	__typeof__(cl_strerror) *strerror;
-	__typeof__(cl_engine_new) *engine_new;
-	__typeof__(cl_engine_free) *engine_free;
-	__typeof__(cl_engine_set_num) *engine_set_num;
-	__typeof__(cl_engine_set_str) *engine_set_str;
-	__typeof__(cl_engine_compile) *engine_compile;
-	__typeof__(cl_load) *load;
-	__typeof__(cl_fmap_open_memory) *fmap_open_memory;
-	__typeof__(cl_fmap_close) *fmap_close;
-	__typeof__(cl_scanmap_callback) *scanmap_callback;
-	__typeof__(cl_set_clcb_msg) *set_clcb_msg;
+	CL_FUNCS(CL_FIELD)
 } cl;
 
+#define CL_SYM(f)	{ "cl_" #f, offsetof(__typeof__(cl), f) },
 static const struct {
 	const char *name;
 	size_t off;
 } clsyms[] = {
-	{ "cl_init", offsetof(__typeof__(cl), init) },
-	{ "cl_strerror", offsetof(__typeof__(cl), strerror) },
-	{ "cl_engine_new", offsetof(__typeof__(cl), engine_new) },
-	{ "cl_engine_free", offsetof(__typeof__(cl), engine_free) },
-	{ "cl_engine_set_num", offsetof(__typeof__(cl), engine_set_num) },
-	{ "cl_engine_set_str", offsetof(__typeof__(cl), engine_set_str) },
-	{ "cl_engine_compile", offsetof(__typeof__(cl), engine_compile) },
-	{ "cl_load", offsetof(__typeof__(cl), load) },
-	{ "cl_fmap_open_memory", offsetof(__typeof__(cl), fmap_open_memory) },
-	{ "cl_fmap_close", offsetof(__typeof__(cl), fmap_close) },
-	{ "cl_scanmap_callback", offsetof(__typeof__(cl), scanmap_callback) },
-	{ "cl_set_clcb_msg", offsetof(__typeof__(cl), set_clcb_msg) },
+	CL_FUNCS(CL_SYM)
 };
 
 static int
