@@ -21,10 +21,6 @@ setup_file() {
 	EOF
 }
 
-teardown_file() {
-	shm_cleanup
-}
-
 setup() {
 	need_testfiles
 	need_shared testdb

@@ -10,10 +10,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
-	shm_tmpdir
-	M=$BATS_FILE_TMPDIR/m
-	export M
-	mkmsgs "$M" <<-EOF
+	scan_msgs <<-EOF
 	vc.eml mixed v c
 	ccv.eml mixed c c v
 	vcc.eml mixed v c c
@@ -25,10 +22,6 @@ setup_file() {
 	plain-c.eml plain c
 	single.eml single
 	EOF
-}
-
-teardown_file() {
-	shm_cleanup
 }
 
 setup() {

@@ -11,10 +11,7 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
-	shm_tmpdir
-	M=$BATS_FILE_TMPDIR/m
-	export M
-	mkmsgs "$M" <<-EOF
+	scan_msgs <<-EOF
 	qp-body.eml qp-body
 	b64-body.eml b64-body
 	html-alt-html.eml html-alt html
@@ -44,10 +41,6 @@ setup_file() {
 	fname-raw-sjis-kana.eml fname raw-sjis-kana
 	fname-raw-latin1.eml fname raw-latin1
 	EOF
-}
-
-teardown_file() {
-	shm_cleanup
 }
 
 setup() {

@@ -10,17 +10,10 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
-	shm_tmpdir
-	M=$BATS_FILE_TMPDIR/m
-	export M
-	mkmsgs "$M" <<-EOF
+	scan_msgs <<-EOF
 	clean.eml mixed c c
 	virus.eml mixed c v
 	EOF
-}
-
-teardown_file() {
-	shm_cleanup
 }
 
 setup() {

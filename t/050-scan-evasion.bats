@@ -12,21 +12,14 @@ bats_require_minimum_version 1.5.0
 load fixtures/scan/lib
 
 setup_file() {
-	shm_tmpdir
-	M=$BATS_FILE_TMPDIR/m
-	export M
-	local c
-	for c in prefix-boundary no-close two-ct-text-first two-ct-multipart-first \
-	    pad-middle b64-whitespace-junk encoded-rfc822 cte-comment \
-	    qp-attachment nul-in-header no-header-part digest \
-	    message-global preamble epilogue-base64 indented-boundary \
-	    multipart-no-subtype cr-only bare-cr-in-base64 huge-header; do
-		echo "$c.eml evasion $c"
-	done | mkmsgs "$M"
-}
+	local c cases="prefix-boundary no-close two-ct-text-first
+	    two-ct-multipart-first pad-middle b64-whitespace-junk encoded-rfc822
+	    cte-comment qp-attachment nul-in-header no-header-part digest
+	    message-global preamble epilogue-base64 indented-boundary
+	    multipart-no-subtype cr-only bare-cr-in-base64 huge-header"
 
-teardown_file() {
-	shm_cleanup
+	# Not a pipe: scan_msgs sets $M and $TMPDIR for the tests.
+	scan_msgs < <(for c in $cases; do echo "$c.eml evasion $c"; done)
 }
 
 setup() {
