@@ -125,7 +125,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
 }
@@ -169,7 +169,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	publish 6
 	run -0 su

@@ -98,7 +98,7 @@ old_set_intact() {
 
 @test "an .ndb that libclamav refuses to load: test load fails, exit 4" {
 	printf 'Broken.Sig:0:*:zz-not-hex\n' > "$W/www/bad.ndb"
-	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb"
+	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb insecure"
 	run -4 su
 	assert_output --partial "test load failed: cl_load"
 	assert_output --partial "bad: "
@@ -108,7 +108,7 @@ old_set_intact() {
 @test "one bad feed does not hold back a good update: the good one is installed" {
 	printf 'Broken.Sig:0:*:zz-not-hex\n' > "$W/www/bad.ndb"
 	publish 6
-	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb"
+	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb insecure"
 	run -4 su
 	assert_output --partial "installed test.cvd version 6 (was 3)"
 	assert_output --partial "bad: test load failed"
@@ -120,17 +120,17 @@ old_set_intact() {
 @test "an HTML page served for a plain file: exit 65" {
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	fault "/local.ndb html"
 	run -65 su
 	assert_output --partial "the server sent an HTML page, not a .ndb file"
 	old_set_intact
 }
 
-@test "a file larger than update_max_size: exit 65" {
+@test "a file larger than update_max_size: a temporary failure, exit 75" {
 	publish 6
 	su_conf "update_max_size = 4K"
-	run -65 su
+	run -75 su
 	assert_output --partial "larger than 4096 bytes"
 	old_set_intact
 }

@@ -112,7 +112,7 @@ closed_port() {
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/m2/local.ndb"
 	su_conf "source = test cvd $URL" \
-	    "source = local ndb http://127.0.0.1:$(cat "$W/m2.port")/local.ndb"
+	    "source = local ndb http://127.0.0.1:$(cat "$W/m2.port")/local.ndb insecure"
 	fault "* status 403"
 	run -75 su
 	assert_output --partial "HTTP 403: no request to this source for 86400s"

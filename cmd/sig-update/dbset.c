@@ -237,8 +237,8 @@ fail:
 }
 
 /* Sets never change once built, so sharing inodes between them is safe. */
-static int
-link_or_copy(const char *from, const char *to, struct errbuf *e)
+int
+set_link(const char *from, const char *to, struct errbuf *e)
 {
 	if (link(from, to) == 0)
 		return 0;
@@ -294,7 +294,7 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 			    !S_ISREG(sb.st_mode))
 				continue;
 			snprintf(to, sizeof(to), "%s/%s", stage, de->d_name);
-			if (link_or_copy(from, to, e) == -1) {
+			if (set_link(from, to, e) == -1) {
 				closedir(d);
 				return -1;
 			}
@@ -303,7 +303,7 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 	}
 	for (i = 0; i < nnew; i++) {
 		snprintf(to, sizeof(to), "%s/%s", stage, base_of(newfiles[i]));
-		if (link_or_copy(newfiles[i], to, e) == -1)
+		if (set_link(newfiles[i], to, e) == -1)
 			return -1;
 	}
 	/* Remember which set this one replaces, for --rollback.  A dotfile
