@@ -811,6 +811,7 @@ stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
 	su_pause("staged");
 	if (set_testload(stage, c->test_timeout, sigs, e) == -1)
 		return SU_TESTLOAD;
+	*sigs = set_countsigs(stage);
 	return SU_OK;
 }
 
@@ -1013,6 +1014,7 @@ rollback(struct conf *c, struct state *st)
 		    e.msg);
 		return SU_TESTLOAD;
 	}
+	sigs = set_countsigs(prev);
 	if (dryrun) {
 		say(LOG_INFO, "-n: would roll back to %s (%u signatures)",
 		    prev, sigs);
@@ -1060,7 +1062,7 @@ status(const struct conf *c, const struct state *st)
 	struct dirent **ents;
 	struct cl_cvd *h;
 	struct stat sb;
-	unsigned sigs;
+	unsigned sigs, total = 0;
 	int i, n;
 	time_t now = time(NULL), t;
 	const char *v;
@@ -1089,6 +1091,7 @@ status(const struct conf *c, const struct state *st)
 			}
 			sigs = 0;
 			cl_countsigs(p, CL_COUNTSIGS_ALL, &sigs);
+			total += sigs;
 			if ((h = cl_cvdhead(p)) != NULL) {
 				t = (time_t)h->stime;
 				snprintf(fl, sizeof(fl), "%u", h->version);
@@ -1106,6 +1109,7 @@ status(const struct conf *c, const struct state *st)
 			free(ents[i]);
 		}
 		free(ents);
+		printf("%-20s %8s %8u\n", "total", "", total);
 	}
 	for (i = 0; i < c->nsrc; i++) {
 		const char *nm = c->src[i].name;

@@ -145,6 +145,7 @@ int set_prepare(const struct conf *, struct errbuf *);
 int set_stage(const struct conf *, const char *stagedir,
     const char **newfiles, int nnew, const char **replaced, int nrep,
     struct errbuf *);
+unsigned set_countsigs(const char *dir);
 int set_testload(const char *dir, long timeout, unsigned *sigs,
     struct errbuf *);
 int set_install(const struct conf *, const char *stagedir, char *gen,
@@ -179,6 +180,9 @@ void su_pause(const char *point);
 
 /* The last error libclamav reported through its message callback. */
 extern char su_clmsg[256];
+
+/* canary.c: mail-scan's load of dir, then clean messages scanned. */
+int canary_check(const char *dir, unsigned *sigs, struct errbuf *);
 
 int clamd_reload(const char *sock, long timeout, struct errbuf *);
 
