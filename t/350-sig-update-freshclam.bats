@@ -238,3 +238,17 @@ dns_start() {
 	assert_output --partial "more than 12 hours old"
 	[ "$(installed_version)" = 6 ]
 }
+
+@test "https mirror with a private CA (update_cainfo): CDIFFs over TLS" {
+	test_ca
+	mirror_start tls --tls "$W/cert.pem" "$W/key.pem"
+	TURL=https://127.0.0.1:$(cat "$W/tls.port")/
+	publish 6 tls
+	for n in 4 5 6; do cp "$TESTDB/test-$n.cdiff" "$W/tls/"; done
+	su_conf "source = test cvd $TURL" "update_retries = 0"
+	run -75 su
+	su_conf "source = test cvd $TURL" "update_cainfo = $W/ca.pem"
+	run -0 su
+	[ "$(installed_version)" = 6 ]
+	grep -q '"path": "/test-6.cdiff"' "$W/tls.log"
+}

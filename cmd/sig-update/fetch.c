@@ -310,6 +310,11 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	else if (x.werr)
 		snprintf(rs->err, sizeof(rs->err), "writing: %s",
 		    strerror(x.werr));
+	else if (cc == CURLE_UNSUPPORTED_PROTOCOL && curl_easy_getinfo(h,
+	    CURLINFO_EFFECTIVE_URL, &ct) == CURLE_OK && ct != NULL &&
+	    strcmp(ct, rq->url) != 0)
+		snprintf(rs->err, sizeof(rs->err), "%s: the redirect to"
+		    " %.150s is refused", curl_easy_strerror(cc), ct);
 	else if (cc != CURLE_OK)
 		snprintf(rs->err, sizeof(rs->err), "%s",
 		    curl_easy_strerror(cc));

@@ -388,6 +388,9 @@ fc_call(const struct conf *c, const struct source *s, const char *dir,
 			n++;
 	if (n == 0)
 		return FC_ECONFIG;
+	/* libfreshclam's libcurl takes a private CA bundle from here. */
+	if (*c->cainfo != '\0')
+		setenv("CURL_CA_BUNDLE", c->cainfo, 1);
 	if ((cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		r = FC_EDIRECTORY;
 	else if ((r = fc_initialize(&fcc)) == FC_SUCCESS) {
