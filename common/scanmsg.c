@@ -74,6 +74,7 @@ struct sctx {
 	long hdr_entry;		/* 1 + entry for bytes in the top header */
 	struct pend *pend;
 	size_t npend, pendcap;
+	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
 static uint64_t
@@ -389,6 +390,18 @@ uu_cb(void *arg, const char *name, const char *p, size_t n)
 }
 
 static int
+yenc_cb(void *arg, const char *name, const char *p, size_t n)
+{
+	struct blockarg *a = arg;
+
+	if (scan_attr(a->c, p, n, a->where, "yenc", name, n) == -1) {
+		a->c->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
 b64_cb(void *arg, const char *p, size_t n)
 {
 	struct blockarg *a = arg;
@@ -427,14 +440,13 @@ not_blank(struct span s)
 }
 
 static int visit(struct sctx *, struct mime_msg *, const struct span *);
+static int scan_unclosed(struct sctx *, struct mime_msg *,
+    struct mime_part *);
 
 static int
 known_cte(const char *cte)
 {
-	return cte_identity(cte) || strcmp(cte, "base64") == 0 ||
-	    strcmp(cte, "quoted-printable") == 0 ||
-	    strcmp(cte, "x-uuencode") == 0 || strcmp(cte, "x-uue") == 0 ||
-	    strcmp(cte, "uuencode") == 0;
+	return cte_kind(cte) != XFER_UNKNOWN;
 }
 
 /* Would the two base64 modes (MP_B64STOP) decode these bytes alike? */
@@ -501,6 +513,91 @@ done_before(struct sctx *c, const struct mime_msg *m,
 }
 
 static int
+scan_buf(struct sctx *c, struct buf *x, struct span where)
+{
+	return x->len == 0 ? 0 :
+	    scan_attr(c, x->p, x->len, where, NULL, NULL, 0);
+}
+
+/*
+ * The readings of a leaf's encoding that some client takes and
+ * mime_decode (d) does not: base64 with '=' skipped, and line by line
+ * (also only the block after junk and blank lines); quoted-printable with
+ * bad escapes dropped; another CTE named in the field (cte_alt); BinHex
+ * under another CTE; a text's CRLF line ends as LF; for a text, its
+ * bytes with every '<' made a space,
+ * so that libclamav, which takes a text with tags for HTML and matches
+ * its normalised form only, sees the raw text too.  Each only when it
+ * would differ from d: a plain leaf costs no extra decode or copy, an
+ * odd one a few.  mailav(7), READING MESSAGES.
+ */
+static int
+scan_leaf_other(struct sctx *c, const struct mime_part *n,
+    const struct buf *d, struct span where)
+{
+	enum cte_kind k = cte_kind(n->cte);
+	struct buf x = { 0 };
+	size_t last;
+	int r = 0;
+
+	if (k == XFER_BASE64 && !b64_modes_agree(n->body) &&
+	    (r = decode_base64_mode(n->body.p, n->body.len, &x,
+	    B64_SKIP)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && k == XFER_BASE64 &&
+	    b64_lines_differ(n->body.p, n->body.len) &&
+	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
+	    &last)) == 0) {
+		r = scan_buf(c, &x, where);
+		if (r == 0 && last > 0)
+			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
+			    NULL, 0);
+	}
+	x.len = 0;
+	if (r == 0 && k == XFER_QP && qp_has_invalid(n->body.p, n->body.len) &&
+	    (r = decode_qp_mode(n->body.p, n->body.len, &x, 1)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && n->cte_alt != NULL) {
+		struct mime_part alt = *n;
+
+		alt.cte = n->cte_alt;
+		alt.flags &= ~(unsigned)MP_B64STOP;
+		if ((r = mime_decode(&alt, &x, c->err)) == 0)
+			r = scan_buf(c, &x, where);
+	}
+	x.len = 0;
+	if (r == 0 && type_binhex(n->type) && k != XFER_IDENTITY &&
+	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && (k == XFER_IDENTITY || k == XFER_QP) &&
+	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
+	    (r = buf_grow(&x, d->len)) == 0) {
+		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
+		for (size_t i = 0; i < d->len; i++)
+			if (d->p[i] != '\r' || i + 1 == d->len ||
+			    d->p[i + 1] != '\n')
+				x.p[x.len++] = d->p[i];
+		r = scan_buf(c, &x, where);
+	}
+	x.len = 0;
+	if (r == 0 && strncmp(n->type, "text/", 5) == 0 &&
+	    memchr(d->p, '<', d->len) != NULL &&
+	    (r = buf_add(&x, d->p, d->len)) == 0) {
+		for (char *q = x.p; (q = memchr(q, '<',
+		    x.len - (size_t)(q - x.p))) != NULL; q++)
+			*q = ' ';
+		r = scan_buf(c, &x, where);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
+}
+
+static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
@@ -525,7 +622,8 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if (m == c->m0 && n->user > 0 &&
 	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
 		c->v->parts[n->user - 1].size = d.len;
-	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1)
+	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
+	    scan_leaf_other(c, n, &d, where) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
@@ -545,8 +643,11 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			goto out;
 	}
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
+	/* And yEnc (Thunderbird decodes it in a text as a file). */
 	if (strncmp(n->type, "text/", 5) == 0 || n->flags & MP_FLAT) {
 		if (uu_blocks(d.p, d.len, uu_cb, &a) == -1 || c->failed)
+			goto out;
+		if (yenc_blocks(d.p, d.len, yenc_cb, &a) == -1 || c->failed)
 			goto out;
 	}
 	if (n->flags & MP_FLAT &&
@@ -571,6 +672,39 @@ out:
 	return r;
 }
 
+/* Unclosed nested multiparts read to the end of the message, at most. */
+#define MAX_UNCLOSED	4
+
+/*
+ * A multipart inside another that its close delimiter never ends: the
+ * outer delimiter ended it here (RFC 2046 5.1.2), but a reader that
+ * looks only for the inner boundary inside it reads on past the outer
+ * delimiter to the end of the message (an outer delimiter line inside
+ * the inner data, an outer close before the inner one).  Read it that
+ * way once more; its parts keep their offsets in the message, so what
+ * they hold is attributed to the primary parts holding those bytes.
+ * Not within such a reading, and at most MAX_UNCLOSED per message.
+ */
+static int
+scan_unclosed(struct sctx *c, struct mime_msg *m, struct mime_part *n)
+{
+	struct mime_msg *sub;
+	int r;
+
+	if (c->unclosed >= MAX_UNCLOSED || c->in_unclosed ||
+	    (m->p != c->m0->p && m->p != c->crcopy))
+		return 0;
+	c->unclosed++;
+	if ((sub = mime_parse_reading(n->raw.p, (size_t)(m->p + m->len -
+	    n->raw.p), c->lim, &m->rd, c->err)) == NULL)
+		return -1;
+	c->in_unclosed = 1;
+	r = visit(c, sub, NULL);
+	c->in_unclosed = 0;
+	mime_free(sub);
+	return r;
+}
+
 /*
  * Scan every leaf of one reading.  where, when not NULL, is the span of the
  * original message all of m stands for (m is decoded content).
@@ -583,6 +717,9 @@ visit(struct sctx *c, struct mime_msg *m, const struct span *where)
 		struct span w = where ? *where : n->raw;
 
 		if (!mime_is_leaf(n)) {
+			if (n->flags & MP_NOCLOSE && n->parent != NULL &&
+			    where == NULL && scan_unclosed(c, m, n) == -1)
+				return -1;
 			/* Text outside the parts is hidden, not harmless. */
 			if (not_blank(n->preamble) && scan_flat(c,
 			    n->preamble.p, n->preamble.len,
