@@ -714,7 +714,9 @@ main(int argc, char *argv[])
 
 		if (it->dead)
 			continue;
-		show(&fn, it->filename ? it->filename : L->noname);
+		/* name="" is no name (issue 13 item 4: was "out of memory"). */
+		show(&fn, it->filename && *it->filename ? it->filename :
+		    L->noname);
 		show(&vn, it->viruses.len ? it->viruses.p : L->unknown);
 		show(&ty, it->type ? it->type : "text/plain");
 		if (fn.p == NULL || vn.p == NULL || ty.p == NULL)
