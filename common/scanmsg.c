@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "part.h"
 #include "scanmsg.h"
 
 /* Encoded message/rfc822 inside encoded message/rfc822 ... at most. */
@@ -177,13 +178,6 @@ nomem:
 	return -1;
 }
 
-static int
-is_message(const struct mime_part *p)
-{
-	return strcmp(p->type, "message/rfc822") == 0 ||
-	    strcmp(p->type, "message/global") == 0;
-}
-
 static char *
 dup_or_null(const char *s)
 {
@@ -203,7 +197,7 @@ add_entry(struct sctx *c, const struct mime_part *n, int role,
 	v->parts = np;
 	e = &v->parts[v->nparts];
 	memset(e, 0, sizeof(*e));
-	e->part = strdup(n->id[0] ? n->id : "0");
+	e->part = strdup(part_name(n));
 	e->type = strdup(n->type);
 	e->filename = dup_or_null(filename);
 	e->how = dup_or_null(how);
@@ -220,15 +214,13 @@ add_entry(struct sctx *c, const struct mime_part *n, int role,
 	return (long)v->nparts++;
 }
 
+/* What mail-strip will do with the part: the same rule (part.h). */
 static int
-can_delete(const struct mime_msg *m, const struct mime_part *n)
+can_delete(const struct mime_part *n)
 {
-	if (n->flags & (MP_SIGNED | MP_FLAT | MP_BROKEN))
-		return 0;
-	/* A single-part message whose only part is the attachment. */
-	if (n == m->root && n->role == ROLE_ATTACHMENT)
-		return 0;
-	return 1;
+	const char *why;
+
+	return part_removable(n, &why) == 0;
 }
 
 /* One verdict entry per leaf, and one per attached message as a whole. */
@@ -239,16 +231,16 @@ collect(struct sctx *c, struct mime_part *n, long attached)
 
 	if (attached > 0) {
 		n->user = attached;
-	} else if (n->parent != NULL && is_message(n)) {
+	} else if (n->parent != NULL && part_is_message(n)) {
 		if ((e = add_entry(c, n, ROLE_ATTACHMENT, n->filename, NULL,
-		    can_delete(c->m0, n))) == -1)
+		    can_delete(n))) == -1)
 			return -1;
 		c->v->parts[e].size = n->body.len;
 		n->user = attached = e + 1;
 	} else if (mime_is_leaf(n)) {
 		if ((e = add_entry(c, n, n->role == ROLE_BODY ? ROLE_BODY :
 		    ROLE_ATTACHMENT, n->filename, NULL,
-		    can_delete(c->m0, n))) == -1)
+		    can_delete(n))) == -1)
 			return -1;
 		n->user = e + 1;
 	}
@@ -475,7 +467,7 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || is_message(n))
+	if (m->p != c->m0->p || n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -654,7 +646,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	    scan_flat(c, n->body.p, n->body.len, where, 0) == -1)
 		goto out;
 	/* An encoded message/rfc822 (RFC 2046 5.2.1 forbids it; it happens). */
-	if (is_message(n) && !cte_identity(n->cte) && c->nest < MAX_NEST) {
+	if (part_is_message(n) && !cte_identity(n->cte) && c->nest < MAX_NEST) {
 		struct mime_msg *sub = mime_parse_reading(d.p, d.len, c->lim,
 		    &m->rd, c->err);
 		if (sub == NULL)
@@ -804,6 +796,14 @@ classify(struct verdict *v)
 		else
 			other_inf++;
 	}
+	/*
+	 * A virus in the body removes all of the body (mailav(7)), so every
+	 * body part must be one mail-strip can cut, infected or not.
+	 */
+	for (i = 0; body && i < v->nparts; i++)
+		if (v->parts[i].role == ROLE_BODY && v->parts[i].how == NULL &&
+		    !v->parts[i].deletable)
+			v->deletable = 0;
 	if (v->backstop != NULL) {
 		/* Found, but in no part we can name: nothing to delete. */
 		v->deletable = 0;
