@@ -193,7 +193,7 @@ assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
 	run -1 grep -E '^(In-Reply-To|References):' out
 }
 
-@test "null sender, Auto-Submitted, Precedence: nothing to send (exit 2)" {
+@test "null sender, Auto-Submitted, Precedence: no sender warning (exit 2), admin and recipient notices all the same" {
 	printf 'From: a@example.jp\nSubject: s\n\nbody\n' > o.eml
 	run -2 --separate-stderr notify -l en -r sender -t a@example.jp -f '' o.eml
 	[ -z "$output" ]
@@ -203,11 +203,16 @@ assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
 	    'Auto-Submitted: auto-generated (vacation)' 'Precedence: list' \
 	    'PRECEDENCE: Bulk' 'Precedence: junk'; do
 		printf '%s\nFrom: a@example.jp\nSubject: s\n\nbody\n' "$h" > o.eml
-		for role in sender recipient admin; do
-			run -2 --separate-stderr notify -l en -r $role \
+		run -2 --separate-stderr notify -l en -r sender \
+		    -t a@example.jp o.eml
+		[ -z "$output" ]
+		[[ $stderr == *"nothing to send"* ]]
+		# RFC 3834 is about replies to the sender: the administrator
+		# and the recipient are told anyway (issue 13 item 6).
+		for role in recipient admin; do
+			run -0 --separate-stderr notify -l en -r $role \
 			    -t a@example.jp o.eml
-			[ -z "$output" ]
-			[[ $stderr == *"nothing to send"* ]]
+			assert_line 'Auto-Submitted: auto-generated'
 		done
 	done
 	# "no" is an ordinary message, and a real sender too

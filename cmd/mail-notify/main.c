@@ -620,7 +620,12 @@ main(int argc, char **argv)
 	if (fd != 0)
 		close(fd);
 	read_original(&o, sender);
-	loop_check(&o);
+	/*
+	 * RFC 3834 limits automatic replies to the sender; the admin report
+	 * and the recipient notice are not replies (issue 13 item 6).
+	 */
+	if (strcmp(role, "sender") == 0)
+		loop_check(&o);
 
 	/* the verdict */
 	if (vfile != NULL) {
