@@ -100,12 +100,12 @@ warn_for() {
 }
 
 @test "MX pointing elsewhere: nothing to send, and a log line says why" {
-	run -2 --separate-stderr warn_for other.test
+	run -10 --separate-stderr warn_for other.test
 	[ -z "$output" ]
 	[[ $stderr == *"nothing to send: MX rule: no mail server of other.test (mx.other.test) is this server"* ]]
 	# when the configured addresses are not the MX's, not even the local one
 	printf 'notify_local_addresses = 192.0.2.99\n' > c.conf
-	run -2 --separate-stderr warn_for ours.test -c c.conf
+	run -10 --separate-stderr warn_for ours.test -c c.conf
 	[ -z "$output" ]
 }
 
@@ -115,12 +115,12 @@ warn_for() {
 
 @test "no MX, the domain's own A record (RFC 5321 5.1): warned when it is ours" {
 	run -0 --separate-stderr warn_for aonly.test
-	run -2 --separate-stderr warn_for aelse.test
+	run -10 --separate-stderr warn_for aelse.test
 	[ -z "$output" ]
 }
 
 @test "NXDOMAIN: nothing to send" {
-	run -2 --separate-stderr warn_for nx.test
+	run -10 --separate-stderr warn_for nx.test
 	[ -z "$output" ]
 	[[ $stderr == *"nx.test does not exist (NXDOMAIN)"* ]]
 }
@@ -129,7 +129,7 @@ warn_for() {
 	printf 'notify_local_addresses = 2001:db8::25\n' > c.conf
 	run -0 --separate-stderr warn_for six.test -c c.conf
 	printf 'notify_local_addresses = 2001:db8::26 127.0.0.1\n' > c.conf
-	run -2 --separate-stderr warn_for six.test -c c.conf
+	run -10 --separate-stderr warn_for six.test -c c.conf
 }
 
 @test "DNS failure: no sender warning, never a deferral; the admin is still told" {
@@ -140,7 +140,7 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
 	printf 'notify_dns_timeout = 1\n' > c.conf
 	printf 'From: taro@ours.test\nSubject: s\n\nbody\n' > o.eml
-	run -2 --separate-stderr mail-notify -c c.conf -T "$TPL" -l en \
+	run -10 --separate-stderr mail-notify -c c.conf -T "$TPL" -l en \
 	    -r sender -t taro@ours.test -M -R "127.0.0.1:$port" o.eml
 	[ -z "$output" ]
 	[[ $stderr == *"DNS failure"*"no sender warning"* ]]
@@ -149,7 +149,7 @@ print(s.getsockname()[1])')
 
 @test "From: without a usable domain: nothing to send" {
 	printf 'From: undisclosed\nSubject: s\n\nbody\n' > o.eml
-	run -2 --separate-stderr mail-notify -T "$TPL" -l en -r sender \
+	run -10 --separate-stderr mail-notify -T "$TPL" -l en -r sender \
 	    -t a@example.jp -M -R "127.0.0.1:$DNSPORT" o.eml
 	[[ $stderr == *"no From: domain"* ]]
 	printf 'From: a@[192.0.2.25]\nSubject: s\n\nbody\n' > o.eml
@@ -166,7 +166,7 @@ print(s.getsockname()[1])')
 		for from in 'a@[127.0.0.1]' 'a@[127.1.2.3]' 'a@[IPv6:::1]' \
 		    'a@[IPv6:::ffff:127.0.0.1]' a@lo.test; do
 			printf 'From: %s\nSubject: s\n\nbody\n' "$from" > o.eml
-			run -2 --separate-stderr mail-notify -c "$conf" -T "$TPL" \
+			run -10 --separate-stderr mail-notify -c "$conf" -T "$TPL" \
 			    -l en -r sender -t a@example.jp -M \
 			    -R "127.0.0.1:$DNSPORT" o.eml
 			[ -z "$output" ]

@@ -582,12 +582,19 @@ main(int argc, char **argv)
 	host[sizeof(host) - 1] = '\0';
 	if (strchr(to, '@') == NULL) {
 		/* "postmaster": qualified with this host, as sendmail would */
-		if (buf_printf(&toq, "%s@%s", to, host) == -1)
-			nomem();
-		to = toq.p;
+		for (s = to; *s != '\0' && *s != ' ' && *s != '"' &&
+		    (unsigned char)*s >= 0x20; s++)
+			;
+		if (*s != '\0' || buf_printf(&toq, "%s@%s", to, host) == -1)
+			toq.len = 0;
+		to = toq.len ? toq.p : to;
 	}
+	/*
+	 * An address the MTA accepted that cannot go into a header is no
+	 * reason to defer the message: a code of its own, for the log.
+	 */
 	if (!compose_addr_ok(to))
-		errx(EXIT_USAGE, "-t: `%s' is not an address mail-notify "
+		errx(EXIT_NOADDR, "-t: `%s' is not an address mail-notify "
 		    "will write into a header", to);
 	if (lang == NULL && (s = config_get(&cf, "notify_lang")) != NULL &&
 	    *s != '\0') {
