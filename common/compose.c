@@ -781,12 +781,31 @@ put_hard(struct buf *out, const char *ind, size_t nind, const char *s,
 	return start < n ? put_line(out, ind, nind, s + start, n - start) : 0;
 }
 
-static int
-wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
+/* inside[i] = 1: byte i is inside (not at the start of) a kept token. */
+static void
+mark_kept(const char *s, size_t n, const char *const *keep, char *inside)
 {
-	char *brk = NULL;
+	const char *p;
+	size_t k, tl, j;
+
+	memset(inside, 0, n);
+	for (k = 0; keep != NULL && keep[k] != NULL; k++) {
+		if ((tl = strlen(keep[k])) < 2)
+			continue;
+		for (p = s; (p = memmem(p, n - (size_t)(p - s), keep[k],
+		    tl)) != NULL; p++)
+			for (j = 1; j < tl; j++)
+				inside[p - s + j] = 1;
+	}
+}
+
+static int
+wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc,
+    const char *const *keep)
+{
+	char *brk = NULL, *inside;
 	size_t ind, i, start;
-	int iw, r = -1;
+	int iw, r = -1, whole;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '\t')
@@ -803,8 +822,10 @@ wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
 		iw = 0;
 	s += ind;
 	n -= ind;
-	if ((brk = malloc(2 * n)) == NULL)
+	if ((brk = malloc(3 * n)) == NULL)
 		return -1;
+	inside = brk + 2 * n;
+	mark_kept(s, n, keep, inside);
 	/*
 	 * UAX #14 allows a break after a hyphen inside a word; virus names
 	 * (Eicar-Test-Signature) and file names are searched for, so keep
@@ -815,14 +836,24 @@ wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
 		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9')) ? UC_BREAK_PROHIBITED :
 		    UC_BREAK_UNDEFINED;
+	/*
+	 * A virus name, a file name, an address: never broken inside, so
+	 * grep finds them (UAX #14 allows a break after "." before a letter
+	 * in "Clamav.Test.File-6").
+	 */
+	for (i = 0; i < n; i++)
+		if (inside[i])
+			brk[n + i] = UC_BREAK_PROHIBITED;
 	u8_width_linebreaks((const uint8_t *)s, n, width - iw, 0, 0,
 	    brk + n, enc, brk);
 	for (start = 0, i = 1; i <= n; i++) {
 		if (i < n && brk[i] != UC_BREAK_POSSIBLE &&
 		    brk[i] != UC_BREAK_MANDATORY)
 			continue;
-		if (u8_width((const uint8_t *)s + start, i - start, enc) >
-		    width - iw) {
+		/* A kept token too wide for a line stays whole on its own. */
+		whole = memchr(inside + start, 1, i - start) != NULL;
+		if (!whole && u8_width((const uint8_t *)s + start, i - start,
+		    enc) > width - iw) {
 			if (put_hard(out, s - ind, (size_t)iw, s + start,
 			    i - start, width - iw, enc) == -1)
 				goto out;
@@ -839,7 +870,7 @@ out:
 
 int
 compose_wrap(struct buf *out, const char *text, size_t len, int width,
-    const char *enc)
+    const char *enc, const char *const *keep)
 {
 	struct buf line = { 0 };
 	size_t i, e;
@@ -860,7 +891,7 @@ compose_wrap(struct buf *out, const char *text, size_t len, int width,
 		if (line.len > 0 && line.p[line.len - 1] == '\r')
 			line.p[--line.len] = '\0';
 		if (wrap_line(out, line.p ? line.p : "", line.len, width,
-		    enc) == -1)
+		    enc, keep) == -1)
 			goto out;
 	}
 	r = 0;

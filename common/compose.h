@@ -93,10 +93,13 @@ int compose_boundary(struct buf *out, const char *p, size_t len);
  * (UAX #14, u8_width_linebreaks) allows and, for a word wider than the
  * line, between characters.  Every line keeps the leading blanks of its
  * source line as an indent.  Blanks at line ends are dropped.  Lines end in
- * "\n".  -1 with EILSEQ when text is not valid UTF-8, or on ENOMEM.
+ * "\n".  keep (NULL-terminated, or NULL) lists tokens never broken inside
+ * (virus names, file names, addresses): one wider than the line stays whole
+ * on a line of its own.  -1 with EILSEQ when text is not valid UTF-8, or on
+ * ENOMEM.
  */
 int compose_wrap(struct buf *out, const char *text, size_t len, int width,
-    const char *encoding);
+    const char *encoding, const char *const *keep);
 
 /* Content-Transfer-Encoding values (RFC 2045 6). */
 enum cte { CTE_7BIT, CTE_8BIT, CTE_QP, CTE_BASE64 };

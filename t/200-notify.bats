@@ -421,3 +421,22 @@ assert "eicar.com" in m.get_content()'
 	# which the scripts once took for "nothing to send"
 	run -2 dash -c ': > /nonexistent/dir/notice'
 }
+
+@test "the English admin report never breaks a virus name, file name or address across lines (issue 13)" {
+	local n name
+	for n in $(seq 1 45); do
+		name=$(printf 'f%.0s' $(seq 1 "$n")).scr
+		printf '{"file":"-","class":"attachments","deletable":true,"viruses":["Clamav.Test.File-6"],"backstop":null,"limits":[],"parts":[{"part":"2","role":"attachment","type":"application/x-msdownload","filename":"%s","size":9,"virus":"Clamav.Test.File-6","deletable":true}]}\n' "$name" >v.json
+		notify -l en -r admin -t "very.long.admin.address-$n@mail-gateway.example.jp" \
+		    -v v.json -a blocked "$NF/iso2022jp.eml" >out
+		python3 - "$name" "very.long.admin.address-$n@mail-gateway.example.jp" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open("out", "rb"), policy=policy.default)
+body = m.get_content()
+for tok in ["Clamav.Test.File-6", sys.argv[1], sys.argv[2]]:
+    assert tok in body, (tok, body)
+assert all(len(l) <= 80 or " " not in l.strip() for l in body.splitlines()), body
+PY
+	done
+}
