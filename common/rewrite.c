@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -118,6 +119,65 @@ rw_free(struct rw_out *o)
 	free(o->own);
 	free(o->seg);
 	memset(o, 0, sizeof(*o));
+}
+
+/* Does the line at p start an X-Virus-Scanned or X-Virus-Status field? */
+static int
+ours(const char *p, const char *next)
+{
+	static const char *const names[] = { "x-virus-scanned",
+	    "x-virus-status" };
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = strlen(names[i]);
+		if ((size_t)(next - p) > n && strncasecmp(p, names[i], n) == 0) {
+			for (p += n; p < next && (*p == ' ' || *p == '\t'); p++)
+				;
+			return p < next && *p == ':';
+		}
+	}
+	return 0;
+}
+
+/*
+ * A message with no header block gets the new fields with no blank line
+ * after them, so a lenient reader may take the lines up to the first
+ * blank one for header fields: copy those lines from p (up to lim) without
+ * any X-Virus field and its folded lines, which are never trusted from
+ * outside.  *endp: where the copy stopped.
+ */
+static int
+drop_forged(struct rw_out *o, const char *p, const char *lim,
+    const char **endp)
+{
+	const char *nl, *next;
+	int skipping = 0;
+
+	while (p < lim) {
+		nl = memchr(p, '\n', (size_t)(lim - p));
+		next = nl != NULL ? nl + 1 : lim;
+		if (*p == '\n' || (*p == '\r' && p + 1 < lim && p[1] == '\n'))
+			break;
+		/* A folded line has text; one of blanks only is not one. */
+		if (skipping && (*p == ' ' || *p == '\t')) {
+			const char *q = p;
+
+			while (q < next && (*q == ' ' || *q == '\t' ||
+			    *q == '\r' || *q == '\n'))
+				q++;
+			if (q < next) {
+				p = next;
+				continue;
+			}
+		}
+		if (!(skipping = ours(p, next)) &&
+		    rw_copy(o, p, (size_t)(next - p)) == -1)
+			return -1;
+		p = next;
+	}
+	*endp = p;
+	return 0;
 }
 
 /* The line end of the line that ends just before end, or NULL. */
@@ -432,6 +492,10 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 		goto nomem;
 
 	cur = hend;
+	if (hdr.len == 0 && rootcut == NULL &&
+	    drop_forged(o, hend, ncuts > 0 ? cuts[0].part->raw.p : end,
+	    &cur) == -1)
+		goto nomem;
 	if (rootcut != NULL) {
 		const char *bp = root->body.p != NULL ? root->body.p : end;
 

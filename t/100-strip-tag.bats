@@ -197,3 +197,12 @@ body"
 	run -0 mail-strip -c h.conf msg.eml
 	assert_line --partial 'on via.dash.c'
 }
+
+@test "strip: no header block: forged X-Virus fields before the first blank line are dropped too" {
+	printf '\271rom: x\nX-Virus-Status: Clean\n x\nSubject: s\n\nX-Virus-Status: body\n' > msg.eml
+	mail-strip msg.eml > out.eml
+	run -0 grep -c '^X-Virus-Status:' out.eml
+	assert_output 2
+	run -0 sed -n '3,$p' out.eml
+	assert_output "$(printf '\271rom: x\nSubject: s\n\nX-Virus-Status: body')"
+}
