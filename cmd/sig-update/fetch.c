@@ -50,15 +50,17 @@ static int
 open_out(struct xfer *x)
 {
 	char dir[PATH_MAX], *d;
+	struct errbuf e;
 
 	snprintf(dir, sizeof(dir), "%s", x->rq->path);
 	d = dirname(dir);
-	if ((mkdir(d, 0755) == -1 && errno != EEXIST) || chmod(d, 0755) == -1) {
-		x->werr = errno;
+	if (su_mkdir(d, 0755, 0, &e) == -1) {
+		x->werr = errno ? errno : EPERM;
 		return -1;
 	}
-	x->fd = open(x->rq->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	/* A new file: never through a name planted in its place. */
+	x->fd = open(x->rq->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
 	if (x->fd == -1 || fchmod(x->fd, 0644) == -1) {
 		x->werr = errno;
 		return -1;

@@ -92,12 +92,21 @@ static int
 grab_lock(const struct conf *c, int *fdp)
 {
 	char p[PATH_MAX + 32];
+	struct stat sb;
 	int fd;
 	long waited = 0;
 
 	snprintf(p, sizeof(p), "%s/sig-update.lock", c->statedir);
-	if ((fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		say(LOG_ERR, "%s: %s", p, strerror(errno));
+	if ((fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0644)) == -1) {
+		say(LOG_ERR, "%s: %s%s", p, strerror(errno), errno == ELOOP ?
+		    " (a symbolic link here is not followed)" : "");
+		return SU_IOERR;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_uid != geteuid() && sb.st_uid != 0)) {
+		say(LOG_ERR, "%s: not a regular file of ours", p);
+		close(fd);
 		return SU_IOERR;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
@@ -285,8 +294,9 @@ main(int argc, char **argv)
 
 		su_nap((long)(rand_r(&seed) % (jitter + 1)));
 	}
-	if (mkdir(c.statedir, 0755) == -1 && errno != EEXIST) {
-		say(LOG_ERR, "%s: %s", c.statedir, strerror(errno));
+	/* The administrator's directory: a symbolic link is fine here. */
+	if (su_mkdir(c.statedir, 0755, SU_FOLLOW, &e) == -1) {
+		say(LOG_ERR, "%s", e.msg);
 		rc = SU_IOERR;
 		goto out;
 	}

@@ -101,6 +101,9 @@ struct state {
 	size_t n, cap;
 };
 int state_load(struct state *, const char *dir, struct errbuf *);
+int su_mkdir(const char *path, mode_t mode, int flags, struct errbuf *);
+#define SU_FOLLOW 1		/* su_mkdir: a symlink to a directory will do */
+#define SU_NEW 2		/* su_mkdir: must be made now */
 int state_save(struct state *, struct errbuf *);
 const char *state_get(const struct state *, const char *src, const char *key);
 long long state_num(const struct state *, const char *src, const char *key);

@@ -433,6 +433,7 @@ run_fc(const struct conf *c, struct job *j, const char *tmpdir,
     const char *cur)
 {
 	struct fc_out o;
+	struct errbuf e;
 	char dir[PATH_MAX + 128];
 	long round;
 
@@ -440,10 +441,9 @@ run_fc(const struct conf *c, struct job *j, const char *tmpdir,
 		j->out = O_CURRENT;
 		return;
 	}
-	if (mkdir(tmpdir, 0700) == -1 && errno != EEXIST) {
+	if (su_mkdir(tmpdir, 0755, 0, &e) == -1) {
 		j->out = O_IO;
-		snprintf(j->msg, sizeof(j->msg), "%.300s: %s", tmpdir,
-		    strerror(errno));
+		snprintf(j->msg, sizeof(j->msg), "%s", e.msg);
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s/fc.%s", tmpdir, j->s->name);
