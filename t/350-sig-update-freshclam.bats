@@ -252,3 +252,21 @@ dns_start() {
 	[ "$(installed_version)" = 6 ]
 	grep -q '"path": "/test-6.cdiff"' "$W/tls.log"
 }
+
+@test "progress on a terminal only: libfreshclam's lines under script(1), none from cron" {
+	cdiffs 3 5
+	run -0 su
+	refute_output --partial "Downloading"
+	refute_output --partial "Time:"
+	assert_output --partial "installed test.cld version 5 (was 3)"
+	cdiffs 5 6
+	run -0 script -qec "sig-update -c '$W/conf'" /dev/null
+	assert_output --partial "Downloading database patch # 6"
+	assert_output --partial "973B/973B"
+	assert_output --partial "installed test.cld version 6 (was 5)"
+	# -q on a terminal is as quiet as cron
+	cdiffs 3 6
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	run -0 script -qec "sig-update -q -c '$W/conf'" /dev/null
+	assert_output ""
+}
