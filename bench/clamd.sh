@@ -31,6 +31,8 @@ for p in "$BIN/mail-scan" "$CLAMD" /usr/bin/clamdscan "$GTIME" python3; do
 	    exit 1; }
 done
 
+. "$TOP/bench/lib.sh"
+
 load0=$(cut -d ' ' -f 1-3 /proc/loadavg)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailav-bench-clamd.XXXXXX")
 clamd_pid=
@@ -47,27 +49,8 @@ trap 'exit 130' INT TERM
 now() { date +%s%N; }
 
 # --- the database: ~2M MD5 hashes and 100k body patterns, plus the test
-# database and EICAR so that verdicts mean something ---------------------
-mkdir "$tmp/db"
-python3 - "$tmp/db" "$HASHES" "$PATTERNS" <<'EOF'
-import os, random, sys
-d, nh, np = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-r = random.Random(6)    # the same database every run
-with open(os.path.join(d, 'bench.hdb'), 'w') as f:
-    for i in range(nh):
-        f.write('%032x:%d:Bench.Hash-%d\n'
-                % (r.getrandbits(128), r.randint(64, 1 << 20), i))
-with open(os.path.join(d, 'bench.ndb'), 'w') as f:
-    for i in range(np):
-        f.write('Bench.Pattern-%d:0:*:%s\n'
-                % (i, r.getrandbits(128).to_bytes(16, 'big').hex()))
-EOF
-if [ -n "$SHARED" ] && [ -f "$SHARED/testdb/test-6.cvd" ]; then
-	cp "$SHARED/testdb/test-6.cvd" "$tmp/db/"
-fi
-if [ -f "$TOP/share/samples/db/eicar.ndb" ]; then
-	cp "$TOP/share/samples/db/eicar.ndb" "$tmp/db/"
-fi
+# database and EICAR so that verdicts mean something (bench/lib.sh) -------
+bench_gendb "$tmp/db" "$HASHES" "$PATTERNS"
 dbsize=$(du -sk "$tmp/db" | cut -f1)
 
 # --- clamd, started once; its start-up time is the database load ----------
@@ -81,21 +64,8 @@ LogFile $tmp/clamd.log
 StreamMaxLength 200M
 MaxThreads 4
 EOF
-t0=$(now)
-"$CLAMD" -c "$tmp/clamd.conf" >"$tmp/clamd.out" 2>&1 &
-clamd_pid=$!
-i=0
-while [ ! -S "$tmp/clamd.sock" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 3000 ] || ! kill -0 "$clamd_pid" 2>/dev/null; then
-		echo "bench/clamd.sh: clamd did not start:" >&2
-		cat "$tmp/clamd.out" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
-t1=$(now)
-clamd_load_ms=$(( (t1 - t0) / 1000000 ))
+bench_clamd_start "$tmp/clamd.conf" "$tmp/clamd.sock" "$tmp/clamd.out" ||
+    exit 1
 clamd_rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
 sock=$tmp/clamd.sock
 
@@ -344,23 +314,5 @@ mv "$OUT.tmp" "$OUT"
 	    "$tmp/rows"
 	echo "<!-- clamd: end -->"
 } >"$tmp/section.md"
-if [ -f "$MAINOUT" ] && grep -q '^<!-- clamd: written' "$MAINOUT"; then
-	awk -v sec="$tmp/section.md" '
-	    /^<!-- clamd: written/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-	    skip && /^<!-- clamd: end -->/ { skip = 0; next }
-	    !skip' "$MAINOUT" >"$tmp/new.md"
-else
-	{
-		if [ -f "$MAINOUT" ]; then
-			cat "$MAINOUT"
-			echo
-		else
-			echo "# Benchmarks"
-			echo
-		fi
-		cat "$tmp/section.md"
-	} >"$tmp/new.md"
-fi
-cp "$tmp/new.md" "$MAINOUT.tmp"
-mv "$MAINOUT.tmp" "$MAINOUT"
+bench_install_section clamd "$tmp/section.md" "$MAINOUT"
 cat "$OUT"
