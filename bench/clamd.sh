@@ -8,6 +8,8 @@
 #
 #   sh bench/clamd.sh            (after `make all`; `make bench` runs it)
 #   ROUNDS=3 sh bench/clamd.sh   (best of three passes; slower)
+#   MS_BEFORE=/tmp/mail-scan.old sh bench/clamd.sh
+#                                (also the peak memory of an earlier build)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -223,6 +225,30 @@ emb=$($GTIME -f '%e %M' -o "$tmp/emb" "$BIN/mail-scan" -d "$tmp/db" \
     echo "error")
 cli=$($GTIME -f '%e %M' -o "$tmp/cli" "$BIN/mail-scan" -c "$sock" \
     "$tmp/small.eml" >/dev/null 2>&1 && cat "$tmp/cli" || echo "error")
+# --- peak memory against an earlier mail-scan (MS_BEFORE=path) -----------
+# /usr/bin/time -v's "Maximum resident set size" of mail-scan -c on the
+# first message of each size, this build and the one in MS_BEFORE.
+: >"$tmp/mem"
+if [ -n "${MS_BEFORE:-}" ]; then
+	for n in 1 10 50; do
+		f=$(head -n 1 "$tmp/${n}mib.list")
+		[ -n "$f" ] || continue
+		for b in before after; do
+			p=$BIN/mail-scan
+			[ "$b" = after ] || p=$MS_BEFORE
+			$GTIME -v -o "$tmp/tv" "$p" -c "$sock" "$f" \
+			    >/dev/null 2>&1 || :
+			sed -n 's/^.*Maximum resident set size (kbytes): //p' \
+			    "$tmp/tv" >"$tmp/rss.$b"
+		done
+		awk -v n="$n" -v msg="$(wc -c <"$f")" \
+		    -v a="$(cat "$tmp/rss.before")" \
+		    -v b="$(cat "$tmp/rss.after")" 'BEGIN {
+			printf "| %d MiB attachment | %.1f | %.1f | %.1f | %.2f |\n",
+			    n, msg / 1048576, a / 1024, b / 1024, b / a }' \
+		    >>"$tmp/mem"
+	done
+fi
 clamd_rss_after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
 
 {
@@ -268,12 +294,22 @@ it, and clamd's cache of clean content (by MD5) spares scanning it again
 inside the whole message, which is why the backstop goes only after the
 parts are answered; what is left is sending the attachment twice and
 mail-scan's own reading of the message, so the two meet.  mail-scan -c
-holds the message and the decoded part it is sending in memory (about 1.8
-times the message); clamdscan streams the file.  The embedded engine pays
+holds the message in memory and sends a large attachment as it decodes
+it, a few hundred KiB at a time (until 2026-12 it held a decoded copy of
+the part besides: about 1.8 times the message); clamdscan streams the
+file.  The embedded engine pays
 the database load on every message; clamd pays it once (and twice the
 memory for a moment while it reloads).
 EOF
 	echo
+	if [ -s "$tmp/mem" ]; then
+		echo "### Peak memory of mail-scan -c: $MS_BEFORE and this build"
+		echo
+		echo "| message | MiB | peak RSS MiB before | after | after / before |"
+		echo "|---|---|---|---|---|"
+		cat "$tmp/mem"
+		echo
+	fi
 	echo "### Engine load cost"
 	echo
 	echo "| | time | peak RSS |"
