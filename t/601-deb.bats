@@ -20,6 +20,9 @@ setup_file() {
 		DEB_SKIP="needs root (apt-get install, a system user)"
 	elif ! command -v apt-get >/dev/null; then
 		DEB_SKIP="not a Debian system (no apt-get)"
+	elif ! command -v dpkg-buildpackage >/dev/null || ! command -v dh \
+	    >/dev/null || ! command -v lintian >/dev/null; then
+		DEB_SKIP="debhelper, dpkg-dev or lintian missing (make check-deps installs them)"
 	elif dpkg-query -W -f='${Status}' mailav 2>/dev/null |
 	    grep -q 'installed'; then
 		DEB_SKIP="a mailav package is installed here; purging it is not ours to do"

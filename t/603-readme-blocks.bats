@@ -116,6 +116,9 @@ kind_files() {
 
 @test "clamd.conf blocks: clamconf accepts them and clamd starts on them" {
 	clamd_usable || skip "$CLAMD_SKIP"
+	# The README's block is share/clamav/clamd.conf without its comments.
+	grep -v '^#' "$TOP/share/clamav/clamd.conf" |
+	    diff - "$(kind_files clamd.conf | head -1)"
 	for f in $(kind_files clamd.conf); do
 		mkdir -p "$BATS_TEST_TMPDIR/cc"
 		cp "$f" "$BATS_TEST_TMPDIR/cc/clamd.conf"

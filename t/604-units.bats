@@ -8,6 +8,7 @@
 
 bats_require_minimum_version 1.5.0
 load helper
+load clamd
 
 UNITS=$TOP/share/systemd
 
@@ -83,8 +84,7 @@ units_here() {
 # and the runtime directory RUNDIR for /run/mailav.
 proxsmtpd_as_unit() {
 	local side=$1 rt=$2 port cmd
-	port=$(python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	port=$(free_port)
 	sed -e "s|^Listen: .*|Listen: 127.0.0.1:$port|" \
 	    -e 's|^OutAddress: .*|OutAddress: 127.0.0.1:9|' \
 	    -e 's|^User: .*|User: nobody|' \
@@ -155,4 +155,19 @@ teardown() {
 	run sort -u <<<"$output"
 	assert_output "/run/mailav/proxsmtpd-receive.pid
 /run/mailav/proxsmtpd-send.pid"
+}
+
+@test "share/clamav/apparmor-clamd parses inside Debian's clamd profile" {
+	p=/etc/apparmor.d/usr.sbin.clamd
+	[ -f "$p" ] || skip "Debian's clamd AppArmor profile is absent (clamav-daemon)"
+	command -v apparmor_parser >/dev/null ||
+	    skip "apparmor_parser is not installed (Debian apparmor; not in check-deps: on an AppArmor kernel installing it enforces every profile)"
+	# The profile's own include of local/usr.sbin.clamd, from here.
+	mkdir -p "$BATS_TEST_TMPDIR/aa/local"
+	cp "$TOP/share/clamav/apparmor-clamd" \
+	    "$BATS_TEST_TMPDIR/aa/local/usr.sbin.clamd"
+	run -0 --separate-stderr apparmor_parser -p -I "$BATS_TEST_TMPDIR/aa" \
+	    -I /etc/apparmor.d "$p"
+	assert_output --partial '/var/lib/mailav/db.sets/** r,'
+	run -0 apparmor_parser -Q -K -I "$BATS_TEST_TMPDIR/aa" -I /etc/apparmor.d "$p"
 }
