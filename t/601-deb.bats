@@ -33,6 +33,8 @@ setup_file() {
 		done
 	fi
 	# What was there before, so the purge check knows what must be gone.
+	dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' \
+	    >"$BATS_FILE_TMPDIR/packages" 2>/dev/null || :
 	: >"$BATS_FILE_TMPDIR/before"
 	! getent passwd mailav >/dev/null || echo user >>"$BATS_FILE_TMPDIR/before"
 	for d in /var/lib/mailav /var/spool/mailav /etc/mailav /run/mailav; do
@@ -181,4 +183,7 @@ Architecture: amd64"
 		was_there "$d" || [ ! -e "$d" ]
 	done
 	rm -f "$BATS_FILE_TMPDIR/installed"
+	# No package was pulled in (or left half-removed) on the way.
+	dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\n' |
+	    diff "$BATS_FILE_TMPDIR/packages" -
 }
