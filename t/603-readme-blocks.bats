@@ -50,6 +50,11 @@ setup() {
 	B=$BATS_FILE_TMPDIR/b
 }
 
+# A clamd left by a failed test is stopped.
+teardown() {
+	clamd_stop
+}
+
 # kind_files KIND: the block files of that kind.
 kind_files() {
 	awk -v k="$1" '$2 == k { print $1 "." $2 }' "$BATS_FILE_TMPDIR/list" |
