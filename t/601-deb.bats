@@ -97,6 +97,15 @@ Architecture: amd64"
 	    /lib/systemd/system/mailav-sig-update.timer; do
 		grep -qx "$f" "$BATS_TEST_TMPDIR/files"
 	done
+	# Every path names where the package puts things: nothing points
+	# into /usr/local/share/mailav, and the units run /usr/bin programs.
+	dpkg-deb -x "$DEB" "$BATS_TEST_TMPDIR/root"
+	run grep -rl /usr/local/share/mailav "$BATS_TEST_TMPDIR/root"
+	assert_output ''
+	run grep -h '^ExecStart=' "$BATS_TEST_TMPDIR"/root/lib/systemd/system/*
+	assert_output "ExecStart=/usr/sbin/proxsmtpd -f /etc/mailav/proxsmtpd-%i.conf -p /run/mailav/proxsmtpd-%i.pid
+ExecStart=/usr/bin/sig-update -q"
+	[ -x "$BATS_TEST_TMPDIR/root/usr/share/mailav/mailav-receive" ]
 	dpkg-deb -e "$DEB" "$BATS_TEST_TMPDIR/ctl"
 	diff - "$BATS_TEST_TMPDIR/ctl/conffiles" <<-EOF
 	/etc/mailav/mailav.conf
