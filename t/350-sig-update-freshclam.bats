@@ -270,3 +270,20 @@ dns_start() {
 	run -0 script -qec "sig-update -q -c '$W/conf'" /dev/null
 	assert_output ""
 }
+
+@test "libfreshclam talks to 127.0.0.1 only: every connect and send, traced" {
+	command -v strace > /dev/null || skip "strace is not installed"
+	dns_start "6:$(date +%s)"
+	cdiffs 3 6
+	su_conf "update_dns_txt = current.cvd.mailav.test" \
+	    "update_dns_server = $DNS"
+	run -0 strace -f -qq -e trace=connect,sendto,sendmsg -o "$W/trace" \
+	    sig-update -c "$W/conf"
+	[ "$(installed_version)" = 6 ]
+	grep -q 'inet_addr("127.0.0.1")' "$W/trace"
+	# no address but 127.0.0.1 is ever used, and no IPv6 at all
+	run -0 sh -c "grep -o 'inet_addr(\"[^\"]*\")' '$W/trace' | sort -u"
+	assert_output 'inet_addr("127.0.0.1")'
+	run grep -c AF_INET6 "$W/trace"
+	assert_output 0
+}
