@@ -180,6 +180,21 @@ head_of(const char *path, unsigned char *b, size_t n)
 	return r > 0 ? (size_t)r : 0;
 }
 
+/* The mirror's version against the installed one: never go back. */
+static enum att
+versus_installed(const struct job *j, const char *url, char *msg, size_t mn)
+{
+	if (j->newver == j->oldver)
+		return A_CURRENT;
+	if (j->newver < j->oldver) {
+		snprintf(msg, mn, "%.300s offers version %u, older than the"
+		    " installed %u: not going back", url, j->newver,
+		    j->oldver);
+		return A_OLDER;
+	}
+	return A_NEW;
+}
+
 /*
  * The cheap check first: the 512-byte header of the mirror's CVD says the
  * version.  A_NEW means "download it".
@@ -218,15 +233,7 @@ head_check(const struct conf *c, struct job *j, const char *url, time_t ims,
 	j->newver = h->version;
 	cl_cvdfree(h);
 	j->lastmod = rs.lastmod;
-	if (j->newver == j->oldver)
-		return A_CURRENT;
-	if (j->newver < j->oldver) {
-		snprintf(msg, mn, "%.300s offers version %u, older than"
-		    " the installed %u: not going back", url,
-		    j->newver, j->oldver);
-		return A_OLDER;
-	}
-	return A_NEW;
+	return versus_installed(j, url, msg, mn);
 }
 
 /* A downloaded CVD: parsed, newer, a functionality level we have, signed. */
@@ -236,6 +243,7 @@ check_cvd(struct job *j, const char *url, const struct fetch_res *rs,
 {
 	unsigned char head[1024];
 	struct cl_cvd *h;
+	enum att a;
 
 	if (rs->bytes <= SU_HDRLEN || (h = cl_cvdhead(j->file)) == NULL) {
 		snprintf(msg, mn, "%.300s: not a CVD file%s", url,
@@ -252,14 +260,10 @@ check_cvd(struct job *j, const char *url, const struct fetch_res *rs,
 		return A_VERIFY;
 	}
 	cl_cvdfree(h);
-	if (*j->old != '\0' && j->newver <= j->oldver) {
+	if (*j->old != '\0' && (a = versus_installed(j, url, msg, mn)) !=
+	    A_NEW) {
 		unlink(j->file);
-		if (j->newver == j->oldver)
-			return A_CURRENT;
-		snprintf(msg, mn, "%.300s offers version %u, older than the"
-		    " installed %u: not going back", url, j->newver,
-		    j->oldver);
-		return A_OLDER;
+		return a;
 	}
 	su_clmsg[0] = '\0';
 	if (cl_cvdverify(j->file) != CL_SUCCESS) {
@@ -710,32 +714,19 @@ stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
 {
 	const char *files[SU_MAXSRC], *rep[SU_MAXSRC * 3];
 	static char repn[SU_MAXSRC * 3][NAME_MAX + 1];
-	int i, nr = 0;
+	static const char *fam[] = { "cvd", "cld", "cud" };
+	int i, k, nr = 0;
 
 	for (i = 0; i < n; i++) {
 		files[i] = jobs[i]->file;
-		if (jobs[i]->s->cvd) {
-			/* Exactly one file per database: a test.cld beside a
-			 * new test.cvd would make libclamav refuse both. */
-			snprintf(repn[nr], sizeof(repn[nr]), "%s.cvd",
-			    jobs[i]->s->name);
-			rep[nr] = repn[nr];
-			nr++;
-			snprintf(repn[nr], sizeof(repn[nr]), "%s.cld",
-			    jobs[i]->s->name);
-			rep[nr] = repn[nr];
-			nr++;
-			snprintf(repn[nr], sizeof(repn[nr]), "%s.cud",
-			    jobs[i]->s->name);
-			rep[nr] = repn[nr];
-			nr++;
-		} else if (strcmp(jobs[i]->s->type, "cud") == 0) {
-			snprintf(repn[nr], sizeof(repn[nr]), "%s.cvd",
-			    jobs[i]->s->name);
-			rep[nr] = repn[nr];
-			nr++;
-			snprintf(repn[nr], sizeof(repn[nr]), "%s.cld",
-			    jobs[i]->s->name);
+		/* Exactly one file per database: a test.cld beside a new
+		 * test.cvd would make libclamav refuse both.  The new file
+		 * itself is added after the old ones are left out. */
+		if (!jobs[i]->s->cvd && strcmp(jobs[i]->s->type, "cud") != 0)
+			continue;
+		for (k = 0; k < 3; k++) {
+			snprintf(repn[nr], sizeof(repn[nr]), "%s.%s",
+			    jobs[i]->s->name, fam[k]);
 			rep[nr] = repn[nr];
 			nr++;
 		}
