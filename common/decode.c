@@ -514,7 +514,7 @@ decode_binhex(const char *s, size_t n, struct buf *out)
 	if (p + sizeof(banner) - 1 > e)
 		p = s;
 	if ((p = memchr(p, ':', (size_t)(e - p))) == NULL)
-		return 0;
+		return buf_add(out, "", 0);
 	for (p++; p < e && *p != ':' && raw.len < cap; p++) {
 		int v = val[(unsigned char)*p];
 
@@ -565,7 +565,7 @@ decode_binhex(const char *s, size_t n, struct buf *out)
 	r = buf_add(out, raw.p + hl, dl < avail ? dl : avail);
 out:
 	buf_free(&raw);
-	return r;
+	return r == -1 ? -1 : buf_add(out, "", 0);
 }
 
 /* Is this line (without EOL) only base64 characters, '=' and blanks? */
@@ -618,9 +618,8 @@ decode_base64_lines(const char *s, size_t n, struct buf *out, size_t *last)
 			return -1;
 		data = 1;
 	}
-	if (out->p == NULL && buf_add(out, "", 0) == -1)
-		return -1;
-	return 0;
+	/* NUL-terminated even when no line was data (mailav.h). */
+	return buf_add(out, "", 0);
 }
 
 /*
