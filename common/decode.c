@@ -3,6 +3,7 @@
  * a virus filter must be: junk is skipped and decoding goes on, since a mail
  * client that shows the attachment will have been at least as lenient.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mime.h"
@@ -22,6 +23,24 @@ static const signed char b64val[256] = {
 	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
 #undef X
 };
+
+/*
+ * The four characters of a group, each looked up already shifted to its
+ * place in the 24 bits; B64Q_BAD for a character that is not base64.
+ */
+#define B64Q_BAD	0x01000000u
+static uint32_t b64q[4][256];
+static int b64q_ready;
+
+static void
+b64q_init(void)
+{
+	for (int k = 0; k < 4; k++)
+		for (int ch = 0; ch < 256; ch++)
+			b64q[k][ch] = b64val[ch] < 0 ? B64Q_BAD :
+			    (uint32_t)b64val[ch] << (18 - 6 * k);
+	b64q_ready = 1;
+}
 
 /*
  * stop_at_pad = B64_RESTART: '=' ends the current 4-character group and
@@ -45,20 +64,25 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 	 */
 	if (buf_grow(out, n / 4 * 3 + 3) == -1)
 		return -1;
+	if (!b64q_ready)
+		b64q_init();
 	o = out->p + out->len;
 	for (i = 0; i < n; i++) {
-		/* Whole groups of four, the common case, three bytes a time. */
+		/*
+		 * Whole groups of four, the common case, three bytes a time:
+		 * one OR of four pre-shifted table entries per group, bit 24
+		 * set when any character is not base64 (issue 16: 1 GB/s).
+		 */
 		while (bits == 0 && n - i >= 4) {
-			int a = b64val[(unsigned char)s[i]];
-			int b = b64val[(unsigned char)s[i + 1]];
-			int c = b64val[(unsigned char)s[i + 2]];
-			int d = b64val[(unsigned char)s[i + 3]];
+			const unsigned char *u = (const unsigned char *)s + i;
+			uint32_t x = b64q[0][u[0]] | b64q[1][u[1]] |
+			    b64q[2][u[2]] | b64q[3][u[3]];
 
-			if ((a | b | c | d) < 0)
+			if (x & B64Q_BAD)
 				break;
-			o[0] = (char)(a << 2 | b >> 4);
-			o[1] = (char)((b << 4 | c >> 2) & 0xff);
-			o[2] = (char)((c << 6 | d) & 0xff);
+			o[0] = (char)(x >> 16);
+			o[1] = (char)(x >> 8);
+			o[2] = (char)x;
 			o += 3;
 			i += 4;
 		}
@@ -99,17 +123,21 @@ decode_base64(const char *s, size_t n, struct buf *out)
 	return decode_base64_mode(s, n, out, 0);
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+static const signed char hexval[256] = {
+#define X -1
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, 0,1,2,3,4,5,6,7,8,9,X,X,X,X,X,X,
+	X,10,11,12,13,14,15,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,10,11,12,13,14,15,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+#undef X
+};
+
+/* A hex digit's value, or -1: a table, no branches per byte. */
+#define hexv(c)	((int)hexval[(unsigned char)(c)])
 
 /*
  * RFC 2045 section 6.7: "=XX" octets, "=" at the end of a line is a soft
@@ -157,13 +185,20 @@ decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 		}
 		for (const char *q = p; q < te; q++) {
 			int h, l;
+			/* The run up to the next '=' is copied as it is. */
+			const char *eq = memchr(q, '=', (size_t)(te - q));
+			size_t run = (eq ? eq : te) - q;
 
-			if (*q == '=' && q + 2 < te &&
+			memcpy(o, q, run);
+			o += run;
+			if ((q += run) >= te)
+				break;
+			if (q + 2 < te &&
 			    (h = hexv((unsigned char)q[1])) >= 0 &&
 			    (l = hexv((unsigned char)q[2])) >= 0) {
 				*o++ = (char)(h * 16 + l);
 				q += 2;
-			} else if (!loose || *q != '=')
+			} else if (!loose)
 				*o++ = *q;
 		}
 		if (nl == NULL)
