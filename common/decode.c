@@ -537,8 +537,11 @@ decode_binhex(const char *s, size_t n, struct buf *out)
 	struct buf raw = { 0 };
 	unsigned long acc = 0;
 	int bits = 0, prev = -1, rle = 0, r = -1;
-	/* A run repeats a byte 255 times: cap what a hostile body makes. */
-	size_t cap = n * 16 + (1u << 20);
+	/*
+	 * A run repeats a byte 255 times (64 bytes out of 4 characters in):
+	 * cap what a hostile body makes at 8 times its size.
+	 */
+	size_t cap = n * 8 + (1u << 20);
 
 	memset(val, -1, sizeof(val));
 	for (int i = 0; hqx_chars[i] != '\0'; i++)
