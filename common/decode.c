@@ -32,6 +32,9 @@ static const signed char b64val[256] = {
 static uint32_t b64q[4][256];
 static int b64q_ready;
 
+/* 0 for a base64 character or '=', else 1 (b64_lines_differ). */
+static unsigned char b64cls[256];
+
 static void
 b64q_init(void)
 {
@@ -39,6 +42,8 @@ b64q_init(void)
 		for (int ch = 0; ch < 256; ch++)
 			b64q[k][ch] = b64val[ch] < 0 ? B64Q_BAD :
 			    (uint32_t)b64val[ch] << (18 - 6 * k);
+	for (int ch = 0; ch < 256; ch++)
+		b64cls[ch] = b64val[ch] < 0 && ch != '=';
 	b64q_ready = 1;
 }
 
@@ -671,14 +676,31 @@ b64_lines_differ(const char *s, size_t n)
 	const char *p = s, *e = s + n, *nx, *le;
 	int gap = 0;
 
+	if (!b64q_ready)
+		b64q_init();
 	for (; p < e; p = nx) {
 		le = line_end(p, e, &nx);
+		const unsigned char *u = (const unsigned char *)p;
+		const unsigned char *ue = (const unsigned char *)le;
+		unsigned acc = 0;
 		size_t k = 0;
-		for (const char *q = p; q < le; q++)
-			if (b64val[(unsigned char)*q] >= 0 || *q == '=')
-				k++;
-			else if (*q != ' ' && *q != '\t')
-				gap = 1;
+
+		/* A line of base64 only, the common case: 8 lookups a step. */
+		for (; ue - u >= 8; u += 8)
+			acc |= b64cls[u[0]] | b64cls[u[1]] | b64cls[u[2]] |
+			    b64cls[u[3]] | b64cls[u[4]] | b64cls[u[5]] |
+			    b64cls[u[6]] | b64cls[u[7]];
+		for (; u < ue; u++)
+			acc |= b64cls[*u];
+		if (acc == 0)
+			k = (size_t)(le - p);
+		else
+			for (const char *q = p; q < le; q++)
+				if (b64val[(unsigned char)*q] >= 0 ||
+				    *q == '=')
+					k++;
+				else if (*q != ' ' && *q != '\t')
+					gap = 1;
 		if (k == 0) {
 			gap = 1;
 			continue;
