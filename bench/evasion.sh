@@ -131,7 +131,8 @@ EOF
 	echo '## The evasion set: what each tool finds or extracts'
 	echo
 	echo "$(date -u '+%Y-%m-%d %H:%M UTC'); $(clamscan --version | cut -d/ -f1);" \
-	    "ripmime $(ripmime --version 2>&1 | head -n 1 | sed 's/^[^0-9]*//');" \
+	    "ripmime $(ripmime --version 2>&1 | head -n 1 | sed 's/^[^0-9]*//; s/ .*//');" \
+	    "mblaze $(dpkg-query -W -f '${Version}' mblaze 2>/dev/null || echo '?');" \
 	    "Python $(python3 -c 'import sys; print(sys.version.split()[0])');" \
 	    "mail-scan $(git rev-parse --short HEAD 2>/dev/null || echo '?')."
 	echo "Messages from \`t/fixtures/evasion/gen.py\` (the classes of mailav(7)"
