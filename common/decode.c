@@ -426,10 +426,16 @@ b64_blocks(const char *s, size_t n,
 static int
 yenc_run(const char *p, const char *e, struct buf *out, const char **endp)
 {
-	const char *nx, *le;
+	const char *nx, *le, *q;
 	char *o;
 
-	if (buf_grow(out, (size_t)(e - p)) == -1)
+	/* Room for the block, up to its "=yend" line: never more. */
+	for (q = p; q < e; q = nx) {
+		le = line_end(q, e, &nx);
+		if (le - q >= 5 && memcmp(q, "=yend", 5) == 0)
+			break;
+	}
+	if (buf_grow(out, (size_t)(q - p)) == -1)
 		return -1;
 	o = out->p + out->len;
 	for (; p < e; p = nx) {
