@@ -485,7 +485,9 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || part_is_message(n))
+	/* Readings of the message's own bytes (scan_unclosed's too). */
+	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
+	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -536,6 +538,22 @@ set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 }
 
 /*
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
+ * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
+ * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
+ * may be bytes of the file.
+ */
+static int
+lf_reading(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
+	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
+	    strcmp(n->cte, "binary") != 0);
+}
+
+/*
  * Would scan_leaf_other() read n in another way too?  Those readings need
  * the whole decoded copy, so such a leaf is not streamed: the checks here
  * are the ones it makes on the encoded bytes, and a CRLF in a part with no
@@ -553,7 +571,7 @@ other_readings(const struct mime_part *n)
 		    b64_lines_differ(n->body.p, n->body.len);
 	if (k == XFER_QP && qp_has_invalid(n->body.p, n->body.len))
 		return 1;
-	return (k == XFER_IDENTITY || k == XFER_QP) &&
+	return lf_reading(n) &&
 	    memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
 }
 
@@ -654,7 +672,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
-	if (r == 0 && (k == XFER_IDENTITY || k == XFER_QP) &&
+	if (r == 0 && lf_reading(n) &&
 	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
