@@ -189,5 +189,6 @@ emit() {
 }
 
 # The exit codes of the tools, from their man pages.
-EX_NOTHING=2		# mail-notify: nothing to send
+EX_NOTHING=10		# mail-notify: nothing to send (mailav(7) EXIT STATUS)
+EX_NOADDR=11		# mail-notify: the notice cannot be addressed
 EX_CANNOT=3		# mail-strip: infected content cannot be deleted
