@@ -102,8 +102,8 @@ find_tools() {
 }
 
 # tmpfiles: the message copy (3), the JSON verdict (4), the shell fields
-# (5), an output (6), a notice (7), made with O_EXCL (set -C) under
-# $TMPDIR (proxsmtpd's TempDirectory).
+# (5), an output (6), a notice (7), mail-notify's messages (9), made with
+# O_EXCL (set -C) under $TMPDIR (proxsmtpd's TempDirectory).
 tmpfiles() {
 	m_n=0
 	set -C
@@ -116,10 +116,10 @@ tmpfiles() {
 		[ "$m_n" -lt 20 ] || { set +C; return 1; }
 	done
 	command exec 4>"$m_base.json" 5>"$m_base.sh" 6>"$m_base.out" \
-	    7>"$m_base.notice" || { set +C; return 1; }
+	    7>"$m_base.notice" 9>"$m_base.err" || { set +C; return 1; }
 	set +C
 	m_msg=/dev/fd/3 m_json=/dev/fd/4 m_sh=/dev/fd/5 m_out=/dev/fd/6
-	m_notice=/dev/fd/7
+	m_notice=/dev/fd/7 m_err=/dev/fd/9
 }
 
 # mailav_setup SCRIPTNAME: common start of both pipelines.
@@ -145,7 +145,8 @@ scan_first() {
 	mail-scan --config-sh "$m_keys" --sh "$m_sh" --json "$m_json" \
 	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
 	    --unlink "$m_base.sh" --unlink "$m_base.out" \
-	    --unlink "$m_base.notice" --log "$m_prog" --tagger mail-strip \
+	    --unlink "$m_base.notice" --unlink "$m_base.err" \
+	    --log "$m_prog" --tagger mail-strip \
 	    --sender "${SENDER:-}" "$@" || m_rc=$?
 	case $m_rc in
 	0|1|75)
@@ -206,22 +207,29 @@ notify() {
 	# the notice file opened afresh (truncated, offset 0); a redirection
 	# that fails here ends the script (exec), which is a 451, and never
 	# looks like mail-notify's own status
-	exec 8>"$m_notice"
+	exec 8>"$m_notice" 9>"$m_err"
 	m_rc=0
 	if [ "${5:-}" = -M ]; then
 		# the sender's warning: -M for the MX rule
 		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
-		    -f "${SENDER:-}" -M "$m_msg" <"$m_msg" >&8 || m_rc=$?
+		    -f "${SENDER:-}" -M "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	elif [ -n "${SENDER:-}" ]; then
 		# the envelope sender for the report ("-f ''" would be the
 		# null sender, which mail-notify's loop rules are about)
 		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
-		    -f "$SENDER" "$m_msg" <"$m_msg" >&8 || m_rc=$?
+		    -f "$SENDER" "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	else
 		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
-		    "$m_msg" <"$m_msg" >&8 || m_rc=$?
+		    "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	fi
 	exec 8>&-
+	# mail-notify's first line (the reason it sent nothing, or failed),
+	# also passed on to our stderr
+	m_why=
+	{ IFS= read -r m_why || :; } <"$m_err"
+	m_why=${m_why#mail-notify: }
+	m_why=${m_why#nothing to send: }
+	[ -z "$m_why" ] || log "mail-notify: $m_why"
 	if [ "$m_rc" = 0 ]; then
 		tool "$c_sendmail" -i -f '' -- "$2" <"$m_notice" || {
 			log "sendmail failed for the $1 notice to <$2>"
@@ -235,13 +243,12 @@ notify() {
 		return 0
 	fi
 	if [ "$m_rc" = "$EX_NOTHING" ]; then
-		log "no $1 notice for <$2> (mail-notify: nothing to send:" \
-		    "MX rule or an automatic original)"
-		m_notices=${m_notices:+$m_notices,}"$1:<$2>(skipped)"
+		log "no $1 notice for <$2> (nothing to send: ${m_why:-?})"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>(skipped: ${m_why:-?})"
 		return 0
 	fi
 	log "mail-notify -r $1 failed with status $m_rc"
-	m_notices=${m_notices:+$m_notices,}"$1:<$2>(mail-notify failed, status $m_rc)"
+	m_notices=${m_notices:+$m_notices,}"$1:<$2>(mail-notify failed, status $m_rc: ${m_why:-?})"
 	return 1
 }
 

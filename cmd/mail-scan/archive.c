@@ -338,6 +338,7 @@ pipe_envelope(const struct config *cf, const char *msg, size_t len,
 	const char *p, *nl, *seen;
 	int n, all = 0, some = 0, r = -1, fd;
 
+	pipe_message_fields(out, msg, len);
 	n = clean_rcpts(po.rcpts, &rc);
 	sh_assign(out, "m_rcpts", rc.p ? rc.p : "");
 	buf_printf(out, "m_nrcpt=%d\n", n);

@@ -371,8 +371,8 @@ queue_id(struct span h)
 	return r;
 }
 
-static void
-add_message_fields(struct buf *out, const char *p, size_t len)
+void
+pipe_message_fields(struct buf *out, const char *p, size_t len)
 {
 	struct span h = header_of(p, len);
 	struct hdr_field f;
@@ -431,7 +431,6 @@ pipe_report(const struct verdict *v, const char *msg, size_t len,
 	    s && *s ? s : "unknown");
 	l_viruses = s;
 	buf_free(&names);
-	add_message_fields(out, msg, len);
 	return out->p == NULL ? (errset(e, "out of memory"), -1) : 0;
 }
 

@@ -46,6 +46,8 @@ int pipe_envelope(const struct config *, const char *, size_t, struct buf *,
 void sh_assign(struct buf *, const char *, const char *);
 /* The end of a pipeline run: the tagger, the log line, the fields file. */
 void pipe_recipients(const char *);
+/* m_msgid, m_queueid (and the log line's) from the message's header. */
+void pipe_message_fields(struct buf *, const char *, size_t);
 void pipe_log_recipients(void);
 int pipe_finish(int status, const char *cause, struct buf *);
 
