@@ -227,6 +227,12 @@ notify() {
 	# also passed on to our stderr
 	m_why=
 	{ IFS= read -r m_why || :; } <"$m_err"
+	# "nothing to send" is status 10; a mail-notify older than that
+	# said 2, which is also dash's status for a failed redirection: 2
+	# counts only with mail-notify's own words for it
+	case $m_rc:$m_why in
+	2:"mail-notify: nothing to send: "*) m_rc=$EX_NOTHING ;;
+	esac
 	m_why=${m_why#mail-notify: }
 	m_why=${m_why#nothing to send: }
 	[ -z "$m_why" ] || log "mail-notify: $m_why"
@@ -240,6 +246,13 @@ notify() {
 		m_notices=${m_notices:+$m_notices,}"$1:<$2>"
 		[ -z "$m_mark" ] || printf '' >"$m_mark" 2>/dev/null ||
 		    log "cannot record the notice in $m_seen"
+		return 0
+	fi
+	if [ "$m_rc" = "$EX_NOADDR" ]; then
+		# an address Postfix took but no notice can be written to:
+		# never a reason to defer the message
+		log "no $1 notice for <$2>: it cannot be addressed (${m_why:-?})"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>(skipped: cannot be addressed)"
 		return 0
 	fi
 	if [ "$m_rc" = "$EX_NOTHING" ]; then
@@ -263,5 +276,6 @@ rescan_emit() {
 }
 
 # The exit codes of the tools, from their man pages.
-EX_NOTHING=2		# mail-notify: nothing to send
+EX_NOTHING=10		# mail-notify: nothing to send (mailav(7) EXIT STATUS)
+EX_NOADDR=11		# mail-notify: the notice cannot be addressed
 EX_CANNOT=3		# mail-strip: infected content cannot be deleted
