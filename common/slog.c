@@ -43,7 +43,10 @@ slog_send(const char *path, const char *tag, int prio, const char *msg,
 	/* journald and rsyslog listen on a datagram socket; some old
 	 * daemons on a stream one. */
 	for (type = SOCK_DGRAM;; type = SOCK_STREAM) {
-		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		/* never wait for a daemon that does not read: the line is
+		 * lost rather than the mail held up */
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0)) == -1)
 			break;
 		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
 			/* a stream socket needs a line end (octet-less

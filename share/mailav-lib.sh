@@ -44,7 +44,9 @@ syslog_line() {
 	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
 	m_l="$m_l notices=${m_notices:-none}"
 	mail-scan --log "$m_prog" --since "${m_t0:-0}" --log-line "$m_l" \
-	    2>/dev/null || :
+	    2>/dev/null && return 0
+	# no mail-scan to say it (not installed, PATH): logger(1), if any
+	logger -t "$m_prog" -p mail.warning -- "$m_l" 2>/dev/null || :
 }
 
 # Temporary failure: Postfix (or the client) tries again later.  Never

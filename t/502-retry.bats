@@ -120,3 +120,24 @@ erin@archive.test"
 	run find "$D/arch/new" -type f
 	assert_equal "$(printf '%s\n' "$output" | grep -c .)" 2
 }
+
+@test "issue 14: a tool's own error reaches the syslog line of the 451" {
+	/usr/bin/python3 "$FIX/postfix/syslogd.py" "$D/log.sock" "$D/syslog" 30 \
+	    </dev/null >/dev/null 2>&1 3>&- &
+	local py=$! i
+	for i in $(seq 50); do [ -S "$D/log.sock" ] && break; sleep 0.1; done
+	sed -i "s|^syslog_socket = .*|syslog_socket = $D/log.sock|" "$D/conf"
+	printf '#!/bin/sh\necho "mail-strip: templates: no such thing" >&2\nexit 75\n' \
+	    >"$D/bin/mail-strip"
+	chmod 755 "$D/bin/mail-strip"
+	export RECIPIENTS=bob@example.test
+	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
+	    "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	for i in $(seq 50); do [ -s "$D/syslog" ] && break; sleep 0.1; done
+	kill "$py" 2>/dev/null || :
+	run cat "$D/syslog"
+	assert_line --partial 'mailav-receive['
+	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
+	assert_equal "${#lines[@]}" 1
+}

@@ -458,25 +458,49 @@ static int
 run_tagger(struct errbuf *e)
 {
 	unsigned left = alarm(0);
+	char msg[300];
+	size_t n = 0;
+	ssize_t r;
 	pid_t pid;
-	int st;
+	int st, pfd[2];
 
 	if (fflush(stdout) == EOF) {
 		errset(e, "stdout: %s", strerror(errno));
 		return -1;
 	}
-	if ((pid = fork()) == -1) {
+	/* its stderr through us: the first line goes into the cause */
+	if (pipe(pfd) == -1 || (pid = fork()) == -1) {
 		errset(e, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
+		close(pfd[0]);
+		if (dup2(pfd[1], 2) == -1)
+			_exit(127);
 		alarm(left ? left : 1);
 		execlp(po.tagger, po.tagger, po.copy, (char *)NULL);
 		warn("%s", po.tagger);
 		_exit(127);
 	}
+	close(pfd[1]);
 	/* a little longer for us, to say what became of the tagger */
 	alarm((left ? left : 1) + 2);
+	while ((r = read(pfd[0], msg + n, sizeof(msg) - 1 - n)) != 0) {
+		if (r == -1 && errno != EINTR)
+			break;
+		if (r > 0 && (n += (size_t)r) == sizeof(msg) - 1) {
+			char junk[512];
+
+			while (read(pfd[0], junk, sizeof(junk)) > 0)
+				;
+			break;
+		}
+	}
+	close(pfd[0]);
+	msg[n] = '\0';
+	msg[strcspn(msg, "\n")] = '\0';
+	if (n > 0)
+		fprintf(stderr, "%s\n", msg);
 	while (waitpid(pid, &st, 0) == -1)
 		if (errno != EINTR) {
 			errset(e, "waitpid: %s", strerror(errno));
@@ -489,8 +513,8 @@ run_tagger(struct errbuf *e)
 		    WTERMSIG(st), WTERMSIG(st) == SIGALRM ?
 		    " (filter_timeout)" : "");
 	else
-		errset(e, "%s (tagging) failed (status %d)", po.tagger,
-		    WEXITSTATUS(st));
+		errset(e, "%s (tagging) failed (status %d)%s%.200s", po.tagger,
+		    WEXITSTATUS(st), n > 0 ? ": " : "", msg);
 	return -1;
 }
 
