@@ -10,7 +10,7 @@ load clamd
 
 bats_require_minimum_version 1.5.0
 
-KINDS="b64 b64-77 b64-junk b64-pad qp b64-crlf b64-junk-crlf"
+KINDS="b64 b64-77 b64-junk b64-pad qp b64-crlf b64-junk-crlf qp-crlf"
 
 setup_file() {
 	local k
@@ -44,7 +44,7 @@ teardown_file() {
 		case $k in
 		b64-junk*) name=Stream.Junk ;;
 		b64-pad) name=Stream.Concat ;;
-		qp) name=Stream.QP ;;
+		qp*) name=Stream.QP ;;
 		*) name=Stream.B64 ;;
 		esac
 		grep -q "\"part\":\"2\",.*\"virus\":\"$name" \
