@@ -31,14 +31,14 @@ dstream_open(struct dstream *d, const struct mime_part *n)
 	memset(d, 0, sizeof(*d));
 	d->p = n->body.p;
 	d->e = n->body.p + n->body.len;
-	if (strcmp(n->cte, "base64") == 0) {
+	if (cte_kind(n->cte) == XFER_BASE64) {
 		d->kind = DS_B64;
 		if (n->flags & MP_B64STOP &&
 		    (pad = memchr(d->p, '=', n->body.len)) != NULL)
 			d->e = pad;
 		return 1;
 	}
-	if (strcmp(n->cte, "quoted-printable") == 0) {
+	if (cte_kind(n->cte) == XFER_QP) {
 		d->kind = DS_QP;
 		return 1;
 	}
