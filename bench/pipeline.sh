@@ -67,6 +67,8 @@ for p in postfix smtp-source proxsmtpd swaks python3 timeout cc "$CLAMD" \
 	    die "$p is missing (make all; make bench-deps)"
 done
 [ -f "$MILTER_CONF" ] || die "$MILTER_CONF is missing (make bench-deps)"
+[ -f /usr/share/postfix/master.cf.dist ] ||
+    die "/usr/share/postfix/master.cf.dist is missing (Debian postfix)"
 
 . "$TOP/bench/lib.sh"
 
@@ -193,50 +195,36 @@ smtpd_authorized_xforward_hosts = 127.0.0.0/8
 milter_default_action = tempfail
 EOF
 # The filters as share/postfix/master.cf and Debian's clamav-milter docs
-# set them up; chroot off (the instance lives in a temporary directory).
-cat >"$tmp/pf/master.cf" <<EOF
-127.0.0.1:$P_none inet n - n - - smtpd
-127.0.0.1:$P_milter inet n - n - - smtpd
-  -o smtpd_milters=unix:$tmp/run/milter.sock
-127.0.0.1:$P_cat inet n - n - - smtpd
-  -o smtpd_proxy_filter=127.0.0.1:$PX_cat
-  -o smtpd_proxy_options=speed_adjust
-127.0.0.1:$P_catnd inet n - n - - smtpd
-  -o smtpd_proxy_filter=127.0.0.1:$PX_catnd
-  -o smtpd_proxy_options=speed_adjust
-127.0.0.1:$P_mailav inet n - n - - smtpd
-  -o smtpd_proxy_filter=127.0.0.1:$PX_mailav
-  -o smtpd_proxy_options=speed_adjust
-127.0.0.1:$P_ret inet n - n - - smtpd
-  -o syslog_name=postfix/mailav-return
-  -o smtpd_proxy_filter=
-  -o content_filter=
-  -o smtpd_client_restrictions=
-  -o smtpd_helo_restrictions=
-  -o smtpd_sender_restrictions=
-  -o smtpd_relay_restrictions=permit_mynetworks,reject
-  -o smtpd_recipient_restrictions=permit_mynetworks,reject
-  -o mynetworks=127.0.0.0/8
-  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
-  -o receive_override_options=no_unknown_recipient_checks
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-EOF
+# set them up: svc LISTEN SERVICE [FROM TO] prints SERVICE's entry of
+# share/postfix/master.cf listening on LISTEN, with FROM replaced by TO
+# in its -o lines, chroot off (the instance lives in a temporary
+# directory).
+svc() {
+	awk -v listen="$1" -v name="$2" -v from="${3:-}" -v to="${4:-}" '
+	    /^[^# \t]/ { inblk = $1 == name && $2 == "inet"
+		if (inblk) print listen " inet n - n - - smtpd"; next }
+	    inblk && /^[ \t]+-o / {
+		if (from != "" && (i = index($0, from)) > 0)
+			$0 = substr($0, 1, i - 1) to \
+			    substr($0, i + length(from))
+		print }' "$TOP/share/postfix/master.cf"
+}
+{
+	echo "127.0.0.1:$P_none inet n - n - - smtpd"
+	echo "127.0.0.1:$P_milter inet n - n - - smtpd"
+	echo "  -o smtpd_milters=unix:$tmp/run/milter.sock"
+	for f in cat catnd mailav; do
+		svc "127.0.0.1:$(eval echo "\$P_$f")" smtp 127.0.0.1:10025 \
+		    "127.0.0.1:$(eval echo "\$PX_$f")"
+	done
+	svc "127.0.0.1:$P_ret" 127.0.0.1:10026
+	# Postfix's own daemons as its master.cf.dist has them, less the
+	# pipe(8) examples, chroot off.
+	awk '/^#/ || /^$/ { next }
+	    /^[ \t]/ { if (keep) print; next }
+	    { keep = $2 != "inet" && $8 != "pipe"
+	      if (keep) { $5 = "n"; print } }' /usr/share/postfix/master.cf.dist
+} >"$tmp/pf/master.cf"
 postfix -c "$tmp/pf" start >"$tmp/log/postfix.out" 2>&1 ||
     { cat "$tmp/log/postfix.out" >&2; die "Postfix did not start"; }
 
