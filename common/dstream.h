@@ -13,7 +13,7 @@ struct dstream {
 	const char *p, *e;	/* encoded bytes not yet decoded */
 	int kind;
 	int lf;			/* hand out CRLF as LF (dstream_open) */
-	int crlf;		/* a CRLF was decoded (before lf took it) */
+	int crlf;		/* quoted-printable: a CRLF was decoded */
 	int lastcr;		/* the last piece decoded ended in CR */
 	int heldcr;		/* lf: that CR, not handed out yet */
 	struct buf out;		/* the last piece decoded */
@@ -34,7 +34,8 @@ int dstream_open(struct dstream *, const struct mime_part *, int lf);
  * The next piece: 0 with *n > 0 bytes at *p (valid until the next call),
  * 0 with *n == 0 at the end, -1 on ENOMEM (errbuf).  The signature
  * clamd_submit_stream() takes; arg is the struct dstream.  Once at the
- * end, d->crlf says whether the decoded bytes held a CRLF.
+ * end, d->crlf says whether quoted-printable decoded to a CRLF (before lf
+ * took it).
  */
 int dstream_next(void *arg, const char **p, size_t *n, struct errbuf *);
 void dstream_close(struct dstream *);
