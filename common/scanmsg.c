@@ -554,10 +554,10 @@ lf_reading(const struct mime_part *n)
 }
 
 /*
- * Would scan_leaf_other() read n in another way too?  Those readings need
- * the whole decoded copy, so such a leaf is not streamed: the checks here
- * are the ones it makes on the encoded bytes, and a CRLF in a part with no
- * decoding or in quoted-printable (the LF reading) counts as "yes".
+ * Would scan_leaf_other() read n in another way too, one that needs the
+ * whole decoded copy?  Such a leaf is not streamed: the checks here are
+ * the ones it makes on the encoded bytes.  (The LF reading of CRLF lines
+ * is streamed: stream_leaf().)
  */
 static int
 other_readings(const struct mime_part *n)
@@ -569,10 +569,34 @@ other_readings(const struct mime_part *n)
 	if (k == XFER_BASE64)
 		return !b64_modes_agree(n->body) ||
 		    b64_lines_differ(n->body.p, n->body.len);
-	if (k == XFER_QP && qp_has_invalid(n->body.p, n->body.len))
-		return 1;
-	return lf_reading(n) &&
-	    memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	return k == XFER_QP && qp_has_invalid(n->body.p, n->body.len);
+}
+
+/*
+ * Submit the leaf's decoded bytes (with lf, its CRLF lines as LF) as they
+ * are decoded, and note where a virus found in them goes: 0, or -1.  When
+ * crlf is not NULL, it says whether the decoded bytes held a CRLF.
+ */
+static int
+stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where, int lf, int *crlf)
+{
+	struct dstream d;
+	long t;
+
+	if (!dstream_open(&d, n, lf)) {
+		errset(c->err, "part %s cannot be decoded in pieces", n->id);
+		return -1;
+	}
+	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
+	dstream_close(&d);
+	if (t == -1)
+		return -1;
+	if (crlf != NULL) {
+		*crlf = d.crlf;
+		set_size(c, m, n, d.total);
+	}
+	return add_pend(c, t, where, NULL, NULL, 0);
 }
 
 /*
@@ -589,27 +613,29 @@ static int
 stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
-	struct dstream d;
-	long t;
+	enum cte_kind k = cte_kind(n->cte);
+	struct dstream probe;
+	int crlf;
 
 	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
 	    n->flags & MP_FLAT || part_is_message(n) || !known_cte(n->cte) ||
-	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n))
+	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n) ||
+	    !dstream_open(&probe, n, 0))
 		return 0;
-	/* Nothing to decode: the bytes in place are the content. */
-	if (cte_identity(n->cte)) {
+	if (k == XFER_IDENTITY) {
+		/* Nothing to decode: the bytes in place are the content. */
 		set_size(c, m, n, n->body.len);
-		return scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
-		    0) == -1 ? -1 : 1;
-	}
-	if (!dstream_open(&d, n))
-		return 0;
-	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
-	dstream_close(&d);
-	if (t == -1)
+		if (scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
+		    0) == -1)
+			return -1;
+		crlf = memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
 		return -1;
-	set_size(c, m, n, d.total);
-	return add_pend(c, t, where, NULL, NULL, 0) == -1 ? -1 : 1;
+	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
+	if (crlf && lf_reading(n) &&
+	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+		return -1;
+	return 1;
 }
 
 static int
