@@ -28,7 +28,7 @@ teardown() { su_teardown; }
 @test "a set without any signature is never switched in (mail-scan would refuse it)" {
 	publish 2
 	run -4 su
-	assert_output --partial "the set holds no signatures"
+	assert_output --partial "holds no signatures"
 	[ ! -e "$DB" ]
 }
 
@@ -125,7 +125,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
 }
@@ -169,7 +169,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	publish 6
 	run -0 su
@@ -247,10 +247,15 @@ install_local_ndb() {
 }
 
 @test "status prints version, signatures, build time, age, source, last success and failure" {
+	with_local
 	publish 6
 	run -0 su
+	# the install line and status give one signature count
+	assert_output --partial "(15 signatures)"
 	run -0 sig-update -c "$W/conf" status
 	assert_line --regexp '^test\.cvd +6 +14 +2021-06-23 01:34 +[0-9]+d +test$'
+	assert_line --regexp '^local\.ndb +- +1 .* local$'
+	assert_line --regexp '^total +15$'
 	assert_output --regexp "source test \(cvd, $URL\): last success 20[0-9-]+ [0-9:]+ UTC; last failure never"
 	fault "* status 500"
 	run -75 su

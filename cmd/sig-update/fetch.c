@@ -223,7 +223,10 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
 	/* Never let a server redirect us to file:// or anything odd. */
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/* A redirect from https to http would give the file to anyone on
+	 * the path: from https, only https is followed. */
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+	    strncasecmp(rq->url, "https:", 6) == 0 ? "https" : "http,https");
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -307,6 +310,11 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	else if (x.werr)
 		snprintf(rs->err, sizeof(rs->err), "writing: %s",
 		    strerror(x.werr));
+	else if (cc == CURLE_UNSUPPORTED_PROTOCOL && curl_easy_getinfo(h,
+	    CURLINFO_EFFECTIVE_URL, &ct) == CURLE_OK && ct != NULL &&
+	    strcmp(ct, rq->url) != 0)
+		snprintf(rs->err, sizeof(rs->err), "%s: the redirect to"
+		    " %.150s is refused", curl_easy_strerror(cc), ct);
 	else if (cc != CURLE_OK)
 		snprintf(rs->err, sizeof(rs->err), "%s",
 		    curl_easy_strerror(cc));

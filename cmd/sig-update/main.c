@@ -191,10 +191,8 @@ mirror_url(const struct job *j, const char *u, char *out, size_t n)
 static enum att
 classify(const struct fetch_res *r, char *msg, size_t n)
 {
-	if (r->curlcode == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(msg, n, "%s", r->err);
-		return A_VERIFY;
-	}
+	/* Too big (update_max_size) is the server's trouble or ours, not a
+	 * file that failed a check: try again later (exit 75). */
 	if (r->curlcode != CURLE_OK) {
 		snprintf(msg, n, "%s", r->err);
 		return A_TEMP;
@@ -397,6 +395,117 @@ nap(long secs)
 		;
 }
 
+/* Does this cvd source go through libfreshclam? */
+static int
+use_fc(const struct conf *c, const struct source *s)
+{
+	int i;
+
+	if (!s->cvd)
+		return 0;
+	if (s->official)
+		return 1;
+	for (i = 0; i < s->nurl; i++)
+		if (strncasecmp(s->url[i], "http", 4) != 0)
+			return 0;	/* file:// stays with libcurl */
+	return !c->cvd_curl;
+}
+
+/* The TXT record says the installed version is current: no request. */
+static int
+dns_current(const struct conf *c, const struct job *j)
+{
+	char msg[512] = "";
+	long long v;
+
+	if ((!j->s->official && !c->dns_set) || *j->old == '\0' ||
+	    strcmp(c->dns_txt, "no") == 0)
+		return 0;
+	if ((v = dns_version(c, j->s->name, msg, sizeof(msg))) < 0) {
+		say(LOG_WARNING, "%s: %s; asking the mirror", j->s->name, msg);
+		return 0;
+	}
+	if (v > (long long)j->oldver) {
+		say(LOG_INFO, "%s: DNS announces version %lld", j->s->name, v);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+fc_job(const struct fc_out *o, struct job *j)
+{
+	const char *b;
+
+	switch (o->kind) {
+	case FCO_NEW:
+		j->out = O_NEW;
+		j->newver = o->ver;
+		snprintf(j->file, sizeof(j->file), "%s", o->file);
+		b = strrchr(o->file, '/');
+		snprintf(j->inst, sizeof(j->inst), "%.255s", b ? b + 1 : o->file);
+		if (sha_file(j->file, j->sha) == -1)
+			memset(j->sha, 0, sizeof(j->sha));
+		break;
+	case FCO_CURRENT:
+		j->out = O_CURRENT;
+		break;
+	case FCO_COOL:
+		j->out = o->fresh ? O_TEMP : O_COOLDOWN;
+		snprintf(j->coolwhy, sizeof(j->coolwhy), "%s", o->why);
+		snprintf(j->msg, sizeof(j->msg), "%s%s", o->fresh ?
+		    "the mirror answered " : "cooling down after ", o->why);
+		if (o->fresh)
+			j->cool = o->cool;
+		break;
+	default:
+		j->out = o->kind == FCO_VERIFY ? O_VERIFY : o->kind == FCO_IO ?
+		    O_IO : O_TEMP;
+		snprintf(j->msg, sizeof(j->msg), "%s", o->msg);
+		break;
+	}
+}
+
+/* A cvd source through libfreshclam, in tmpdir/fc.NAME. */
+static void
+run_fc(const struct conf *c, struct job *j, const char *tmpdir,
+    const char *cur)
+{
+	struct fc_out o;
+	char dir[PATH_MAX + 128];
+	long round;
+
+	if (dns_current(c, j)) {
+		j->out = O_CURRENT;
+		return;
+	}
+	if (mkdir(tmpdir, 0700) == -1 && errno != EEXIST) {
+		j->out = O_IO;
+		snprintf(j->msg, sizeof(j->msg), "%.300s: %s", tmpdir,
+		    strerror(errno));
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/fc.%s", tmpdir, j->s->name);
+	for (round = 0; ; round++) {
+		fcl_update(c, j->s, cur, j->oldver, dir, progress, &o);
+		if (round >= c->retries)
+			break;
+		if (o.kind == FCO_COOL && o.fresh &&
+		    o.cool <= c->retry_wait_max) {
+			say(LOG_WARNING, "%s: %s, to wait %llds: waiting",
+			    j->s->name, o.why, o.cool);
+			nap((long)o.cool + 1);
+		} else if (o.kind == FCO_TEMP) {
+			say(LOG_WARNING, "%s: %s", j->s->name, o.msg);
+			if (c->backoff > 0)
+				nap(c->backoff << round > 600 ? 600 :
+				    c->backoff << round);
+		} else
+			break;
+	}
+	fc_job(&o, j);
+}
+
 static void
 run_source(const struct conf *c, struct state *st, struct job *j,
     const char *tmpdir, const char *cur)
@@ -421,6 +530,10 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 		snprintf(j->msg, sizeof(j->msg), "cooling down until %s"
 		    " after %s: nothing tried", tb, v ? v : "an error");
 		j->out = O_COOLDOWN;
+		return;
+	}
+	if (use_fc(c, j->s)) {
+		run_fc(c, j, tmpdir, cur);
 		return;
 	}
 	if (j->s->cvd && *j->old != '\0') {
@@ -669,6 +782,10 @@ stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
 		if (jobs[i]->s->cvd) {
 			/* Exactly one file per database: a test.cld beside a
 			 * new test.cvd would make libclamav refuse both. */
+			snprintf(repn[nr], sizeof(repn[nr]), "%s.cvd",
+			    jobs[i]->s->name);
+			rep[nr] = repn[nr];
+			nr++;
 			snprintf(repn[nr], sizeof(repn[nr]), "%s.cld",
 			    jobs[i]->s->name);
 			rep[nr] = repn[nr];
@@ -694,6 +811,7 @@ stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
 	su_pause("staged");
 	if (set_testload(stage, c->test_timeout, sigs, e) == -1)
 		return SU_TESTLOAD;
+	*sigs = set_countsigs(stage);
 	return SU_OK;
 }
 
@@ -896,6 +1014,7 @@ rollback(struct conf *c, struct state *st)
 		    e.msg);
 		return SU_TESTLOAD;
 	}
+	sigs = set_countsigs(prev);
 	if (dryrun) {
 		say(LOG_INFO, "-n: would roll back to %s (%u signatures)",
 		    prev, sigs);
@@ -943,7 +1062,7 @@ status(const struct conf *c, const struct state *st)
 	struct dirent **ents;
 	struct cl_cvd *h;
 	struct stat sb;
-	unsigned sigs;
+	unsigned sigs, total = 0;
 	int i, n;
 	time_t now = time(NULL), t;
 	const char *v;
@@ -972,6 +1091,7 @@ status(const struct conf *c, const struct state *st)
 			}
 			sigs = 0;
 			cl_countsigs(p, CL_COUNTSIGS_ALL, &sigs);
+			total += sigs;
 			if ((h = cl_cvdhead(p)) != NULL) {
 				t = (time_t)h->stime;
 				snprintf(fl, sizeof(fl), "%u", h->version);
@@ -989,6 +1109,7 @@ status(const struct conf *c, const struct state *st)
 			free(ents[i]);
 		}
 		free(ents);
+		printf("%-20s %8s %8u\n", "total", "", total);
 	}
 	for (i = 0; i < c->nsrc; i++) {
 		const char *nm = c->src[i].name;
