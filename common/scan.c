@@ -523,6 +523,21 @@ scanner_submit(struct scanner *s, const void *p, size_t n, int backstop,
 }
 
 int
+scanner_can_stream(const struct scanner *s, size_t max)
+{
+	/* libclamav scans a map of the whole buffer: the embedded has none. */
+	return s->cd != NULL && clamd_can_stream(s->cd, max);
+}
+
+long
+scanner_submit_stream(struct scanner *s,
+    int (*next)(void *, const char **, size_t *, struct errbuf *), void *arg,
+    struct errbuf *e)
+{
+	return clamd_submit_stream(s->cd, next, arg, e);
+}
+
+int
 scanner_wait(struct scanner *s, struct errbuf *e)
 {
 	return s->cd ? clamd_wait(s->cd, e) : 0;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dstream.h"
 #include "part.h"
 #include "scanmsg.h"
 
@@ -51,6 +52,9 @@ struct pend {
  * are not recorded (which also bounds the list: 4096 for 1 GiB).
  */
 #define DONE_MIN	(256 * 1024)
+
+/* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
+#define STREAM_MIN	(1024 * 1024)
 
 struct done {
 	struct span raw, body;
@@ -131,16 +135,20 @@ seen_slot(struct sctx *c, uint64_t h, size_t len)
  * Scan p once per distinct content, and note that a virus found in it is
  * to be attributed to the bytes where (how, name, size: see attribute()).
  */
+static int add_pend(struct sctx *, long, struct span, const char *,
+    const char *, size_t);
+
 static int
 scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
     const char *how, const char *name, size_t size)
 {
 	uint64_t h = hash(p, n);
 	struct seen *s;
-	struct pend *pd;
 
-	if ((s = seen_slot(c, h, n)) == NULL)
-		goto nomem;
+	if ((s = seen_slot(c, h, n)) == NULL) {
+		errset(c->err, "out of memory");
+		return -1;
+	}
 	if (!s->used) {
 		if ((s->ticket = scanner_submit(c->sc, p, n, 0, c->err)) == -1)
 			return -1;
@@ -149,6 +157,16 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 		s->len = n;
 		c->tabn++;
 	}
+	return add_pend(c, s->ticket, where, how, name, size);
+}
+
+/* Note that a virus found by scan ticket is to be attributed to where. */
+static int
+add_pend(struct sctx *c, long ticket, struct span where, const char *how,
+    const char *name, size_t size)
+{
+	struct pend *pd;
+
 	if (c->npend == c->pendcap) {
 		size_t ncap = c->pendcap ? c->pendcap * 2 : 64;
 
@@ -159,7 +177,7 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 	}
 	pd = &c->pend[c->npend];
 	memset(pd, 0, sizeof(*pd));
-	pd->ticket = s->ticket;
+	pd->ticket = ticket;
 	pd->how = how;
 	pd->size = size;
 	if (name != NULL && (pd->name = strdup(name)) == NULL)
@@ -467,7 +485,9 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || part_is_message(n))
+	/* Readings of the message's own bytes (scan_unclosed's too). */
+	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
+	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -502,6 +522,120 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	}
 	c->ndone++;
 	return 0;
+}
+
+/*
+ * The decoded size of a leaf in its verdict entry.  add_entry names the
+ * root "0": a message scanned flat from the top (header over the limit)
+ * still gets its decoded size.
+ */
+static void
+set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
+{
+	if (m == c->m0 && n->user > 0 &&
+	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
+		c->v->parts[n->user - 1].size = len;
+}
+
+/*
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
+ * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
+ * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
+ * may be bytes of the file.
+ */
+static int
+lf_reading(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
+	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
+	    strcmp(n->cte, "binary") != 0);
+}
+
+/*
+ * Would scan_leaf_other() read n in another way too, one that needs the
+ * whole decoded copy?  Such a leaf is not streamed: the checks here are
+ * the ones it makes on the encoded bytes.  (The LF reading of CRLF lines
+ * is streamed: stream_leaf().)
+ */
+static int
+other_readings(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	if (n->cte_alt != NULL || type_binhex(n->type))
+		return 1;
+	if (k == XFER_BASE64)
+		return !b64_modes_agree(n->body) ||
+		    b64_lines_differ(n->body.p, n->body.len);
+	return k == XFER_QP && qp_has_invalid(n->body.p, n->body.len);
+}
+
+/*
+ * Submit the leaf's decoded bytes (with lf, its CRLF lines as LF) as they
+ * are decoded, and note where a virus found in them goes: 0, or -1.  When
+ * crlf is not NULL, it says whether the decoded bytes held a CRLF.
+ */
+static int
+stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where, int lf, int *crlf)
+{
+	struct dstream d;
+	long t;
+
+	if (!dstream_open(&d, n, lf)) {
+		errset(c->err, "part %s cannot be decoded in pieces", n->id);
+		return -1;
+	}
+	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
+	dstream_close(&d);
+	if (t == -1)
+		return -1;
+	if (crlf != NULL) {
+		*crlf = d.crlf;
+		set_size(c, m, n, d.total);
+	}
+	return add_pend(c, t, where, NULL, NULL, 0);
+}
+
+/*
+ * A large attachment goes to clamd as it is decoded, so mail-scan -c holds
+ * one copy of the message and not the decoded part besides (issue 16):
+ * 1 done, 0 when the part needs the usual whole decoded copy, -1.  Only
+ * what scan_leaf() would do with that copy is left out: a text (searched
+ * for uuencoded files), an unknown encoding (tried as base64 and QP) and
+ * an encoded message (parsed) keep it.  Streamed content skips the
+ * identical-content table (its hash needs the whole), so a copy of it
+ * elsewhere in the message is scanned again (clamd's cache answers).
+ */
+static int
+stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where)
+{
+	enum cte_kind k = cte_kind(n->cte);
+	struct dstream probe;
+	int crlf;
+
+	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
+	    n->flags & MP_FLAT || part_is_message(n) || !known_cte(n->cte) ||
+	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n) ||
+	    !dstream_open(&probe, n, 0))
+		return 0;
+	if (k == XFER_IDENTITY) {
+		/* Nothing to decode: the bytes in place are the content. */
+		set_size(c, m, n, n->body.len);
+		if (scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
+		    0) == -1)
+			return -1;
+		crlf = memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
+		return -1;
+	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
+	if (crlf && lf_reading(n) &&
+	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+		return -1;
+	return 1;
 }
 
 static int
@@ -564,7 +698,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
-	if (r == 0 && (k == XFER_IDENTITY || k == XFER_QP) &&
+	if (r == 0 && lf_reading(n) &&
 	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
@@ -602,18 +736,14 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
 	}
+	if ((r = stream_leaf(c, m, n, where)) != 0)
+		return r == -1 ? -1 : 0;
 	r = -1;
 	if (mime_decode(n, &d, c->err) == -1)
 		return -1;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
-	/*
-	 * add_entry names the root "0": a message scanned flat from the top
-	 * (header over the limit) still gets its decoded size.
-	 */
-	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
-		c->v->parts[n->user - 1].size = d.len;
+	set_size(c, m, n, d.len);
 	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
 	    scan_leaf_other(c, n, &d, where) == -1)
 		goto out;
