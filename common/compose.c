@@ -58,6 +58,21 @@ b64_append(struct buf *out, const unsigned char *p, size_t n)
 	return 0;
 }
 
+int
+compose_base64(struct buf *out, const void *p, size_t n, const char *eol)
+{
+	size_t i;
+
+	if (eol == NULL)
+		return b64_append(out, p, n);
+	/* RFC 2045 section 6.8: 76 characters a line, 57 bytes. */
+	for (i = 0; i < n; i += 57)
+		if (b64_append(out, (const unsigned char *)p + i,
+		    n - i < 57 ? n - i : 57) == -1 || buf_adds(out, eol) == -1)
+			return -1;
+	return 0;
+}
+
 static int
 is_blank(ucs4_t uc)
 {
@@ -1023,11 +1038,6 @@ compose_encode(struct buf *out, enum cte c, const char *p, size_t len)
 	case CTE_QP:
 		return encode_qp(out, p, len);
 	default:
-		for (i = 0; i < len; i += 57)
-			if (b64_append(out, (const unsigned char *)p + i,
-			    len - i < 57 ? len - i : 57) == -1 ||
-			    buf_addc(out, '\n') == -1)
-				return -1;
-		return 0;
+		return compose_base64(out, p, len, "\n");
 	}
 }

@@ -101,6 +101,13 @@ int compose_boundary(struct buf *out, const char *p, size_t len);
 int compose_wrap(struct buf *out, const char *text, size_t len, int width,
     const char *encoding, const char *const *keep);
 
+/*
+ * The base64 of n bytes (RFC 2045 6.8): the one encoder of mailav, in lines
+ * of 76 characters each ended by eol, or with no line breaks when eol is
+ * NULL (RFC 2047 encoded words).
+ */
+int compose_base64(struct buf *out, const void *p, size_t n, const char *eol);
+
 /* Content-Transfer-Encoding values (RFC 2045 6). */
 enum cte { CTE_7BIT, CTE_8BIT, CTE_QP, CTE_BASE64 };
 #define CTE_ALLOW_8BIT	0x01	/* 8bit is acceptable (8BITMIME transport) */

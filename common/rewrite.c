@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "hdr.h"
 #include "mailav.h"
 #include "mime.h"
@@ -208,38 +209,6 @@ eol_first(struct span s)
 	return nl > s.p && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-int
-rw_base64(struct buf *b, const void *v, size_t n, const char *eol)
-{
-	static const char al[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = v;
-	char line[80];
-	size_t i = 0, k = 0;
-
-	while (i < n) {
-		unsigned x = (unsigned)s[i] << 16;
-		size_t m = n - i >= 3 ? 3 : n - i;
-
-		if (m > 1)
-			x |= (unsigned)s[i + 1] << 8;
-		if (m > 2)
-			x |= s[i + 2];
-		line[k++] = al[x >> 18 & 63];
-		line[k++] = al[x >> 12 & 63];
-		line[k++] = m > 1 ? al[x >> 6 & 63] : '=';
-		line[k++] = m > 2 ? al[x & 63] : '=';
-		i += m;
-		/* RFC 2045 section 6.8: no more than 76 characters a line. */
-		if (k == 76 || i == n) {
-			if (buf_add(b, line, k) == -1 || buf_adds(b, eol) == -1)
-				return -1;
-			k = 0;
-		}
-	}
-	return 0;
-}
-
 /* The notice text in canonical form: CRLF line ends (RFC 2045 6.8). */
 static int
 canonical(struct buf *b, const char *t, size_t n)
@@ -264,7 +233,7 @@ notice_body(struct buf *b, const char *text, size_t n, const char *eol)
 
 	if (canonical(&c, text, n) == -1)
 		return -1;
-	r = rw_base64(b, c.p, c.len, eol);
+	r = compose_base64(b, c.p, c.len, eol);
 	buf_free(&c);
 	return r;
 }
