@@ -24,7 +24,7 @@
 static const char usage_text[] =
     "usage: mail-notify -r sender|recipient|admin [-HM] [-a action]\n"
     "                   [-C config] [-f sender] [-l lang] [-R resolver]\n"
-    "                   [-T templates] [-t address] [-v verdict.json] [file]\n"
+    "                   [-T templates] [-t address] [-v verdict] [file]\n"
     "       mail-notify --help | --version\n";
 
 struct opts {

@@ -26,8 +26,9 @@ static struct buf out;
 static const struct config *conf;
 
 static const char usage_text[] =
-    "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database]\n"
-    "                 [pipeline options] [file ...]\n"
+    "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
+    "       mail-scan --config-sh keys\n"
+    "       mail-scan --sh file [pipeline options] [file]\n"
     "       mail-scan --help | --version\n";
 
 static void
