@@ -287,3 +287,53 @@ dns_start() {
 	run grep -c AF_INET6 "$W/trace"
 	assert_output 0
 }
+
+@test "official: the ClamAV network by name (status only: no request leaves)" {
+	su_conf "source = daily cvd official" "source = main cvd official"
+	run -0 su status
+	assert_output --partial "source daily (cvd, https://database.clamav.net):"
+	assert_output --partial "source main (cvd, https://database.clamav.net):"
+	su_conf "source = phish ndb official"
+	run -78 su status
+	assert_output --partial "not an http, https or file URL"
+}
+
+@test "-n with libfreshclam: the new set test-loads, nothing switched, no state" {
+	cdiffs 3 6
+	rm -f "$W/state/freshclam.dat"
+	run -0 su -n
+	assert_output --partial "-n: the new set loads"
+	[ "$(set_snapshot)" = "$before" ]
+	[ ! -e "$W/state/freshclam.dat" ]
+	[ "$(installed_version)" = 3 ]
+}
+
+@test "the staging copy holds the whole current set by hard links" {
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	with_local
+	publish 3
+	run -0 su
+	cdiffs 3 6
+	SIG_UPDATE_STOP_AT=downloaded sig-update -c "$W/conf" > "$W/bg.out" \
+	    2>&1 3>&- &
+	pid=$!
+	# until it has stopped itself (state T), at most 15 s
+	for i in $(seq 150); do
+		[ "$(awk '{print $3}' "/proc/$pid/stat")" = T ] && break
+		sleep 0.1
+	done
+	grep -q "stopped at downloaded" "$W/bg.out"
+	fc=$(echo "$DB.sets"/tmp.*/fc.test)
+	# the other source's file is the installed inode; test.cld is new
+	[ "$(stat -c %i "$fc/local.ndb")" = "$(stat -c %i "$DB/local.ndb")" ]
+	[ "$(stat -c %h "$fc/test.cld")" = 1 ]
+	[ ! -e "$fc/test.cvd" ]
+	# (local.ndb's download would stop it again: end it here, and let a
+	# normal run recover and finish)
+	kill -9 "$pid"
+	wait "$pid" || :
+	[ "$(installed_version)" = 3 ]
+	run -0 su
+	[ "$(installed_version)" = 6 ]
+	[ ! -e "$fc" ]
+}

@@ -246,6 +246,11 @@ conf_source(struct conf *c, const char *spec, struct errbuf *e)
 			s->nurl++;
 		}
 	}
+	for (i = 0; i < s->nurl && s->cvd; i++)
+		if (strncasecmp(s->url[i], SU_OFFICIAL, strlen(SU_OFFICIAL)) ==
+		    0 || strncasecmp(s->url[i], "http://database.clamav.net",
+		    26) == 0)
+			s->official = 1;	/* never the libcurl client */
 	if (field < 3 || s->nurl == 0) {
 		errset(e, "source needs NAME TYPE URL: \"%.200s\"", spec);
 		goto fail;
