@@ -337,3 +337,28 @@ dns_start() {
 	[ "$(installed_version)" = 6 ]
 	[ ! -e "$fc" ]
 }
+
+@test "500 from the mirror: retried, then exit 75; the old set stays" {
+	cdiffs 3 6
+	fault "* status 500"
+	su_conf "update_retries = 1"
+	run -75 su
+	assert_output --partial "nothing installed"
+	[ "$(requests)" -ge 2 ]
+	[ "$(set_snapshot)" = "$before" ]
+}
+
+@test "a mirror offering an older version (test-4 after test-6): not going back" {
+	cdiffs 3 6
+	run -0 su
+	[ "$(installed_version)" = 6 ]
+	snap=$(set_snapshot)
+	publish 4
+	: > "$W/www.log"
+	run -0 su
+	assert_output --partial "is current (version 6)"
+	[ "$(installed_version)" = 6 ]
+	[ "$(set_snapshot)" = "$snap" ]
+	# the header told libfreshclam; nothing more was asked
+	[ "$(requests)" -eq 1 ]
+}
