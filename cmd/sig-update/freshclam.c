@@ -3,8 +3,9 @@
  * freshclam runs): its User-Agent and UUID, its CDIFF ("scripted") updates
  * with their signature checks, its 429/403 bookkeeping.  It runs in a
  * private directory holding hard links of the current set, so that it
- * reads the installed version and applies CDIFFs there; what it leaves is handed back as a new file for the set, and the
- * live set is never its working directory.  Its state file (freshclam.dat:
+ * reads the installed version and applies CDIFFs there; what it leaves is
+ * handed back as a new file for the set, and the live set is never its
+ * working directory.  Its state file (freshclam.dat:
  * UUID, cool-down) is kept in sig-update's state directory between runs.
  *
  * The version check by DNS is done here, not by libfreshclam: its query
@@ -321,8 +322,8 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
 			/* A .cvd is checked again; a .cld was built here
 			 * from signed CDIFFs by libfreshclam. */
 			if (i == 1 && cl_cvdverify(o->file) != CL_SUCCESS) {
-				snprintf(o->msg, sizeof(o->msg), "%.400s: does not"
-				    " verify", o->file);
+				snprintf(o->msg, sizeof(o->msg), "%.400s: does"
+				    " not verify", o->file);
 				o->kind = FCO_VERIFY;
 				return;
 			}
