@@ -186,8 +186,8 @@ first_set_untouched() {
 	[ "$(requests)" -eq 0 ]
 }
 
-# dns_start RECORD: dnsmasq on 127.0.0.1 answering TXT for
-# test.cvd.mailav.test; its address in $DNS.
+# dns_start RECORD [NAME]: dnsmasq on 127.0.0.1 answering TXT for NAME
+# (test.cvd.mailav.test); its address in $DNS.
 dns_start() {
 	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed"
 	local port i
@@ -195,7 +195,7 @@ dns_start() {
 	dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
 	    --no-dhcp-interface= --listen-address=127.0.0.1 --bind-interfaces \
 	    --port="$port" --user="$(id -un)" --group="$(id -gn)" \
-	    --txt-record="test.cvd.mailav.test,$1" \
+	    --txt-record="${2:-test.cvd.mailav.test},$1" \
 	    --log-queries --log-facility="$W/dns.log" 3>&- &
 	echo $! > "$W/dns.pid"
 	for i in $(seq 50); do
@@ -361,4 +361,21 @@ dns_start() {
 	[ "$(set_snapshot)" = "$snap" ]
 	# the header told libfreshclam; nothing more was asked
 	[ "$(requests)" -eq 1 ]
+}
+
+@test "DNS: daily's version is field 2 of the main record (ClamAV's layout)" {
+	# the CVD header names no database: test-N.cvd serves as daily.cvd
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	cp "$TESTDB/test-3.cvd" "$W/www/daily.cvd"
+	su_conf "source = daily cvd $URL"
+	run -0 su
+	: > "$W/www.log"
+	dns_start "1.4.6:62:3:$(date +%s):0:90:0:335" current.cvd.mailav.test
+	su_conf "source = daily cvd $URL" \
+	    "update_dns_txt = current.cvd.mailav.test" \
+	    "update_dns_server = $DNS"
+	run -0 su
+	assert_output --partial "daily.cvd is current (version 3)"
+	[ "$(requests)" -eq 0 ]
+	grep -q "query\[TXT\] current.cvd.mailav.test" "$W/dns.log"
 }
