@@ -533,7 +533,7 @@ static void
 set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 {
 	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
+	    strcmp(c->v->parts[n->user - 1].part, part_name(n)) == 0)
 		c->v->parts[n->user - 1].size = len;
 }
 
