@@ -109,16 +109,17 @@ find_tools() {
 tmpfiles() {
 	m_n=0
 	set -C
-	while :; do
+	# a name left by a run killed before mail-scan unlinked it is
+	# skipped, never reused
+	until {
 		m_base=${TMPDIR:-/tmp}/mailav.$$.$m_n
-		if { command exec 3>"$m_base.msg"; } 2>/dev/null; then
-			break
-		fi
+		command exec 3>"$m_base.msg" 4>"$m_base.json" 5>"$m_base.sh" \
+		    6>"$m_base.out" 7>"$m_base.notice" 9>"$m_base.err"
+	} 2>/dev/null; do
+		exec 3>&- 4>&- 5>&- 6>&- 7>&- 9>&-
 		m_n=$((m_n + 1))
 		[ "$m_n" -lt 20 ] || { set +C; return 1; }
 	done
-	command exec 4>"$m_base.json" 5>"$m_base.sh" 6>"$m_base.out" \
-	    7>"$m_base.notice" 9>"$m_base.err" || { set +C; return 1; }
 	set +C
 	m_msg=/dev/fd/3 m_json=/dev/fd/4 m_sh=/dev/fd/5 m_out=/dev/fd/6
 	m_notice=/dev/fd/7 m_err=/dev/fd/9
