@@ -485,7 +485,9 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || part_is_message(n))
+	/* Readings of the message's own bytes (scan_unclosed's too). */
+	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
+	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -536,10 +538,26 @@ set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 }
 
 /*
- * Would scan_leaf_other() read n in another way too?  Those readings need
- * the whole decoded copy, so such a leaf is not streamed: the checks here
- * are the ones it makes on the encoded bytes, and a CRLF in a part with no
- * decoding or in quoted-printable (the LF reading) counts as "yes".
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
+ * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
+ * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
+ * may be bytes of the file.
+ */
+static int
+lf_reading(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
+	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
+	    strcmp(n->cte, "binary") != 0);
+}
+
+/*
+ * Would scan_leaf_other() read n in another way too, one that needs the
+ * whole decoded copy?  Such a leaf is not streamed: the checks here are
+ * the ones it makes on the encoded bytes.  (The LF reading of CRLF lines
+ * is streamed: stream_leaf().)
  */
 static int
 other_readings(const struct mime_part *n)
@@ -551,10 +569,34 @@ other_readings(const struct mime_part *n)
 	if (k == XFER_BASE64)
 		return !b64_modes_agree(n->body) ||
 		    b64_lines_differ(n->body.p, n->body.len);
-	if (k == XFER_QP && qp_has_invalid(n->body.p, n->body.len))
-		return 1;
-	return (k == XFER_IDENTITY || k == XFER_QP) &&
-	    memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	return k == XFER_QP && qp_has_invalid(n->body.p, n->body.len);
+}
+
+/*
+ * Submit the leaf's decoded bytes (with lf, its CRLF lines as LF) as they
+ * are decoded, and note where a virus found in them goes: 0, or -1.  When
+ * crlf is not NULL, it says whether the decoded bytes held a CRLF.
+ */
+static int
+stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where, int lf, int *crlf)
+{
+	struct dstream d;
+	long t;
+
+	if (!dstream_open(&d, n, lf)) {
+		errset(c->err, "part %s cannot be decoded in pieces", n->id);
+		return -1;
+	}
+	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
+	dstream_close(&d);
+	if (t == -1)
+		return -1;
+	if (crlf != NULL) {
+		*crlf = d.crlf;
+		set_size(c, m, n, d.total);
+	}
+	return add_pend(c, t, where, NULL, NULL, 0);
 }
 
 /*
@@ -571,27 +613,29 @@ static int
 stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
-	struct dstream d;
-	long t;
+	enum cte_kind k = cte_kind(n->cte);
+	struct dstream probe;
+	int crlf;
 
 	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
 	    n->flags & MP_FLAT || part_is_message(n) || !known_cte(n->cte) ||
-	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n))
+	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n) ||
+	    !dstream_open(&probe, n, 0))
 		return 0;
-	/* Nothing to decode: the bytes in place are the content. */
-	if (cte_identity(n->cte)) {
+	if (k == XFER_IDENTITY) {
+		/* Nothing to decode: the bytes in place are the content. */
 		set_size(c, m, n, n->body.len);
-		return scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
-		    0) == -1 ? -1 : 1;
-	}
-	if (!dstream_open(&d, n))
-		return 0;
-	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
-	dstream_close(&d);
-	if (t == -1)
+		if (scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
+		    0) == -1)
+			return -1;
+		crlf = memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
 		return -1;
-	set_size(c, m, n, d.total);
-	return add_pend(c, t, where, NULL, NULL, 0) == -1 ? -1 : 1;
+	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
+	if (crlf && lf_reading(n) &&
+	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+		return -1;
+	return 1;
 }
 
 static int
@@ -654,7 +698,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
-	if (r == 0 && (k == XFER_IDENTITY || k == XFER_QP) &&
+	if (r == 0 && lf_reading(n) &&
 	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
