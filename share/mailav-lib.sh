@@ -230,12 +230,6 @@ notify() {
 	# also passed on to our stderr
 	m_why=
 	{ IFS= read -r m_why || :; } <"$m_err"
-	# "nothing to send" is status 10; a mail-notify older than that
-	# said 2, which is also dash's status for a failed redirection: 2
-	# counts only with mail-notify's own words for it
-	case $m_rc:$m_why in
-	2:"mail-notify: nothing to send: "*) m_rc=$EX_NOTHING ;;
-	esac
 	m_why=${m_why#mail-notify: }
 	m_why=${m_why#nothing to send: }
 	[ -z "$m_why" ] || log "mail-notify: $m_why"
