@@ -132,6 +132,11 @@ mailav_setup() {
 	trap 'on_exit "$?"' EXIT
 	trap 'die_tempfail "killed by a signal"' HUP INT TERM
 	find_tools
+	# proxsmtpd (which sets CLIENT and SERVER for its filter) always
+	# hands over the DATA still stuffed: -S is implied there, so that a
+	# FilterCommand written without it is not scanned one dot off
+	[ -n "${m_smtp:-}" ] || [ -z "${CLIENT:-}" ] || [ -z "${SERVER:-}" ] ||
+	    m_smtp=-S
 	[ -z "${MAILAV_CONF:-}" ] || export MAILAV_CONF
 	tmpfiles || die_tempfail "cannot make temporary files in ${TMPDIR:-/tmp}"
 }

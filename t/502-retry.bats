@@ -141,3 +141,14 @@ erin@archive.test"
 	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
 	assert_equal "${#lines[@]}" 1
 }
+
+@test "issue 16: under proxsmtpd (CLIENT and SERVER set) -S is implied" {
+	printf 'Subject: dots\nMessage-ID: <d@t>\n\n..stuffed line\n' >"$D/m"
+	export RECIPIENTS=carol@archive.test
+	run -0 --separate-stderr env CLIENT=127.0.0.1 SERVER=127.0.0.1 \
+	    "$TOP/share/mailav-receive" <"$D/m"
+	run -0 --separate-stderr "$TOP/share/mailav-receive" <"$D/m"
+	run grep -hx -e '\.stuffed line' -e '\.\.stuffed line' "$D"/arch/new/*
+	assert_line '.stuffed line'
+	assert_line '..stuffed line'
+}
