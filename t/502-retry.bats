@@ -152,3 +152,16 @@ erin@archive.test"
 	assert_line '.stuffed line'
 	assert_line '..stuffed line'
 }
+
+@test "item 8: status 2 (what dash gives for a failed redirection) is no 'nothing to send'" {
+	# mail-notify's "nothing to send" is 10; 2 is a failure: the
+	# recipient's notice is not silently dropped, the message waits
+	printf '#!/bin/sh\nexit 2\n' >"$D/bin/mail-notify"
+	chmod 755 "$D/bin/mail-notify"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	assert_output ''
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
+}
