@@ -8,6 +8,8 @@
 #
 #   sh bench/clamd.sh            (after `make all`; `make bench` runs it)
 #   ROUNDS=3 sh bench/clamd.sh   (best of three passes; slower)
+#   MS_BEFORE=/tmp/mail-scan.old sh bench/clamd.sh
+#                                (also the peak memory of an earlier build)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +33,8 @@ for p in "$BIN/mail-scan" "$CLAMD" /usr/bin/clamdscan "$GTIME" python3; do
 	    exit 1; }
 done
 
+. "$TOP/bench/lib.sh"
+
 load0=$(cut -d ' ' -f 1-3 /proc/loadavg)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailav-bench-clamd.XXXXXX")
 clamd_pid=
@@ -47,27 +51,8 @@ trap 'exit 130' INT TERM
 now() { date +%s%N; }
 
 # --- the database: ~2M MD5 hashes and 100k body patterns, plus the test
-# database and EICAR so that verdicts mean something ---------------------
-mkdir "$tmp/db"
-python3 - "$tmp/db" "$HASHES" "$PATTERNS" <<'EOF'
-import os, random, sys
-d, nh, np = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-r = random.Random(6)    # the same database every run
-with open(os.path.join(d, 'bench.hdb'), 'w') as f:
-    for i in range(nh):
-        f.write('%032x:%d:Bench.Hash-%d\n'
-                % (r.getrandbits(128), r.randint(64, 1 << 20), i))
-with open(os.path.join(d, 'bench.ndb'), 'w') as f:
-    for i in range(np):
-        f.write('Bench.Pattern-%d:0:*:%s\n'
-                % (i, r.getrandbits(128).to_bytes(16, 'big').hex()))
-EOF
-if [ -n "$SHARED" ] && [ -f "$SHARED/testdb/test-6.cvd" ]; then
-	cp "$SHARED/testdb/test-6.cvd" "$tmp/db/"
-fi
-if [ -f "$TOP/share/samples/db/eicar.ndb" ]; then
-	cp "$TOP/share/samples/db/eicar.ndb" "$tmp/db/"
-fi
+# database and EICAR so that verdicts mean something (bench/lib.sh) -------
+bench_gendb "$tmp/db" "$HASHES" "$PATTERNS"
 dbsize=$(du -sk "$tmp/db" | cut -f1)
 
 # --- clamd, started once; its start-up time is the database load ----------
@@ -81,21 +66,8 @@ LogFile $tmp/clamd.log
 StreamMaxLength 200M
 MaxThreads 4
 EOF
-t0=$(now)
-"$CLAMD" -c "$tmp/clamd.conf" >"$tmp/clamd.out" 2>&1 &
-clamd_pid=$!
-i=0
-while [ ! -S "$tmp/clamd.sock" ]; do
-	i=$((i + 1))
-	if [ "$i" -gt 3000 ] || ! kill -0 "$clamd_pid" 2>/dev/null; then
-		echo "bench/clamd.sh: clamd did not start:" >&2
-		cat "$tmp/clamd.out" >&2
-		exit 1
-	fi
-	sleep 0.05
-done
-t1=$(now)
-clamd_load_ms=$(( (t1 - t0) / 1000000 ))
+bench_clamd_start "$tmp/clamd.conf" "$tmp/clamd.sock" "$tmp/clamd.out" ||
+    exit 1
 clamd_rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
 sock=$tmp/clamd.sock
 
@@ -253,6 +225,30 @@ emb=$($GTIME -f '%e %M' -o "$tmp/emb" "$BIN/mail-scan" -d "$tmp/db" \
     echo "error")
 cli=$($GTIME -f '%e %M' -o "$tmp/cli" "$BIN/mail-scan" -c "$sock" \
     "$tmp/small.eml" >/dev/null 2>&1 && cat "$tmp/cli" || echo "error")
+# --- peak memory against an earlier mail-scan (MS_BEFORE=path) -----------
+# /usr/bin/time -v's "Maximum resident set size" of mail-scan -c on the
+# first message of each size, this build and the one in MS_BEFORE.
+: >"$tmp/mem"
+if [ -n "${MS_BEFORE:-}" ]; then
+	for n in 1 10 50; do
+		f=$(head -n 1 "$tmp/${n}mib.list")
+		[ -n "$f" ] || continue
+		for b in before after; do
+			p=$BIN/mail-scan
+			[ "$b" = after ] || p=$MS_BEFORE
+			$GTIME -v -o "$tmp/tv" "$p" -c "$sock" "$f" \
+			    >/dev/null 2>&1 || :
+			sed -n 's/^.*Maximum resident set size (kbytes): //p' \
+			    "$tmp/tv" >"$tmp/rss.$b"
+		done
+		awk -v n="$n" -v msg="$(wc -c <"$f")" \
+		    -v a="$(cat "$tmp/rss.before")" \
+		    -v b="$(cat "$tmp/rss.after")" 'BEGIN {
+			printf "| %d MiB attachment | %.1f | %.1f | %.1f | %.2f |\n",
+			    n, msg / 1048576, a / 1024, b / 1024, b / a }' \
+		    >>"$tmp/mem"
+	done
+fi
 clamd_rss_after=$(awk '/^VmHWM:/ { print $2 }' "/proc/$clamd_pid/status")
 
 {
@@ -298,12 +294,22 @@ it, and clamd's cache of clean content (by MD5) spares scanning it again
 inside the whole message, which is why the backstop goes only after the
 parts are answered; what is left is sending the attachment twice and
 mail-scan's own reading of the message, so the two meet.  mail-scan -c
-holds the message and the decoded part it is sending in memory (about 1.8
-times the message); clamdscan streams the file.  The embedded engine pays
+holds the message in memory and sends a large attachment as it decodes
+it, a few hundred KiB at a time (until 2026-12 it held a decoded copy of
+the part besides: about 1.8 times the message); clamdscan streams the
+file.  The embedded engine pays
 the database load on every message; clamd pays it once (and twice the
 memory for a moment while it reloads).
 EOF
 	echo
+	if [ -s "$tmp/mem" ]; then
+		echo "### Peak memory of mail-scan -c: $MS_BEFORE and this build"
+		echo
+		echo "| message | MiB | peak RSS MiB before | after | after / before |"
+		echo "|---|---|---|---|---|"
+		cat "$tmp/mem"
+		echo
+	fi
 	echo "### Engine load cost"
 	echo
 	echo "| | time | peak RSS |"
@@ -344,23 +350,5 @@ mv "$OUT.tmp" "$OUT"
 	    "$tmp/rows"
 	echo "<!-- clamd: end -->"
 } >"$tmp/section.md"
-if [ -f "$MAINOUT" ] && grep -q '^<!-- clamd: written' "$MAINOUT"; then
-	awk -v sec="$tmp/section.md" '
-	    /^<!-- clamd: written/ { while ((getline l < sec) > 0) print l; skip = 1; next }
-	    skip && /^<!-- clamd: end -->/ { skip = 0; next }
-	    !skip' "$MAINOUT" >"$tmp/new.md"
-else
-	{
-		if [ -f "$MAINOUT" ]; then
-			cat "$MAINOUT"
-			echo
-		else
-			echo "# Benchmarks"
-			echo
-		fi
-		cat "$tmp/section.md"
-	} >"$tmp/new.md"
-fi
-cp "$tmp/new.md" "$MAINOUT.tmp"
-mv "$MAINOUT.tmp" "$MAINOUT"
+bench_install_section clamd "$tmp/section.md" "$MAINOUT"
 cat "$OUT"

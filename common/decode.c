@@ -3,6 +3,7 @@
  * a virus filter must be: junk is skipped and decoding goes on, since a mail
  * client that shows the attachment will have been at least as lenient.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mime.h"
@@ -24,9 +25,34 @@ static const signed char b64val[256] = {
 };
 
 /*
- * stop_at_pad = 0: '=' ends the current 4-character group and decoding goes
- * on after it (concatenated base64, "= in the middle").  stop_at_pad = 1:
- * the first '=' ends the data, as strict decoders do.  A filter scans both.
+ * The four characters of a group, each looked up already shifted to its
+ * place in the 24 bits; B64Q_BAD for a character that is not base64.
+ */
+#define B64Q_BAD	0x01000000u
+static uint32_t b64q[4][256];
+static int b64q_ready;
+
+/* 0 for a base64 character or '=', else 1 (b64_lines_differ). */
+static unsigned char b64cls[256];
+
+static void
+b64q_init(void)
+{
+	for (int k = 0; k < 4; k++)
+		for (int ch = 0; ch < 256; ch++)
+			b64q[k][ch] = b64val[ch] < 0 ? B64Q_BAD :
+			    (uint32_t)b64val[ch] << (18 - 6 * k);
+	for (int ch = 0; ch < 256; ch++)
+		b64cls[ch] = b64val[ch] < 0 && ch != '=';
+	b64q_ready = 1;
+}
+
+/*
+ * stop_at_pad = B64_RESTART: '=' ends the current 4-character group and
+ * decoding goes on after it (concatenated base64, "= in the middle", as
+ * Thunderbird reads it).  B64_STOP: the first '=' ends the data, as strict
+ * decoders (mutt) do.  B64_SKIP: '=' is junk like any other, the bits
+ * go on (Apple Mail).  A filter scans each reading that differs.
  */
 int
 decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
@@ -43,20 +69,25 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 	 */
 	if (buf_grow(out, n / 4 * 3 + 3) == -1)
 		return -1;
+	if (!b64q_ready)
+		b64q_init();
 	o = out->p + out->len;
 	for (i = 0; i < n; i++) {
-		/* Whole groups of four, the common case, three bytes a time. */
+		/*
+		 * Whole groups of four, the common case, three bytes a time:
+		 * one OR of four pre-shifted table entries per group, bit 24
+		 * set when any character is not base64 (issue 16: 1 GB/s).
+		 */
 		while (bits == 0 && n - i >= 4) {
-			int a = b64val[(unsigned char)s[i]];
-			int b = b64val[(unsigned char)s[i + 1]];
-			int c = b64val[(unsigned char)s[i + 2]];
-			int d = b64val[(unsigned char)s[i + 3]];
+			const unsigned char *u = (const unsigned char *)s + i;
+			uint32_t x = b64q[0][u[0]] | b64q[1][u[1]] |
+			    b64q[2][u[2]] | b64q[3][u[3]];
 
-			if ((a | b | c | d) < 0)
+			if (x & B64Q_BAD)
 				break;
-			o[0] = (char)(a << 2 | b >> 4);
-			o[1] = (char)((b << 4 | c >> 2) & 0xff);
-			o[2] = (char)((c << 6 | d) & 0xff);
+			o[0] = (char)(x >> 16);
+			o[1] = (char)(x >> 8);
+			o[2] = (char)x;
 			o += 3;
 			i += 4;
 		}
@@ -66,11 +97,16 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 
 		if (v < 0) {
 			if (s[i] == '=') {
-				if (stop_at_pad)
+				if (stop_at_pad == B64_STOP)
 					break;
-				/* A pad flushes whatever partial group is left. */
-				acc = 0;
-				bits = 0;
+				/*
+				 * A pad flushes whatever partial group is
+				 * left; B64_SKIP takes it for junk.
+				 */
+				if (stop_at_pad != B64_SKIP) {
+					acc = 0;
+					bits = 0;
+				}
 			}
 			continue;
 		}
@@ -92,17 +128,21 @@ decode_base64(const char *s, size_t n, struct buf *out)
 	return decode_base64_mode(s, n, out, 0);
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+static const signed char hexval[256] = {
+#define X -1
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, 0,1,2,3,4,5,6,7,8,9,X,X,X,X,X,X,
+	X,10,11,12,13,14,15,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,10,11,12,13,14,15,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+	X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X, X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,X,
+#undef X
+};
+
+/* A hex digit's value, or -1: a table, no branches per byte. */
+#define hexv(c)	((int)hexval[(unsigned char)(c)])
 
 /*
  * RFC 2045 section 6.7: "=XX" octets, "=" at the end of a line is a soft
@@ -111,6 +151,17 @@ hexv(int c)
  */
 int
 decode_qp(const char *s, size_t n, struct buf *out)
+{
+	return decode_qp_mode(s, n, out, 0);
+}
+
+/*
+ * loose: what decoders do that drop a bad escape instead of keeping it:
+ * an '=' before anything but two hex digits is left out, and "=X" at a
+ * line end (one character after the '=') is a soft break.
+ */
+int
+decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 {
 	const char *p = s, *e = s + n;
 	char *o;
@@ -132,16 +183,27 @@ decode_qp(const char *s, size_t n, struct buf *out)
 		if (te > p && te[-1] == '=') {
 			soft = 1;
 			te--;
+		} else if (loose && te - p >= 2 && te[-2] == '=' &&
+		    hexv((unsigned char)te[-1]) < 0) {
+			soft = 1;
+			te -= 2;
 		}
 		for (const char *q = p; q < te; q++) {
 			int h, l;
+			/* The run up to the next '=' is copied as it is. */
+			const char *eq = memchr(q, '=', (size_t)(te - q));
+			size_t run = (eq ? eq : te) - q;
 
-			if (*q == '=' && q + 2 < te &&
+			memcpy(o, q, run);
+			o += run;
+			if ((q += run) >= te)
+				break;
+			if (q + 2 < te &&
 			    (h = hexv((unsigned char)q[1])) >= 0 &&
 			    (l = hexv((unsigned char)q[2])) >= 0) {
 				*o++ = (char)(h * 16 + l);
 				q += 2;
-			} else
+			} else if (!loose)
 				*o++ = *q;
 		}
 		if (nl == NULL)
@@ -352,4 +414,328 @@ b64_blocks(const char *s, size_t n,
 			return -1;
 	}
 	return found;
+}
+
+/*
+ * yEnc (www.yenc.org, version 1.3): every byte is stored plus 42, and NUL,
+ * LF, CR and '=' (and others, at the encoder's choice) as '=' and the byte
+ * plus 64.  Lines end in CRLF or LF, which carry no data.  The data runs
+ * from a "=ybegin " line to "=yend"; "=ypart" lines (multi-part posts) are
+ * skipped.  Returns the position past the "=yend" line in *endp.
+ */
+static int
+yenc_run(const char *p, const char *e, struct buf *out, const char **endp)
+{
+	const char *nx, *le, *q;
+	char *o;
+
+	/* Room for the block, up to its "=yend" line: never more. */
+	for (q = p; q < e; q = nx) {
+		le = line_end(q, e, &nx);
+		if (le - q >= 5 && memcmp(q, "=yend", 5) == 0)
+			break;
+	}
+	if (buf_grow(out, (size_t)(q - p)) == -1)
+		return -1;
+	o = out->p + out->len;
+	for (; p < e; p = nx) {
+		le = line_end(p, e, &nx);
+		if (le - p >= 5 && memcmp(p, "=yend", 5) == 0) {
+			p = nx;
+			break;
+		}
+		if (le - p >= 6 && memcmp(p, "=ypart", 6) == 0)
+			continue;
+		for (const char *q = p; q < le; q++) {
+			unsigned char ch = (unsigned char)*q;
+
+			if (ch == '=' && q + 1 < le)
+				ch = (unsigned char)(*++q - 64);
+			else if (ch == '=' || ch == '\r')
+				continue;
+			*o++ = (char)(ch - 42);
+		}
+	}
+	out->len = (size_t)(o - out->p);
+	out->p[out->len] = '\0';
+	*endp = p;
+	return 0;
+}
+
+static int
+is_ybegin(const char *p, const char *le)
+{
+	return le - p >= 8 && memcmp(p, "=ybegin ", 8) == 0;
+}
+
+int
+decode_yenc(const char *s, size_t n, struct buf *out)
+{
+	const char *p, *e = s + n, *nx, *le, *end;
+
+	for (p = s; p < e; p = nx) {
+		le = line_end(p, e, &nx);
+		if (is_ybegin(p, le))
+			break;
+	}
+	/* No "=ybegin": the body itself is the data (a bare yEnc CTE). */
+	if (p >= e)
+		return yenc_run(s, e, out, &end);
+	while (p < e) {
+		if (yenc_run(nx, e, out, &end) == -1)
+			return -1;
+		for (p = end; p < e; p = nx) {
+			le = line_end(p, e, &nx);
+			if (is_ybegin(p, le))
+				break;
+		}
+	}
+	return 0;
+}
+
+int
+yenc_blocks(const char *s, size_t n,
+    int (*fn)(void *, const char *, const char *, size_t), void *arg)
+{
+	const char *p, *e = s + n, *nx, *le, *end, *nm;
+	int found = 0;
+
+	for (p = s; p < e; p = nx) {
+		le = line_end(p, e, &nx);
+		if (!is_ybegin(p, le))
+			continue;
+		struct buf name = { 0 }, data = { 0 };
+		/* "name=" is the last keyword: the rest of the line. */
+		for (nm = p; nm + 5 <= le && memcmp(nm, "name=", 5) != 0; nm++)
+			;
+		nm = nm + 5 <= le ? nm + 5 : le;
+		if (buf_add(&name, nm, (size_t)(le - nm)) == -1 ||
+		    yenc_run(nx, e, &data, &end) == -1) {
+			buf_free(&name);
+			buf_free(&data);
+			return -1;
+		}
+		found++;
+		int r = fn(arg, name.p, data.p ? data.p : "", data.len);
+		buf_free(&name);
+		buf_free(&data);
+		if (r == -1)
+			return -1;
+		nx = end;
+	}
+	return found;
+}
+
+/*
+ * BinHex 4.0 (RFC 1741): after the line "(This file must be converted with
+ * BinHex 4.0)", the data between two ':' in 6-bit characters, then a run
+ * length encoding (0x90 n: the byte before, n times in all; 0x90 0: 0x90
+ * itself), then a header (name, type, creator, flags, data and resource
+ * fork lengths, CRC), the data fork, its CRC, the resource fork, its CRC.
+ * The data fork is the file a reader saves (the resource fork when the
+ * data fork is empty).  CRCs are not checked: a reader that ignores a bad
+ * one shows the file anyway.
+ */
+static const char hqx_chars[] =
+    "!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr";
+
+int
+decode_binhex(const char *s, size_t n, struct buf *out)
+{
+	static const char banner[] = "(This file must be converted with BinHex";
+	signed char val[256];
+	const char *p = s, *e = s + n;
+	struct buf raw = { 0 };
+	unsigned long acc = 0;
+	int bits = 0, prev = -1, rle = 0, r = -1;
+	/*
+	 * A run repeats a byte 255 times (64 bytes out of 4 characters in):
+	 * cap what a hostile body makes at 8 times its size.
+	 */
+	size_t cap = n * 8 + (1u << 20);
+
+	memset(val, -1, sizeof(val));
+	for (int i = 0; hqx_chars[i] != '\0'; i++)
+		val[(unsigned char)hqx_chars[i]] = (signed char)i;
+	for (; p + sizeof(banner) - 1 <= e; p++)
+		if (*p == '(' && memcmp(p, banner, sizeof(banner) - 1) == 0)
+			break;
+	if (p + sizeof(banner) - 1 > e)
+		p = s;
+	if ((p = memchr(p, ':', (size_t)(e - p))) == NULL)
+		return buf_add(out, "", 0);
+	for (p++; p < e && *p != ':' && raw.len < cap; p++) {
+		int v = val[(unsigned char)*p];
+
+		if (v < 0)
+			continue;	/* line ends, blanks, junk */
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		if ((bits += 6) < 8)
+			continue;
+		bits -= 8;
+		int byte = (int)(acc >> bits & 0xff);
+		if (rle) {
+			rle = 0;
+			if (byte == 0) {
+				prev = 0x90;
+				if (buf_addc(&raw, 0x90) == -1)
+					goto out;
+			} else
+				for (int k = 1; k < byte && prev >= 0; k++)
+					if (buf_addc(&raw, prev) == -1)
+						goto out;
+		} else if (byte == 0x90)
+			rle = 1;
+		else {
+			prev = byte;
+			if (buf_addc(&raw, byte) == -1)
+				goto out;
+		}
+	}
+	r = 0;
+	if (raw.len < 1)
+		goto out;
+	const unsigned char *h = (const unsigned char *)raw.p;
+	size_t hl = 1 + (size_t)h[0] + 1 + 4 + 4 + 2 + 4 + 4 + 2;
+	if (raw.len < hl)
+		goto out;
+	const unsigned char *q = h + 1 + h[0] + 1 + 4 + 4 + 2;
+	size_t dl = (size_t)q[0] << 24 | (size_t)q[1] << 16 |
+	    (size_t)q[2] << 8 | q[3];
+	size_t rl = (size_t)q[4] << 24 | (size_t)q[5] << 16 |
+	    (size_t)q[6] << 8 | q[7];
+	size_t avail = raw.len - hl;
+	if (dl == 0) {
+		/* Only a resource fork, after the data fork's CRC. */
+		hl += 2;
+		avail = raw.len > hl ? raw.len - hl : 0;
+		dl = rl;
+	}
+	r = buf_add(out, raw.p + hl, dl < avail ? dl : avail);
+out:
+	buf_free(&raw);
+	return r == -1 ? -1 : buf_add(out, "", 0);
+}
+
+/* Is this line (without EOL) only base64 characters, '=' and blanks? */
+static int
+b64_clean_line(const char *p, const char *le)
+{
+	for (const char *q = p; q < le; q++)
+		if (b64val[(unsigned char)*q] < 0 && *q != '=' && *q != ' ' &&
+		    *q != '\t')
+			return 0;
+	return 1;
+}
+
+/*
+ * Base64 read a line at a time, as decoders do that take each line for
+ * a whole encoding: a partial group at a line end is flushed, a line
+ * that holds other characters is junk and skipped.  A blank line after
+ * data starts a new block; *last is the offset in out where the last
+ * block begins (a reader that starts over after junk and blank lines
+ * shows only it).
+ */
+int
+decode_base64_lines(const char *s, size_t n, struct buf *out, size_t *last)
+{
+	const char *p = s, *e = s + n, *nx, *le;
+	size_t start = out->len;
+	int blank = 0, data = 0;
+
+	*last = 0;
+	for (; p < e; p = nx) {
+		le = line_end(p, e, &nx);
+		if (!b64_clean_line(p, le)) {
+			blank = 0;
+			continue;
+		}
+		int empty = 1;
+		for (const char *q = p; q < le; q++)
+			if (*q != ' ' && *q != '\t')
+				empty = 0;
+		if (empty) {
+			blank = data;
+			continue;
+		}
+		if (blank) {
+			*last = out->len - start;
+			blank = 0;
+		}
+		if (decode_base64_mode(p, (size_t)(le - p), out,
+		    B64_RESTART) == -1)
+			return -1;
+		data = 1;
+	}
+	/* NUL-terminated even when no line was data (mailav.h). */
+	return buf_add(out, "", 0);
+}
+
+/*
+ * Would the line by line reading differ from the whole one?  Only when a
+ * data line is not a multiple of 4 long, or junk or a blank line comes
+ * before more data.
+ */
+int
+b64_lines_differ(const char *s, size_t n)
+{
+	const char *p = s, *e = s + n, *nx, *le;
+	int gap = 0;
+
+	if (!b64q_ready)
+		b64q_init();
+	for (; p < e; p = nx) {
+		le = line_end(p, e, &nx);
+		const unsigned char *u = (const unsigned char *)p;
+		const unsigned char *ue = (const unsigned char *)le;
+		unsigned acc = 0;
+		size_t k = 0;
+
+		/* A line of base64 only, the common case: 8 lookups a step. */
+		for (; ue - u >= 8; u += 8)
+			acc |= b64cls[u[0]] | b64cls[u[1]] | b64cls[u[2]] |
+			    b64cls[u[3]] | b64cls[u[4]] | b64cls[u[5]] |
+			    b64cls[u[6]] | b64cls[u[7]];
+		for (; u < ue; u++)
+			acc |= b64cls[*u];
+		if (acc == 0)
+			k = (size_t)(le - p);
+		else
+			for (const char *q = p; q < le; q++)
+				if (b64val[(unsigned char)*q] >= 0 ||
+				    *q == '=')
+					k++;
+				else if (*q != ' ' && *q != '\t')
+					gap = 1;
+		if (k == 0) {
+			gap = 1;
+			continue;
+		}
+		if (gap || (k % 4 != 0 && nx < e))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the text hold an '=' that is no "=XX" and no soft break? */
+int
+qp_has_invalid(const char *s, size_t n)
+{
+	const char *q = s, *e = s + n;
+
+	while ((q = memchr(q, '=', (size_t)(e - q))) != NULL) {
+		const char *r = q + 1;
+
+		if (e - q >= 3 && hexv((unsigned char)q[1]) >= 0 &&
+		    hexv((unsigned char)q[2]) >= 0) {
+			q += 3;
+			continue;
+		}
+		while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
+			r++;
+		if (r < e && *r != '\n')
+			return 1;
+		q++;
+	}
+	return 0;
 }

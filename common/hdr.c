@@ -217,6 +217,9 @@ struct param {
 	size_t alen;
 	char *val;		/* unquoted, malloc */
 	size_t vlen;
+	const char *rawv;	/* the value as written, quotes left out */
+	size_t rawlen;
+	int quoted;
 };
 
 /*
@@ -262,6 +265,8 @@ split_params(const char *p, const char *e, struct param *ps, int max)
 			continue;
 		}
 		p = skip_cfws(p + 1, e);
+		ps[n].quoted = p < e && *p == '"';
+		ps[n].rawv = p + ps[n].quoted;
 		if (p < e && *p == '"') {
 			p++;
 			while (p < e && *p != '"') {
@@ -272,6 +277,7 @@ split_params(const char *p, const char *e, struct param *ps, int max)
 					goto nomem;
 				p++;
 			}
+			ps[n].rawlen = (size_t)(p - ps[n].rawv);
 			if (p < e)
 				p++;
 			while (p < e && *p != ';')
@@ -287,6 +293,7 @@ split_params(const char *p, const char *e, struct param *ps, int max)
 				ve--;
 			if (buf_add(&v, vs, (size_t)(ve - vs)) == -1)
 				goto nomem;
+			ps[n].rawlen = (size_t)(ve - vs);
 		}
 		if (ae == a) {
 			buf_free(&v);
@@ -461,6 +468,133 @@ out:
 		free(ps[i].val);
 	free(unf);
 	return res;
+}
+
+/* Is attribute a, with backslashes and (comments) left out, name? */
+static int
+attr_is_loosely(const char *a, size_t al, const char *name)
+{
+	size_t j = 0, nl = strlen(name);
+	int depth = 0;
+
+	for (size_t i = 0; i < al; i++) {
+		if (a[i] == '(')
+			depth++;
+		else if (a[i] == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && a[i] != '\\') {
+			if (j >= nl || tolower((unsigned char)a[i]) != name[j])
+				return 0;
+			j++;
+		}
+	}
+	return j == nl;
+}
+
+/* Add the n bytes at s to the list unless empty or there already. */
+static int
+add_variant(char **out, int *k, int max, const char *s, size_t n)
+{
+	char *d;
+
+	if (s == NULL || n == 0 || *k >= max)
+		return 0;
+	for (int i = 0; i < *k; i++)
+		if (strlen(out[i]) == n && memcmp(out[i], s, n) == 0)
+			return 0;
+	if ((d = malloc(n + 1)) == NULL)
+		return -1;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	out[(*k)++] = d;
+	return 0;
+}
+
+/*
+ * The readings of one bare or quoted value: as the parser unquotes it;
+ * as written (backslashes kept); trimmed; without (comments); up to its
+ * first white space; without any white space (a fold inside the value).
+ */
+static int
+value_variants(const struct param *pp, char **out, int *k, int max)
+{
+	const char *v = pp->val, *e = v + pp->vlen, *q;
+	struct buf b = { 0 };
+	int r = 0;
+
+	if (add_variant(out, k, max, v, pp->vlen) == -1 ||
+	    add_variant(out, k, max, pp->rawv, pp->rawlen) == -1)
+		return -1;
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (add_variant(out, k, max, v, (size_t)(e - v)) == -1)
+		return -1;
+	for (q = v; q < e && *q != ' ' && *q != '\t' && *q != '('; q++)
+		;
+	if (add_variant(out, k, max, v, (size_t)(q - v)) == -1)
+		return -1;
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		int depth = 0;
+
+		b.len = 0;
+		for (q = v; q < e && r == 0; q++) {
+			if (pass == 0 && *q == '(')
+				depth++;
+			else if (pass == 0 && *q == ')' && depth > 0)
+				depth--;
+			else if (depth == 0 && (pass == 0 ||
+			    (*q != ' ' && *q != '\t')))
+				r = buf_addc(&b, *q);
+		}
+		if (r == 0 && b.len > 0) {
+			const char *t = b.p, *te = b.p + b.len;
+
+			while (t < te && (*t == ' ' || *t == '\t'))
+				t++;
+			while (te > t && (te[-1] == ' ' || te[-1] == '\t'))
+				te--;
+			r = add_variant(out, k, max, t, (size_t)(te - t));
+		}
+	}
+	buf_free(&b);
+	return r;
+}
+
+int
+hdr_param_all(struct span value, const char *name, char **out, int max)
+{
+	struct param ps[MAX_PARAMS];
+	char *unf, *v;
+	int n, k = 0, r = 0;
+
+	if ((unf = hdr_unfold(value)) == NULL)
+		return -1;
+	n = split_params(unf, unf + strlen(unf), ps, MAX_PARAMS);
+	if (n < 0) {
+		free(unf);
+		return -1;
+	}
+	/* RFC 2231 and RFC 2047 decoded, the first and the last. */
+	for (int which = 0; which < 2 && r == 0; which++) {
+		if ((v = hdr_param(value, name, which)) != NULL) {
+			r = add_variant(out, &k, max, v, strlen(v));
+			free(v);
+		}
+	}
+	for (int i = 0; i < n && r == 0; i++)
+		if (attr_is_loosely(ps[i].attr, ps[i].alen, name))
+			r = value_variants(&ps[i], out, &k, max);
+	for (int i = 0; i < n; i++)
+		free(ps[i].val);
+	free(unf);
+	if (r == -1) {
+		while (k > 0)
+			free(out[--k]);
+		return -1;
+	}
+	return k;
 }
 
 /* Valid UTF-8 is kept; every other byte becomes \xNN, visible, not lost. */

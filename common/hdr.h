@@ -39,6 +39,15 @@ char *hdr_unfold(struct span value);
  * disagree on repeated parameters).  NULL when absent or ENOMEM.
  */
 char *hdr_param(struct span value, const char *name, int which);
+ /*
+ * Every value some reader takes for parameter name (lowercase), first the
+ * two of hdr_param, then for each parameter whose name is name once
+ * backslashes and comments are left out: the value unquoted, as written,
+ * trimmed, up to its first blank, without comments, without white space.
+ * Up to max distinct non-empty strings into out (each malloc'd); returns
+ * their number or -1 on ENOMEM.
+ */
+int hdr_param_all(struct span value, const char *name, char **out, int max);
 /* The lowercased "type/subtype" or token before the first ';'. */
 char *hdr_token(struct span value);
 

@@ -4,6 +4,7 @@
  * back every byte it keeps.  RFC 2045 (headers), RFC 2046 section 5
  * (multipart, message), RFC 5322 (header block).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,123 @@ has_boundary(struct ctx *c, struct span ct)
 	return r;
 }
 
+static int is_delim(struct ctx *, const char *, const char *, const char *,
+    size_t);
+static const char *next_dash_line(const struct ctx *, const char *,
+    const char *, const char *);
+
+/* Does boundary b delimit anything in the body s? */
+static int
+has_delim(struct ctx *c, struct span body, const char *b)
+{
+	const char *s = body.p, *e = s + body.len, *q, *nx, *eol;
+	size_t bl = strlen(b);
+
+	for (q = s; q < e; q = nx) {
+		if ((q = next_dash_line(c, s, q, e)) == e)
+			break;
+		nx = next_line(q, e, &eol);
+		if (is_delim(c, q, eol, b, bl))
+			return 1;
+	}
+	return 0;
+}
+
+#define MAX_BOUNDARIES	12
+
+/*
+ * A multipart whose boundary parameter, as this reading takes it,
+ * delimits nothing: the first of the other values some reader takes for
+ * it (hdr_param_all: RFC 2231 against plain, first and last, comments,
+ * quoting, white space) that does, since the reader that sees the parts
+ * is the one that shows the attachment.  Each try is one look for '-'
+ * lines, MAX_BOUNDARIES at most, and only for such a broken multipart.
+ * Returns 1 when p->boundary was replaced by one that delimits the body.
+ */
+static int
+other_boundary(struct ctx *c, struct mime_part *p)
+{
+	char *v[MAX_BOUNDARIES];
+	struct span ct;
+	int n, found = 0;
+
+	if (!get_field(c, p, "Content-Type", &ct))
+		return 0;
+	if ((n = hdr_param_all(ct, "boundary", v, MAX_BOUNDARIES)) == -1) {
+		c->nomem = 1;
+		return 0;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!found && (p->boundary == NULL ||
+		    strcmp(v[i], p->boundary) != 0) &&
+		    has_delim(c, p->body, v[i])) {
+			free(p->boundary);
+			p->boundary = v[i];
+			found = 1;
+		} else
+			free(v[i]);
+	}
+	return found;
+}
+
+/* The boundary of p, as for a multipart; 1 when it delimits the body. */
+static int
+pick_boundary(struct ctx *c, struct mime_part *p, struct span ct)
+{
+	p->boundary = hdr_param(ct, "boundary", c->m->rd.last);
+	if (p->boundary != NULL && p->boundary[0] != '\0' &&
+	    has_delim(c, p->body, p->boundary))
+		return 1;
+	return other_boundary(c, p);
+}
+
+/*
+ * The value of a Content-Transfer-Encoding field read word by word, with
+ * quotes, comments and list separators taken out: the first known
+ * encoding in it that is not cte (the token the field starts with), for
+ * "7bit base64", "\"base64\"", "base(x)64".  NULL when none.
+ */
+static char *
+cte_other(struct ctx *c, struct span v, const char *cte)
+{
+	char *u = hdr_unfold(v), *w, *o, *res = NULL;
+	int depth = 0;
+
+	if (u == NULL) {
+		c->nomem = 1;
+		return NULL;
+	}
+	for (w = o = u; *w != '\0'; w++) {
+		if (*w == '(')
+			depth++;
+		else if (*w == ')' && depth > 0)
+			depth--;
+		else if (depth == 0)
+			*o++ = (*w == '"' || *w == ',' || *w == ';' ||
+			    *w == '\t') ? ' ' :
+			    (char)tolower((unsigned char)*w);
+	}
+	*o = '\0';
+	for (w = u; res == NULL && *w != '\0';) {
+		char *e;
+
+		while (*w == ' ')
+			w++;
+		for (e = w; *e != '\0' && *e != ' '; e++)
+			;
+		char save = *e;
+		*e = '\0';
+		if (*w != '\0' && strcmp(w, cte) != 0 &&
+		    cte_kind(w) != XFER_UNKNOWN && !cte_identity(w) &&
+		    (res = strdup(w)) == NULL)
+			c->nomem = 1;
+		*e = save;
+		w = e;
+	}
+	free(u);
+	return res;
+}
+
 static void
 read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 {
@@ -273,7 +391,12 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 		}
 		p->type = t;
 		p->charset = hdr_param(ct, "charset", c->m->rd.last);
-		if (p->type && strncmp(p->type, "multipart/", 10) == 0)
+		if (p->type && strncmp(p->type, "x-multipart/", 12) == 0 &&
+		    pick_boundary(c, p, ct) == 1) {
+			/* Split by readers that take x-multipart as multipart. */
+			free(p->type);
+			p->type = xstrdup(c, "multipart/mixed");
+		} else if (p->type && strncmp(p->type, "multipart/", 10) == 0)
 			p->boundary = hdr_param(ct, "boundary",
 			    c->m->rd.last);
 		if (p->filename == NULL)
@@ -293,6 +416,8 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 			free(u);
 		}
 		p->cte = t;
+		if (t != NULL)
+			p->cte_alt = cte_other(c, cte, t);
 	} else
 		p->cte = xstrdup(c, "7bit");
 	if (p->cte == NULL)
@@ -337,6 +462,8 @@ make_flat(struct ctx *c, struct mime_part *p)
 	p->body = p->raw;
 	free(p->type);
 	free(p->cte);
+	free(p->cte_alt);
+	p->cte_alt = NULL;
 	p->type = xstrdup(c, "application/octet-stream");
 	p->cte = xstrdup(c, "7bit");
 }
@@ -394,7 +521,8 @@ next_dash_line(const struct ctx *c, const char *s, const char *q,
 	return e;
 }
 
-static void
+/* Split p at its boundary: 0 when it delimits nothing, else 1. */
+static int
 parse_multipart(struct ctx *c, struct mime_part *p)
 {
 	const char *s = p->body.p, *e = s + p->body.len, *q, *nx, *eol;
@@ -444,7 +572,7 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 			struct mime_part *ch = parse_entity(c, r, p, tmp.id,
 			    deftype, 0);
 			if (ch == NULL)
-				return;
+				return 1;
 			ch->delim = delim;
 			*tail = ch;
 			tail = &ch->next;
@@ -460,11 +588,8 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 		part_start = nx;
 		prev_eol_start = eol;
 	}
-	if (part_start == NULL) {
-		/* No delimiter at all: nothing to split, scan it whole. */
-		p->flags |= MP_BROKEN | MP_FLAT;
-		return;
-	}
+	if (part_start == NULL)
+		return 0;	/* no delimiter at all: nothing split */
 	if (!closed) {
 		p->flags |= MP_NOCLOSE;
 		snprintf(num, sizeof(num), "%d", ++n);
@@ -473,12 +598,13 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 		struct mime_part *ch = parse_entity(c, r, p, tmp.id, deftype,
 		    0);
 		if (ch == NULL)
-			return;
+			return 1;
 		ch->delim = delim;
 		*tail = ch;
 		p->epilogue.p = e;
 		p->epilogue.len = 0;
 	}
+	return 1;
 }
 
 /*
@@ -518,10 +644,12 @@ parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
 			p->flags |= MP_FLAT;
 		}
 	} else if (strncmp(p->type, "multipart/", 10) == 0) {
-		if (p->boundary == NULL || p->boundary[0] == '\0')
+		/* No delimiter at all: nothing to split, scan it whole. */
+		if ((p->boundary == NULL || p->boundary[0] == '\0' ||
+		    parse_multipart(c, p) == 0) &&
+		    (c->nomem || !other_boundary(c, p) ||
+		    parse_multipart(c, p) == 0))
 			p->flags |= MP_BROKEN | MP_FLAT;
-		else
-			parse_multipart(c, p);
 	} else if (is_message_type(p->type) && cte_identity(p->cte)) {
 		/*
 		 * RFC 2046 section 5.2.1: message/rfc822 is not encoded.  An
@@ -622,6 +750,7 @@ free_part(struct mime_part *p)
 		free(p->boundary);
 		free(p->filename);
 		free(p->cte);
+		free(p->cte_alt);
 		free(p);
 		p = nx;
 	}
@@ -659,20 +788,77 @@ mime_find(const struct mime_msg *m, const char *id)
 	return NULL;
 }
 
+/*
+ * The spellings clients take for each transfer encoding: RFC 2045's, the
+ * uuencode ones Thunderbird and Outlook decode, yEnc as Thunderbird names
+ * it, BinHex as a CTE (mailav(7), READING MESSAGES).
+ */
+enum cte_kind
+cte_kind(const char *cte)
+{
+	static const struct {
+		const char *name;
+		enum cte_kind k;
+	} tab[] = {
+		{ "base64", XFER_BASE64 }, { "quoted-printable", XFER_QP },
+		{ "x-uuencode", XFER_UU }, { "x-uue", XFER_UU },
+		{ "uuencode", XFER_UU }, { "uue", XFER_UU }, { "x-uu", XFER_UU },
+		{ "x-yencode", XFER_YENC }, { "x-yenc", XFER_YENC },
+		{ "yenc", XFER_YENC }, { "yencode", XFER_YENC },
+		{ "x-binhex40", XFER_BINHEX }, { "x-binhex", XFER_BINHEX },
+		{ "binhex", XFER_BINHEX }, { "binhex40", XFER_BINHEX },
+		{ "x-mac-binhex40", XFER_BINHEX },
+		{ "mac-binhex40", XFER_BINHEX },
+	};
+
+	if (cte_identity(cte))
+		return XFER_IDENTITY;
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(cte, tab[i].name) == 0)
+			return tab[i].k;
+	return XFER_UNKNOWN;
+}
+
+int
+type_binhex(const char *t)
+{
+	return strcmp(t, "application/mac-binhex40") == 0 ||
+	    strcmp(t, "application/mac-binhex") == 0 ||
+	    strcmp(t, "application/x-binhex40") == 0 ||
+	    strcmp(t, "application/x-mac-binhex40") == 0 ||
+	    strcmp(t, "application/binhex") == 0;
+}
+
 int
 mime_decode(const struct mime_part *p, struct buf *out, struct errbuf *err)
 {
 	int r;
 
-	if (strcmp(p->cte, "base64") == 0)
+	switch (cte_kind(p->cte)) {
+	case XFER_BASE64:
 		r = decode_base64_mode(p->body.p, p->body.len, out,
 		    (p->flags & MP_B64STOP) != 0);
-	else if (strcmp(p->cte, "quoted-printable") == 0)
+		break;
+	case XFER_QP:
 		r = decode_qp(p->body.p, p->body.len, out);
-	else if (strcmp(p->cte, "x-uuencode") == 0 ||
-	    strcmp(p->cte, "x-uue") == 0 || strcmp(p->cte, "uuencode") == 0)
+		break;
+	case XFER_UU:
 		r = decode_uu(p->body.p, p->body.len, out);
-	else
+		break;
+	case XFER_YENC:
+		r = decode_yenc(p->body.p, p->body.len, out);
+		break;
+	case XFER_BINHEX:
+		r = decode_binhex(p->body.p, p->body.len, out);
+		break;
+	default:
+		r = type_binhex(p->type) ?
+		    decode_binhex(p->body.p, p->body.len, out) : 0;
+		/* Not BinHex after all: the bytes as they are. */
+		if (r == 0 && out->len == 0)
+			r = buf_add(out, p->body.p, p->body.len);
+	}
+	if (r == 0 && out->len == 0 && cte_kind(p->cte) == XFER_BINHEX)
 		r = buf_add(out, p->body.p, p->body.len);
 	if (r == -1)
 		errset(err, "out of memory decoding part %s", p->id);

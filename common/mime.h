@@ -41,6 +41,9 @@ struct mime_part {
 	char *boundary;		/* multipart only */
 	char *filename;		/* UTF-8, NULL if none */
 	char *cte;		/* lowercased token, "7bit" by default */
+	char *cte_alt;		/* another CTE some reader takes from the
+				   field ("7bit base64", "\"base64\""), or
+				   NULL */
 	enum mime_disp disp;
 	enum mime_role role;
 	unsigned flags;
@@ -106,10 +109,21 @@ int mime_decode(const struct mime_part *, struct buf *out, struct errbuf *);
 
 /* Decoders, tolerant of junk, for use on their own.  -1 only on ENOMEM. */
 int decode_base64(const char *, size_t, struct buf *out);
+/* stop_at_pad: how an '=' inside the data is read (decode.c). */
+#define B64_RESTART	0
+#define B64_STOP	1
+#define B64_SKIP	2
 int decode_base64_mode(const char *, size_t, struct buf *out,
     int stop_at_pad);
+int decode_base64_lines(const char *, size_t, struct buf *out,
+    size_t *last);
+int b64_lines_differ(const char *, size_t);
 int decode_qp(const char *, size_t, struct buf *out);
+int decode_qp_mode(const char *, size_t, struct buf *out, int loose);
+int qp_has_invalid(const char *, size_t);
 int decode_uu(const char *, size_t, struct buf *out);
+int decode_yenc(const char *, size_t, struct buf *out);
+int decode_binhex(const char *, size_t, struct buf *out);
 
 /*
  * uuencoded blocks ("begin NNN name" ... "end") inside a text: calls fn for
@@ -118,10 +132,20 @@ int decode_uu(const char *, size_t, struct buf *out);
 int uu_blocks(const char *, size_t,
     int (*fn)(void *, const char *name, const char *, size_t), void *arg);
 
+/* yEnc blocks ("=ybegin" ... "=yend") inside a text; like uu_blocks. */
+int yenc_blocks(const char *, size_t,
+    int (*fn)(void *, const char *name, const char *, size_t), void *arg);
+
 /* Runs of base64 lines in a text (for flat scanning); like uu_blocks. */
 int b64_blocks(const char *, size_t,
     int (*fn)(void *, const char *, size_t), void *arg);
 /* Is this CTE one that leaves the bytes as they are? */
 int cte_identity(const char *cte);
+/* What a CTE name means: one of XFER_* (mailav(7), READING MESSAGES). */
+enum cte_kind { XFER_IDENTITY, XFER_BASE64, XFER_QP, XFER_UU, XFER_YENC,
+    XFER_BINHEX, XFER_UNKNOWN };
+enum cte_kind cte_kind(const char *cte);
+/* Is this a BinHex type (application/mac-binhex40 and spellings)? */
+int type_binhex(const char *type);
 
 #endif

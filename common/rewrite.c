@@ -1,7 +1,8 @@
 /*
  * Rewriting a message as a list of segments over the untouched input (see
- * rewrite.h).  The rules that make a rewrite safe are in rw_removable();
- * rw_message() only assembles bytes and never decides policy.
+ * rewrite.h).  The rules that make a rewrite safe are in part.c
+ * (part_removable); rw_message() only assembles bytes and never decides
+ * policy.
  */
 #include <errno.h>
 #include <limits.h>
@@ -117,71 +118,6 @@ rw_free(struct rw_out *o)
 	free(o->own);
 	free(o->seg);
 	memset(o, 0, sizeof(*o));
-}
-
-static int
-is_type(const struct mime_part *p, const char *t)
-{
-	return p->type != NULL && strcmp(p->type, t) == 0;
-}
-
-int
-rw_removable(const struct mime_part *p, const char **why)
-{
-	const struct mime_part *q;
-
-	for (q = p; q != NULL; q = q->parent) {
-		/*
-		 * RFC 1847 section 2.1: the signature covers the first body
-		 * part byte for byte; an encrypted part cannot be cut at all.
-		 */
-		if ((q->flags & MP_SIGNED) || (q != p &&
-		    (is_type(q, "multipart/signed") ||
-		    is_type(q, "multipart/encrypted")))) {
-			*why = "under multipart/signed or multipart/encrypted";
-			return -1;
-		}
-		if (q->flags & MP_BROKEN) {
-			*why = "structure too broken to rewrite safely";
-			return -1;
-		}
-		/*
-		 * Where the enclosing structure can be read two ways, the
-		 * bytes this reading cuts may not be the bytes another
-		 * reader shows: do not pretend the mail is clean.
-		 */
-		if (q != p && (q->flags & (MP_AMBIGUOUS | MP_FLAT))) {
-			*why = "ambiguous structure around the part";
-			return -1;
-		}
-	}
-	if (p->parent == NULL) {
-		if (!mime_is_leaf(p) || p->role != ROLE_BODY) {
-			*why = "the infected part is the whole message";
-			return -1;
-		}
-		if (p->flags & MP_AMBIGUOUS) {
-			*why = "ambiguous message header";
-			return -1;
-		}
-	}
-	if (p->raw.p == NULL && p->parent != NULL) {
-		*why = "part has no bytes of its own";
-		return -1;
-	}
-	return 0;
-}
-
-const struct mime_part *
-rw_promote(const struct mime_part *p)
-{
-	const struct mime_part *q, *top = p;
-
-	/* The outermost attached message around p (the root is not one). */
-	for (q = p; q != NULL && q->parent != NULL; q = q->parent)
-		if (q->type != NULL && strncmp(q->type, "message/", 8) == 0)
-			top = q;
-	return top;
 }
 
 /* The line end of the line that ends just before end, or NULL. */
@@ -417,6 +353,19 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	if ((eol = eol_before(hstart, hend)) == NULL &&
 	    (eol = eol_first(root->raw)) == NULL)
 		eol = m->crlf ? "\r\n" : "\n";
+	/*
+	 * No header block, and the message starts with lines of white space
+	 * (a continuation with nothing before it, or blanks): the new fields
+	 * go after those lines, so that no reader takes one of them for a
+	 * continuation of X-Virus-Status (see the blank line below).
+	 */
+	if (hdr.len == 0 && rootcut == NULL)
+		while (hend < end && (*hend == ' ' || *hend == '\t')) {
+			const char *nl = memchr(hend, '\n',
+			    (size_t)(end - hend));
+
+			hend = nl != NULL ? nl + 1 : end;
+		}
 
 	if (rw_copy(o, m->p, (size_t)(hstart - m->p)) == -1)
 		goto nomem;
@@ -469,10 +418,14 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	if (add_lines(&b, addhdr, eol) == -1)
 		goto nomem;
 	/*
-	 * A message without a header block starts with its body: end the new
-	 * header with a blank line unless the input has one there.
+	 * A message without a header block: the new fields go before its
+	 * first byte with no blank line, so every reader splits header and
+	 * body as it did (a first line of white space is a continuation to
+	 * Python's email and the end of the header to others; a blank line
+	 * here would make the whole original a body to all).  Only a notice
+	 * that replaces the body needs the blank line before it.
 	 */
-	if (hdr.len == 0 && !starts_with_eol(hend, end) &&
+	if (hdr.len == 0 && rootcut != NULL && !starts_with_eol(hend, end) &&
 	    buf_adds(&b, eol) == -1)
 		goto nomem;
 	if (rw_take(o, &b) == -1)

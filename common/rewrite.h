@@ -48,23 +48,6 @@ struct rw_cut {
 };
 
 /*
- * Can this part be replaced safely?  0 yes, -1 no with a reason in *why
- * (a static string).  No: under multipart/signed or multipart/encrypted
- * (RFC 1847: the signature covers the bytes), in or under a structure the
- * engine marked broken or ambiguous (another reader might cut it
- * elsewhere), or the message itself unless it is a single body part.
- */
-int rw_removable(const struct mime_part *, const char **why);
-
-/*
- * The part that is actually cut for a request to remove p: a part inside an
- * attached message/rfc822 (or message/global, or any message/ type the
- * engine opened) is removed with the outermost attached message around it,
- * which counts as one attachment (mailav(7)).
- */
-const struct mime_part *rw_promote(const struct mime_part *p);
-
-/*
  * The rewritten message into out: the top-level header without any
  * X-Virus-Scanned or X-Virus-Status field (all occurrences, folded ones
  * too), then addhdr (field lines separated by '\n', folded lines starting

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -135,6 +136,65 @@ dir_empty(const char *path)
 	return empty;
 }
 
+/* Does the name end in .fp or .sfp (hashes of files known to be clean)? */
+static int
+is_allowlist(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot != NULL && (strcmp(dot, ".fp") == 0 ||
+	    strcmp(dot, ".sfp") == 0);
+}
+
+/* Entries of one .fp/.sfp file: its lines that are not blank. */
+static unsigned int
+allow_lines(const char *path)
+{
+	char b[8192];
+	unsigned int n = 0;
+	ssize_t r, i;
+	int fd, blank = 1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	while ((r = read(fd, b, sizeof(b))) > 0)
+		for (i = 0; i < r; i++) {
+			if (b[i] == '\n') {
+				n += !blank;
+				blank = 1;
+			} else if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r')
+				blank = 0;
+		}
+	close(fd);
+	return n + !blank;
+}
+
+/*
+ * libclamav counts each .fp/.sfp line as a signature (.ign and .ign2 count
+ * nothing), yet an allow list detects nothing: a database of such files
+ * alone is as empty as no database.
+ */
+static unsigned int
+allow_entries(const char *db, const struct stat *st)
+{
+	char p[PATH_MAX];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d;
+
+	if (!S_ISDIR(st->st_mode))
+		return is_allowlist(db) ? allow_lines(db) : 0;
+	if ((d = opendir(db)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && is_allowlist(de->d_name) &&
+		    snprintf(p, sizeof(p), "%s/%s", db, de->d_name) <
+		    (int)sizeof(p))
+			n += allow_lines(p);
+	closedir(d);
+	return n;
+}
+
 /*
  * Load every database of dbv into eng, set the limits and compile.  The
  * same code serves sig-update's test load, so both judge a set alike.
@@ -146,6 +206,7 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 	struct stat st;
 	cl_error_t r;
 	const char *db = "";
+	unsigned int allow = 0;
 
 	*sigs = 0;
 	if (clamav_open(e) == -1)
@@ -163,6 +224,7 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 		 */
 		char *real = realpath(db, NULL);
 		r = cl.load(real ? real : db, eng, sigs, CL_DB_STDOPT);
+		allow += allow_entries(real ? real : db, &st);
 		free(real);
 		if (r != CL_SUCCESS) {
 			/* libclamav says "Can't open" for an empty directory. */
@@ -178,6 +240,11 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 	/* An empty database would call every message clean. */
 	if (*sigs == 0) {
 		errset(e, "database %s holds no signatures", db);
+		return -1;
+	}
+	if (*sigs <= allow) {
+		errset(e, "database %s holds only allow-list entries (.fp,"
+		    " .sfp, .ign, .ign2): no signatures", db);
 		return -1;
 	}
 	if (cl.engine_set_num(eng, CL_ENGINE_MAX_SCANSIZE, MAX_SCANSIZE) ||
@@ -453,6 +520,21 @@ scanner_submit(struct scanner *s, const void *p, size_t n, int backstop,
 	}
 	s->res[s->nres].found = r;
 	return (long)s->nres++;
+}
+
+int
+scanner_can_stream(const struct scanner *s, size_t max)
+{
+	/* libclamav scans a map of the whole buffer: the embedded has none. */
+	return s->cd != NULL && clamd_can_stream(s->cd, max);
+}
+
+long
+scanner_submit_stream(struct scanner *s,
+    int (*next)(void *, const char **, size_t *, struct errbuf *), void *arg,
+    struct errbuf *e)
+{
+	return clamd_submit_stream(s->cd, next, arg, e);
 }
 
 int

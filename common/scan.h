@@ -50,6 +50,15 @@ int scanner_begin(struct scanner *, struct errbuf *);
  */
 long scanner_submit(struct scanner *, const void *, size_t, int backstop,
     struct errbuf *);
+/*
+ * A buffer too large to be worth a copy (a part as it is decoded) can be
+ * submitted piece by piece instead when scanner_can_stream() says so for
+ * an upper bound of its length (clamd only; see clamd_submit_stream()).
+ */
+int scanner_can_stream(const struct scanner *, size_t max);
+long scanner_submit_stream(struct scanner *,
+    int (*next)(void *, const char **, size_t *, struct errbuf *), void *,
+    struct errbuf *);
 /* Wait for every answer: 0, or -1 when one cannot be had (errbuf). */
 int scanner_wait(struct scanner *, struct errbuf *);
 /*

@@ -509,66 +509,15 @@ connect_any(struct clamd *c, uint32_t *tried, struct buf *why,
 }
 
 /*
- * The INSTREAM request as one virtual byte string: "zINSTREAM\0", then for
- * each chunk its length (4 bytes, network order) and its bytes, then a zero
- * length.  fill_iov() describes, from virtual offset sent on, up to NIOV
- * pieces of it, so that a small part goes out in one sendmsg(2): clamd
- * answers a request that arrives in one piece noticeably sooner.
+ * The INSTREAM request: "zINSTREAM\0", then for each chunk its length (4
+ * bytes, network order) and its bytes, then a zero length.  send_chunks()
+ * hands the kernel up to NIOV pieces of it per sendmsg(2), so that a small
+ * part goes out in one call: clamd answers a request that arrives in one
+ * piece noticeably sooner.
  */
 #define NIOV	16
 
 static const char instream[] = "zINSTREAM";	/* with its NUL: 10 bytes */
-
-static size_t
-req_size(size_t len)
-{
-	return sizeof(instream) + (len + CHUNK - 1) / CHUNK * 4 + len + 4;
-}
-
-static int
-fill_iov(const unsigned char *p, size_t len, size_t sent, struct iovec *iov,
-    unsigned char (*hdr)[4])
-{
-	static const unsigned char zero[4];
-	size_t v, k, j, st;
-	int n = 0;
-
-	if (sent < sizeof(instream)) {
-		iov[n].iov_base = (char *)instream + sent;
-		iov[n++].iov_len = sizeof(instream) - sent;
-	}
-	v = sizeof(instream);
-	/* Skip whole chunks already sent (all but the last are CHUNK). */
-	j = sent > v ? (sent - v) / (4 + CHUNK) : 0;
-	if (j > len / CHUNK)
-		j = len / CHUNK;
-	v += j * (4 + CHUNK);
-	for (; j * CHUNK < len && n < NIOV - 1; j++) {
-		k = len - j * CHUNK > CHUNK ? CHUNK : len - j * CHUNK;
-		if (sent < v + 4) {
-			st = sent > v ? sent - v : 0;
-			hdr[n][0] = (unsigned char)(k >> 24);
-			hdr[n][1] = (unsigned char)(k >> 16);
-			hdr[n][2] = (unsigned char)(k >> 8);
-			hdr[n][3] = (unsigned char)k;
-			iov[n].iov_base = hdr[n] + st;
-			iov[n++].iov_len = 4 - st;
-		}
-		v += 4;
-		if (sent < v + k) {
-			st = sent > v ? sent - v : 0;
-			iov[n].iov_base = (void *)(p + j * CHUNK + st);
-			iov[n++].iov_len = k - st;
-		}
-		v += k;
-	}
-	if (j * CHUNK >= len && n < NIOV && sent < v + 4) {
-		st = sent > v ? sent - v : 0;
-		iov[n].iov_base = (void *)(zero + st);
-		iov[n++].iov_len = 4 - st;
-	}
-	return n;
-}
 
 /* Is s (n bytes) "(hex:digits)", ExtendedDetectionInfo's suffix? */
 static int
@@ -817,27 +766,31 @@ drain(struct clamd *c, struct errbuf *e)
 	return -1;
 }
 
-/* Send one INSTREAM request, reading answers to earlier ones meanwhile. */
+/*
+ * Write the n pieces of iov, reading answers to earlier requests while the
+ * socket is full.  iov is used up.
+ */
 static int
-send_request(struct clamd *c, const unsigned char *p, size_t len,
-    struct errbuf *e)
+send_iov(struct clamd *c, struct iovec *iov, int n, struct errbuf *e)
 {
 	const char *spec = c->h[c->cur].spec;
-	unsigned char hdr[NIOV][4];
-	struct iovec iov[NIOV];
 	struct msghdr mh;
-	size_t sent = 0, total = req_size(len);
-	ssize_t n;
+	ssize_t w;
 
 	c->deadline = now_ms() + c->stimeout;
-	while (sent < total) {
+	while (n > 0) {
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)fill_iov(p, len, sent, iov, hdr);
-		n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
-		if (n >= 0) {
-			sent += (size_t)n;
+		mh.msg_iovlen = (size_t)n;
+		w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+		if (w >= 0) {
 			c->deadline = now_ms() + c->stimeout;
+			for (; n > 0 && (size_t)w >= iov->iov_len; iov++, n--)
+				w -= (ssize_t)iov->iov_len;
+			if (n > 0) {
+				iov->iov_base = (char *)iov->iov_base + w;
+				iov->iov_len -= (size_t)w;
+			}
 			continue;
 		}
 		if (errno == EINTR)
@@ -858,6 +811,51 @@ send_request(struct clamd *c, const unsigned char *p, size_t len,
 	return 0;
 }
 
+/*
+ * Send len bytes of a request as chunks of at most CHUNK: after
+ * "zINSTREAM\0" when first, followed by the zero length when last.
+ */
+static int
+send_chunks(struct clamd *c, const unsigned char *p, size_t len, int first,
+    int last, struct errbuf *e)
+{
+	static const unsigned char zero[4];
+	unsigned char hdr[NIOV / 2][4];
+	struct iovec iov[NIOV];
+	size_t k;
+	int n = 0, h = 0;
+
+	if (first) {
+		iov[n].iov_base = (void *)instream;
+		iov[n++].iov_len = sizeof(instream);
+	}
+	for (;;) {
+		for (; len > 0 && n + 2 <= NIOV; h++, n += 2) {
+			k = len > CHUNK ? CHUNK : len;
+			hdr[h][0] = (unsigned char)(k >> 24);
+			hdr[h][1] = (unsigned char)(k >> 16);
+			hdr[h][2] = (unsigned char)(k >> 8);
+			hdr[h][3] = (unsigned char)k;
+			iov[n].iov_base = hdr[h];
+			iov[n].iov_len = 4;
+			iov[n + 1].iov_base = (void *)p;
+			iov[n + 1].iov_len = k;
+			p += k;
+			len -= k;
+		}
+		if (len == 0 && last && n < NIOV) {
+			iov[n].iov_base = (void *)zero;
+			iov[n++].iov_len = 4;
+			last = 0;
+		}
+		if (n > 0 && send_iov(c, iov, n, e) == -1)
+			return -1;
+		if (len == 0 && !last)
+			return 0;
+		n = h = 0;
+	}
+}
+
 static int
 grow(void *pp, size_t *cap, size_t need, size_t size)
 {
@@ -876,13 +874,11 @@ grow(void *pp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-long
-clamd_submit(struct clamd *c, const void *p, size_t len, int backstop,
-    struct errbuf *e)
+/* A new ticket of this attempt, not yet sent: its index, or -1. */
+static long
+ticket(struct clamd *c, size_t len, int backstop, struct errbuf *e)
 {
-	struct host *h = &c->h[c->cur];
 	struct creq *q;
-	long t;
 
 	if (c->fd == -1) {
 		errset(e, "clamd: no session");
@@ -893,11 +889,33 @@ clamd_submit(struct clamd *c, const void *p, size_t len, int backstop,
 		errset(e, "out of memory");
 		return fail(c, R_LOCAL);
 	}
-	t = (long)c->nq;
-	q = &c->q[c->nq++];
+	q = &c->q[c->nq];
 	memset(q, 0, sizeof(*q));
 	q->len = len;
 	q->backstop = backstop;
+	return (long)c->nq++;
+}
+
+/* Give ticket t the next request id. */
+static void
+number(struct clamd *c, long t)
+{
+	c->q[t].id = ++c->reqid;
+	c->byid[c->q[t].id - 1] = (size_t)t;
+}
+
+long
+clamd_submit(struct clamd *c, const void *p, size_t len, int backstop,
+    struct errbuf *e)
+{
+	struct host *h;
+	struct creq *q;
+	long t;
+
+	if ((t = ticket(c, len, backstop, e)) == -1)
+		return -1;
+	h = &c->h[c->cur];
+	q = &c->q[t];
 	/* INSTREAM chunk lengths are 32-bit; no clamd takes 4 GiB. */
 	if (len > UINT32_MAX || (h->refused > 0 && len >= h->refused)) {
 		if (c->allow_oversize) {
@@ -914,11 +932,54 @@ clamd_submit(struct clamd *c, const void *p, size_t len, int backstop,
 		q->state = Q_CLEAN;
 		return t;
 	}
-	q->id = ++c->reqid;
-	c->byid[q->id - 1] = (size_t)t;
-	if (send_request(c, p, len, e) == -1)
+	number(c, t);
+	if (send_chunks(c, p, len, 1, 1, e) == -1)
 		return -1;
 	return t;
+}
+
+int
+clamd_can_stream(const struct clamd *c, size_t max)
+{
+	const struct host *h = &c->h[c->cur];
+
+	return c->fd != -1 && max <= UINT32_MAX &&
+	    (h->refused == 0 || max < h->refused);
+}
+
+long
+clamd_submit_stream(struct clamd *c,
+    int (*next)(void *, const char **, size_t *, struct errbuf *), void *arg,
+    struct errbuf *e)
+{
+	const char *p;
+	size_t n;
+	long t;
+
+	if ((t = ticket(c, 0, 0, e)) == -1)
+		return -1;
+	for (;;) {
+		if (next(arg, &p, &n, e) == -1)
+			return fail(c, R_LOCAL);
+		if (n == 0 && c->q[t].id == 0) {
+			/* Nothing came: clamd refuses an empty stream. */
+			c->q[t].state = Q_CLEAN;
+			return t;
+		}
+		if (c->q[t].id == 0)
+			number(c, t);
+		/*
+		 * Counted before it is sent: should clamd refuse the stream
+		 * as too long meanwhile, the limit learnt (struct host) is
+		 * at most what went out.
+		 */
+		c->q[t].len += n;
+		if (send_chunks(c, (const unsigned char *)p, n,
+		    c->q[t].len == n, n == 0, e) == -1)
+			return -1;
+		if (n == 0)
+			return t;
+	}
 }
 
 int

@@ -47,6 +47,21 @@ void clamd_end(struct clamd *);
  */
 long clamd_submit(struct clamd *, const void *, size_t, int backstop,
     struct errbuf *);
+/*
+ * The same for bytes that are not all in memory at once (a part as it is
+ * decoded): next() gives the next piece each call (*n bytes at *p, valid
+ * until the next call; *n == 0 at the end), or -1 with errbuf set.  Each
+ * piece goes to clamd before the next one is asked for.  Only when
+ * clamd_can_stream() said yes for an upper bound of the length.
+ */
+long clamd_submit_stream(struct clamd *,
+    int (*next)(void *, const char **, size_t *, struct errbuf *), void *,
+    struct errbuf *);
+/*
+ * Can bytes of at most max be streamed: no size limit learnt that they
+ * might cross (clamd_submit() must judge those, knowing the length)?
+ */
+int clamd_can_stream(const struct clamd *, size_t max);
 /* Read every answer still due: 0, or -1. */
 int clamd_wait(struct clamd *, struct errbuf *);
 /* After clamd_wait(): 0 clean, 1 found (*virus until the next attempt). */

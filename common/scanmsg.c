@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dstream.h"
+#include "part.h"
 #include "scanmsg.h"
 
 /* Encoded message/rfc822 inside encoded message/rfc822 ... at most. */
@@ -51,6 +53,9 @@ struct pend {
  */
 #define DONE_MIN	(256 * 1024)
 
+/* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
+#define STREAM_MIN	(1024 * 1024)
+
 struct done {
 	struct span raw, body;
 	char *type, *cte;
@@ -74,6 +79,7 @@ struct sctx {
 	long hdr_entry;		/* 1 + entry for bytes in the top header */
 	struct pend *pend;
 	size_t npend, pendcap;
+	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
 static uint64_t
@@ -129,16 +135,20 @@ seen_slot(struct sctx *c, uint64_t h, size_t len)
  * Scan p once per distinct content, and note that a virus found in it is
  * to be attributed to the bytes where (how, name, size: see attribute()).
  */
+static int add_pend(struct sctx *, long, struct span, const char *,
+    const char *, size_t);
+
 static int
 scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
     const char *how, const char *name, size_t size)
 {
 	uint64_t h = hash(p, n);
 	struct seen *s;
-	struct pend *pd;
 
-	if ((s = seen_slot(c, h, n)) == NULL)
-		goto nomem;
+	if ((s = seen_slot(c, h, n)) == NULL) {
+		errset(c->err, "out of memory");
+		return -1;
+	}
 	if (!s->used) {
 		if ((s->ticket = scanner_submit(c->sc, p, n, 0, c->err)) == -1)
 			return -1;
@@ -147,6 +157,16 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 		s->len = n;
 		c->tabn++;
 	}
+	return add_pend(c, s->ticket, where, how, name, size);
+}
+
+/* Note that a virus found by scan ticket is to be attributed to where. */
+static int
+add_pend(struct sctx *c, long ticket, struct span where, const char *how,
+    const char *name, size_t size)
+{
+	struct pend *pd;
+
 	if (c->npend == c->pendcap) {
 		size_t ncap = c->pendcap ? c->pendcap * 2 : 64;
 
@@ -157,7 +177,7 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 	}
 	pd = &c->pend[c->npend];
 	memset(pd, 0, sizeof(*pd));
-	pd->ticket = s->ticket;
+	pd->ticket = ticket;
 	pd->how = how;
 	pd->size = size;
 	if (name != NULL && (pd->name = strdup(name)) == NULL)
@@ -174,13 +194,6 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 nomem:
 	errset(c->err, "out of memory");
 	return -1;
-}
-
-static int
-is_message(const struct mime_part *p)
-{
-	return strcmp(p->type, "message/rfc822") == 0 ||
-	    strcmp(p->type, "message/global") == 0;
 }
 
 static char *
@@ -202,7 +215,7 @@ add_entry(struct sctx *c, const struct mime_part *n, int role,
 	v->parts = np;
 	e = &v->parts[v->nparts];
 	memset(e, 0, sizeof(*e));
-	e->part = strdup(n->id[0] ? n->id : "0");
+	e->part = strdup(part_name(n));
 	e->type = strdup(n->type);
 	e->filename = dup_or_null(filename);
 	e->how = dup_or_null(how);
@@ -219,15 +232,13 @@ add_entry(struct sctx *c, const struct mime_part *n, int role,
 	return (long)v->nparts++;
 }
 
+/* What mail-strip will do with the part: the same rule (part.h). */
 static int
-can_delete(const struct mime_msg *m, const struct mime_part *n)
+can_delete(const struct mime_part *n)
 {
-	if (n->flags & (MP_SIGNED | MP_FLAT | MP_BROKEN))
-		return 0;
-	/* A single-part message whose only part is the attachment. */
-	if (n == m->root && n->role == ROLE_ATTACHMENT)
-		return 0;
-	return 1;
+	const char *why;
+
+	return part_removable(n, &why) == 0;
 }
 
 /* One verdict entry per leaf, and one per attached message as a whole. */
@@ -238,16 +249,16 @@ collect(struct sctx *c, struct mime_part *n, long attached)
 
 	if (attached > 0) {
 		n->user = attached;
-	} else if (n->parent != NULL && is_message(n)) {
+	} else if (n->parent != NULL && part_is_message(n)) {
 		if ((e = add_entry(c, n, ROLE_ATTACHMENT, n->filename, NULL,
-		    can_delete(c->m0, n))) == -1)
+		    can_delete(n))) == -1)
 			return -1;
 		c->v->parts[e].size = n->body.len;
 		n->user = attached = e + 1;
 	} else if (mime_is_leaf(n)) {
 		if ((e = add_entry(c, n, n->role == ROLE_BODY ? ROLE_BODY :
 		    ROLE_ATTACHMENT, n->filename, NULL,
-		    can_delete(c->m0, n))) == -1)
+		    can_delete(n))) == -1)
 			return -1;
 		n->user = e + 1;
 	}
@@ -389,6 +400,18 @@ uu_cb(void *arg, const char *name, const char *p, size_t n)
 }
 
 static int
+yenc_cb(void *arg, const char *name, const char *p, size_t n)
+{
+	struct blockarg *a = arg;
+
+	if (scan_attr(a->c, p, n, a->where, "yenc", name, n) == -1) {
+		a->c->failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
 b64_cb(void *arg, const char *p, size_t n)
 {
 	struct blockarg *a = arg;
@@ -427,14 +450,13 @@ not_blank(struct span s)
 }
 
 static int visit(struct sctx *, struct mime_msg *, const struct span *);
+static int scan_unclosed(struct sctx *, struct mime_msg *,
+    struct mime_part *);
 
 static int
 known_cte(const char *cte)
 {
-	return cte_identity(cte) || strcmp(cte, "base64") == 0 ||
-	    strcmp(cte, "quoted-printable") == 0 ||
-	    strcmp(cte, "x-uuencode") == 0 || strcmp(cte, "x-uue") == 0 ||
-	    strcmp(cte, "uuencode") == 0;
+	return cte_kind(cte) != XFER_UNKNOWN;
 }
 
 /* Would the two base64 modes (MP_B64STOP) decode these bytes alike? */
@@ -463,7 +485,9 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || is_message(n))
+	/* Readings of the message's own bytes (scan_unclosed's too). */
+	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
+	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -500,6 +524,205 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	return 0;
 }
 
+/*
+ * The decoded size of a leaf in its verdict entry.  add_entry names the
+ * root "0": a message scanned flat from the top (header over the limit)
+ * still gets its decoded size.
+ */
+static void
+set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
+{
+	if (m == c->m0 && n->user > 0 &&
+	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
+		c->v->parts[n->user - 1].size = len;
+}
+
+/*
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
+ * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
+ * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
+ * may be bytes of the file.
+ */
+static int
+lf_reading(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
+	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
+	    strcmp(n->cte, "binary") != 0);
+}
+
+/*
+ * Would scan_leaf_other() read n in another way too, one that needs the
+ * whole decoded copy?  Such a leaf is not streamed: the checks here are
+ * the ones it makes on the encoded bytes.  (The LF reading of CRLF lines
+ * is streamed: stream_leaf().)
+ */
+static int
+other_readings(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	if (n->cte_alt != NULL || type_binhex(n->type))
+		return 1;
+	if (k == XFER_BASE64)
+		return !b64_modes_agree(n->body) ||
+		    b64_lines_differ(n->body.p, n->body.len);
+	return k == XFER_QP && qp_has_invalid(n->body.p, n->body.len);
+}
+
+/*
+ * Submit the leaf's decoded bytes (with lf, its CRLF lines as LF) as they
+ * are decoded, and note where a virus found in them goes: 0, or -1.  When
+ * crlf is not NULL, it says whether the decoded bytes held a CRLF.
+ */
+static int
+stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where, int lf, int *crlf)
+{
+	struct dstream d;
+	long t;
+
+	if (!dstream_open(&d, n, lf)) {
+		errset(c->err, "part %s cannot be decoded in pieces", n->id);
+		return -1;
+	}
+	t = scanner_submit_stream(c->sc, dstream_next, &d, c->err);
+	dstream_close(&d);
+	if (t == -1)
+		return -1;
+	if (crlf != NULL) {
+		*crlf = d.crlf;
+		set_size(c, m, n, d.total);
+	}
+	return add_pend(c, t, where, NULL, NULL, 0);
+}
+
+/*
+ * A large attachment goes to clamd as it is decoded, so mail-scan -c holds
+ * one copy of the message and not the decoded part besides (issue 16):
+ * 1 done, 0 when the part needs the usual whole decoded copy, -1.  Only
+ * what scan_leaf() would do with that copy is left out: a text (searched
+ * for uuencoded files), an unknown encoding (tried as base64 and QP) and
+ * an encoded message (parsed) keep it.  Streamed content skips the
+ * identical-content table (its hash needs the whole), so a copy of it
+ * elsewhere in the message is scanned again (clamd's cache answers).
+ */
+static int
+stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
+    struct span where)
+{
+	enum cte_kind k = cte_kind(n->cte);
+	struct dstream probe;
+	int crlf;
+
+	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
+	    n->flags & MP_FLAT || part_is_message(n) || !known_cte(n->cte) ||
+	    !scanner_can_stream(c->sc, n->body.len) || other_readings(n) ||
+	    !dstream_open(&probe, n, 0))
+		return 0;
+	if (k == XFER_IDENTITY) {
+		/* Nothing to decode: the bytes in place are the content. */
+		set_size(c, m, n, n->body.len);
+		if (scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
+		    0) == -1)
+			return -1;
+		crlf = memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
+		return -1;
+	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
+	if (crlf && lf_reading(n) &&
+	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+scan_buf(struct sctx *c, struct buf *x, struct span where)
+{
+	return x->len == 0 ? 0 :
+	    scan_attr(c, x->p, x->len, where, NULL, NULL, 0);
+}
+
+/*
+ * The readings of a leaf's encoding that some client takes and
+ * mime_decode (d) does not: base64 with '=' skipped, and line by line
+ * (also only the block after junk and blank lines); quoted-printable with
+ * bad escapes dropped; another CTE named in the field (cte_alt); BinHex
+ * under another CTE; a text's CRLF line ends as LF; for a text, its
+ * bytes with every '<' made a space,
+ * so that libclamav, which takes a text with tags for HTML and matches
+ * its normalised form only, sees the raw text too.  Each only when it
+ * would differ from d: a plain leaf costs no extra decode or copy, an
+ * odd one a few.  mailav(7), READING MESSAGES.
+ */
+static int
+scan_leaf_other(struct sctx *c, const struct mime_part *n,
+    const struct buf *d, struct span where)
+{
+	enum cte_kind k = cte_kind(n->cte);
+	struct buf x = { 0 };
+	size_t last;
+	int r = 0;
+
+	if (k == XFER_BASE64 && !b64_modes_agree(n->body) &&
+	    (r = decode_base64_mode(n->body.p, n->body.len, &x,
+	    B64_SKIP)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && k == XFER_BASE64 &&
+	    b64_lines_differ(n->body.p, n->body.len) &&
+	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
+	    &last)) == 0) {
+		r = scan_buf(c, &x, where);
+		if (r == 0 && last > 0)
+			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
+			    NULL, 0);
+	}
+	x.len = 0;
+	if (r == 0 && k == XFER_QP && qp_has_invalid(n->body.p, n->body.len) &&
+	    (r = decode_qp_mode(n->body.p, n->body.len, &x, 1)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && n->cte_alt != NULL) {
+		struct mime_part alt = *n;
+
+		alt.cte = n->cte_alt;
+		alt.flags &= ~(unsigned)MP_B64STOP;
+		if ((r = mime_decode(&alt, &x, c->err)) == 0)
+			r = scan_buf(c, &x, where);
+	}
+	x.len = 0;
+	if (r == 0 && type_binhex(n->type) && k != XFER_IDENTITY &&
+	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && lf_reading(n) &&
+	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
+	    (r = buf_grow(&x, d->len)) == 0) {
+		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
+		for (size_t i = 0; i < d->len; i++)
+			if (d->p[i] != '\r' || i + 1 == d->len ||
+			    d->p[i + 1] != '\n')
+				x.p[x.len++] = d->p[i];
+		r = scan_buf(c, &x, where);
+	}
+	x.len = 0;
+	if (r == 0 && strncmp(n->type, "text/", 5) == 0 &&
+	    memchr(d->p, '<', d->len) != NULL &&
+	    (r = buf_add(&x, d->p, d->len)) == 0) {
+		for (char *q = x.p; (q = memchr(q, '<',
+		    x.len - (size_t)(q - x.p))) != NULL; q++)
+			*q = ' ';
+		r = scan_buf(c, &x, where);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
+}
+
 static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
@@ -513,19 +736,16 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
 	}
+	if ((r = stream_leaf(c, m, n, where)) != 0)
+		return r == -1 ? -1 : 0;
 	r = -1;
 	if (mime_decode(n, &d, c->err) == -1)
 		return -1;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
-	/*
-	 * add_entry names the root "0": a message scanned flat from the top
-	 * (header over the limit) still gets its decoded size.
-	 */
-	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
-		c->v->parts[n->user - 1].size = d.len;
-	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1)
+	set_size(c, m, n, d.len);
+	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
+	    scan_leaf_other(c, n, &d, where) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
@@ -545,15 +765,18 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			goto out;
 	}
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
+	/* And yEnc (Thunderbird decodes it in a text as a file). */
 	if (strncmp(n->type, "text/", 5) == 0 || n->flags & MP_FLAT) {
 		if (uu_blocks(d.p, d.len, uu_cb, &a) == -1 || c->failed)
+			goto out;
+		if (yenc_blocks(d.p, d.len, yenc_cb, &a) == -1 || c->failed)
 			goto out;
 	}
 	if (n->flags & MP_FLAT &&
 	    scan_flat(c, n->body.p, n->body.len, where, 0) == -1)
 		goto out;
 	/* An encoded message/rfc822 (RFC 2046 5.2.1 forbids it; it happens). */
-	if (is_message(n) && !cte_identity(n->cte) && c->nest < MAX_NEST) {
+	if (part_is_message(n) && !cte_identity(n->cte) && c->nest < MAX_NEST) {
 		struct mime_msg *sub = mime_parse_reading(d.p, d.len, c->lim,
 		    &m->rd, c->err);
 		if (sub == NULL)
@@ -571,6 +794,39 @@ out:
 	return r;
 }
 
+/* Unclosed nested multiparts read to the end of the message, at most. */
+#define MAX_UNCLOSED	4
+
+/*
+ * A multipart inside another that its close delimiter never ends: the
+ * outer delimiter ended it here (RFC 2046 5.1.2), but a reader that
+ * looks only for the inner boundary inside it reads on past the outer
+ * delimiter to the end of the message (an outer delimiter line inside
+ * the inner data, an outer close before the inner one).  Read it that
+ * way once more; its parts keep their offsets in the message, so what
+ * they hold is attributed to the primary parts holding those bytes.
+ * Not within such a reading, and at most MAX_UNCLOSED per message.
+ */
+static int
+scan_unclosed(struct sctx *c, struct mime_msg *m, struct mime_part *n)
+{
+	struct mime_msg *sub;
+	int r;
+
+	if (c->unclosed >= MAX_UNCLOSED || c->in_unclosed ||
+	    (m->p != c->m0->p && m->p != c->crcopy))
+		return 0;
+	c->unclosed++;
+	if ((sub = mime_parse_reading(n->raw.p, (size_t)(m->p + m->len -
+	    n->raw.p), c->lim, &m->rd, c->err)) == NULL)
+		return -1;
+	c->in_unclosed = 1;
+	r = visit(c, sub, NULL);
+	c->in_unclosed = 0;
+	mime_free(sub);
+	return r;
+}
+
 /*
  * Scan every leaf of one reading.  where, when not NULL, is the span of the
  * original message all of m stands for (m is decoded content).
@@ -583,6 +839,9 @@ visit(struct sctx *c, struct mime_msg *m, const struct span *where)
 		struct span w = where ? *where : n->raw;
 
 		if (!mime_is_leaf(n)) {
+			if (n->flags & MP_NOCLOSE && n->parent != NULL &&
+			    where == NULL && scan_unclosed(c, m, n) == -1)
+				return -1;
 			/* Text outside the parts is hidden, not harmless. */
 			if (not_blank(n->preamble) && scan_flat(c,
 			    n->preamble.p, n->preamble.len,
@@ -667,6 +926,14 @@ classify(struct verdict *v)
 		else
 			other_inf++;
 	}
+	/*
+	 * A virus in the body removes all of the body (mailav(7)), so every
+	 * body part must be one mail-strip can cut, infected or not.
+	 */
+	for (i = 0; body && i < v->nparts; i++)
+		if (v->parts[i].role == ROLE_BODY && v->parts[i].how == NULL &&
+		    !v->parts[i].deletable)
+			v->deletable = 0;
 	if (v->backstop != NULL) {
 		/* Found, but in no part we can name: nothing to delete. */
 		v->deletable = 0;

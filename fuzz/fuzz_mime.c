@@ -150,6 +150,47 @@ fields(struct span hdr)
 
 static void parse(const char *, size_t, const struct mime_limits *,
     const struct mime_reading *, int);
+static void other(struct mime_part *, struct buf *);
+
+/* scanmsg.c's scan_leaf_other: the other readings of one encoding. */
+static void
+other(struct mime_part *p, struct buf *d)
+{
+	struct buf a = { 0 };
+	struct errbuf e;
+	size_t last;
+
+	CHECK(decode_base64_mode(p->body.p, p->body.len, &a, B64_SKIP) == 0);
+	CHECK(a.len <= p->body.len / 4 * 3 + 3);
+	a.len = 0;
+	if (b64_lines_differ(p->body.p, p->body.len)) {
+		CHECK(decode_base64_lines(p->body.p, p->body.len, &a,
+		    &last) == 0);
+		CHECK(last <= a.len && a.len <= p->body.len);
+		CHECK(a.p[a.len] == '\0');
+		touch(a.p, a.len);
+		a.len = 0;
+	}
+	if (qp_has_invalid(p->body.p, p->body.len)) {
+		CHECK(decode_qp_mode(p->body.p, p->body.len, &a, 1) == 0);
+		CHECK(a.len <= p->body.len);
+		a.len = 0;
+	}
+	if (p->cte_alt != NULL) {
+		struct mime_part alt = *p;
+
+		CHECK(cte_kind(p->cte_alt) != XFER_UNKNOWN &&
+		    !cte_identity(p->cte_alt));
+		alt.cte = p->cte_alt;
+		CHECK(mime_decode(&alt, &a, &e) == 0);
+		a.len = 0;
+	}
+	if (d->len > 0) {
+		CHECK(decode_binhex(d->p, d->len, &a) == 0);
+		CHECK(a.len <= d->len * 8 + (1u << 20) + 256);
+	}
+	buf_free(&a);
+}
 
 /* What scanmsg.c's scan_leaf does: decode, look for files inside. */
 static void
@@ -163,8 +204,11 @@ leaf(struct mime_msg *m, struct mime_part *p, int nest)
 		CHECK(d.p[d.len] == '\0');
 		touch(d.p, d.len);
 	}
-	if (strncmp(p->type, "text/", 5) == 0 || p->flags & MP_FLAT)
+	if (strncmp(p->type, "text/", 5) == 0 || p->flags & MP_FLAT) {
 		CHECK(uu_blocks(d.p ? d.p : "", d.len, uu_cb, NULL) >= 0);
+		CHECK(yenc_blocks(d.p ? d.p : "", d.len, uu_cb, NULL) >= 0);
+	}
+	other(p, &d);
 	if (p->flags & MP_FLAT)
 		flat(p->body);
 	if (!cte_identity(p->cte) && strcmp(p->cte, "base64") != 0 &&
@@ -233,6 +277,18 @@ walk(struct mime_msg *m, int nest)
 		}
 		leaf(m, p, nest);
 	}
+	/* scanmsg.c's scan_unclosed: an unclosed multipart read to the end. */
+	if (nest == 0 && m->rd.last == 0) {
+		int k = 0;
+		for (struct mime_part *p = m->root; p != NULL && k < 2;
+		    p = mime_walk(m->root, p))
+			if (!mime_is_leaf(p) && p->flags & MP_NOCLOSE &&
+			    p->parent != NULL) {
+				k++;
+				parse(p->raw.p, (size_t)(m->p + m->len -
+				    p->raw.p), NULL, &m->rd, MAX_NEST);
+			}
+	}
 	/* Look the last part up by its section number, as mail-strip does. */
 	if (n > 0) {
 		struct mime_part *p = m->root;
@@ -300,6 +356,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(b.len <= size);
 	b.len = 0;
 	CHECK(decode_uu(s, size, &b) == 0);
+	b.len = 0;
+	CHECK(decode_yenc(s, size, &b) == 0);
+	CHECK(b.len <= size);
+	b.len = 0;
+	CHECK(decode_binhex(s, size, &b) == 0);
+	CHECK(b.len <= size * 8 + (1u << 20) + 256);
+	b.len = 0;
+	{
+		size_t last;
+		CHECK(decode_base64_lines(s, size, &b, &last) == 0);
+		CHECK(last <= b.len && b.len <= size);
+	}
+	b.len = 0;
+	CHECK(decode_qp_mode(s, size, &b, 1) == 0);
+	CHECK(b.len <= size);
 	buf_free(&b);
 	flat((struct span){ s, size });
 
@@ -313,6 +384,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			char *p = hdr_param(v, "filename", which);
 			touch_str(p);
 			free(p);
+		}
+		char *all[12];
+		int n = hdr_param_all(v, "boundary", all, 12);
+		CHECK(n >= 0 && n <= 12);
+		for (int i = 0; i < n; i++) {
+			CHECK(all[i][0] != '\0');
+			touch_str(all[i]);
+			free(all[i]);
 		}
 	}
 	return 0;

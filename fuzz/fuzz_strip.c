@@ -22,6 +22,7 @@
 #include "hdr.h"
 #include "mailav.h"
 #include "mime.h"
+#include "part.h"
 #include "rewrite.h"
 
 #define MAXCUTS		64
@@ -108,8 +109,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (!(sel >> (idx % 63) & 1))
 			continue;
-		c = rw_promote(p);
-		if (rw_removable(c, &why) == -1)
+		c = part_promote(p);
+		if (part_removable(c, &why) == -1)
 			continue;
 		for (i = 0; i < n; i++)
 			if (cut[i] == c)

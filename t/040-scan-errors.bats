@@ -51,6 +51,27 @@ setup() {
 	[[ $stderr == *"database db holds no signatures"* ]]
 }
 
+@test "a database of allow-list entries only (EICAR's hash in an .fp): 75" {
+	mkdir db
+	eicar > eicar.com
+	printf '%s:68:eicar.com\n' "$(md5sum < eicar.com | cut -d' ' -f1)" \
+	    > db/allow.fp
+	echo 'Some.Signature.Name' > db/drop.ign2
+	run -75 --separate-stderr mail-scan -d db clean.eml
+	assert_output ''
+	[[ $stderr == *"database db holds only allow-list entries"* ]]
+	run -75 --separate-stderr mail-scan -d db/allow.fp clean.eml
+	[[ $stderr == *"holds only allow-list entries"* ]]
+}
+
+@test "an .fp beside real signatures is fine: the signatures still count" {
+	need_shared testdb
+	mkdir db
+	cp "$TESTDB/test-3.cvd" db/test.cvd
+	printf '%s:5:x.txt\n' 0123456789abcdef0123456789abcdef > db/allow.fp
+	run -1 --separate-stderr mail-scan -d db virus.eml
+}
+
 # flip FILE OFFSET: invert one byte in place.
 flip() {
 	local b

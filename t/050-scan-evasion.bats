@@ -40,12 +40,14 @@ E=Eicar-Test-Signature.UNOFFICIAL
 
 @test "Content-Type text/plain, then multipart: the multipart reading is scanned too" {
 	summary "$M/two-ct-text-first.eml"
-	assert_output "body true 1=$E"
+	# Undeletable: mail-strip does not cut under an ambiguous header
+	# (common/part.c), and the verdict says what mail-strip will do.
+	assert_output "body false 1=$E"
 }
 
 @test "Content-Type multipart, then text/plain: attachment 2" {
 	summary "$M/two-ct-multipart-first.eml"
-	assert_output "attachments true 2=$E"
+	assert_output "attachments false 2=$E"
 }
 
 @test "base64 with \"=\" padding in the middle: decoding goes on after it" {

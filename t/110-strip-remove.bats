@@ -271,3 +271,15 @@ X-Virus-Status: Infected ($VIRUS); removed 1 part(s)"
 	[ ! -s msg.eml ]
 	cmp want.eml out.eml
 }
+
+@test "remove: an infected attachment with an empty name (name=\"\") is removed, the notice says (no name)" {
+	# Issue 13 item 4: this was "out of memory" (75) on every retry.
+	mk empty-name
+	scan_json
+	run jq -r '.parts[1].filename' verdict.json
+	assert_output ''
+	strip_ok -v verdict.json
+	run -0 notice 2
+	assert_output --partial '(no name)'
+	kept 2 '=_b1'
+}

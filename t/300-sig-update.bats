@@ -28,7 +28,7 @@ teardown() { su_teardown; }
 @test "a set without any signature is never switched in (mail-scan would refuse it)" {
 	publish 2
 	run -4 su
-	assert_output --partial "the set holds no signatures"
+	assert_output --partial "holds no signatures"
 	[ ! -e "$DB" ]
 }
 
@@ -125,7 +125,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	assert_output --partial "local: installed local.ndb"
 }
@@ -169,7 +169,7 @@ install_local_ndb() {
 	publish 2
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	run -0 su
 	publish 6
 	run -0 su
@@ -247,10 +247,15 @@ install_local_ndb() {
 }
 
 @test "status prints version, signatures, build time, age, source, last success and failure" {
+	with_local
 	publish 6
 	run -0 su
+	# the install line and status give one signature count
+	assert_output --partial "(15 signatures)"
 	run -0 sig-update -c "$W/conf" status
 	assert_line --regexp '^test\.cvd +6 +14 +2021-06-23 01:34 +[0-9]+d +test$'
+	assert_line --regexp '^local\.ndb +- +1 .* local$'
+	assert_line --regexp '^total +15$'
 	assert_output --regexp "source test \(cvd, $URL\): last success 20[0-9-]+ [0-9:]+ UTC; last failure never"
 	fault "* status 500"
 	run -75 su
@@ -346,4 +351,32 @@ install_local_ndb() {
 	grep -q 'sig-update -q' "$TOP/share/cron.d/mailav"
 	grep -q 'ExecStart=.*sig-update -q' "$TOP/share/systemd/mailav-sig-update.service"
 	grep -q 'OnCalendar=' "$TOP/share/systemd/mailav-sig-update.timer"
+}
+
+@test "symbolic links planted for the lock, the state file and its temporary are not followed" {
+	publish 6
+	echo "precious" > "$W/victim"
+	ln -s "$W/victim" "$W/state/sig-update.lock"
+	run -74 su
+	assert_output --partial "sig-update.lock"
+	assert_output --partial "not followed"
+	[ ! -e "$DB" ]
+	rm "$W/state/sig-update.lock"
+	ln -s "$W/victim" "$W/state/sig-update.state"
+	run -74 su
+	assert_output --partial "not followed"
+	rm "$W/state/sig-update.state"
+	ln -s "$W/victim" "$W/state/sig-update.state.tmp"
+	run -0 su
+	[ ! -L "$W/state/sig-update.state" ]
+	[ -f "$W/state/sig-update.state" ]
+	[ "$(cat "$W/victim")" = precious ]
+	# a set directory that is a symbolic link is not used either
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	mkdir "$W/elsewhere"
+	ln -s "$W/elsewhere" "$DB.sets"
+	run -74 su
+	assert_output --partial "not followed"
+	run ls -A "$W/elsewhere"
+	assert_output ""
 }

@@ -98,9 +98,10 @@ old_set_intact() {
 
 @test "an .ndb that libclamav refuses to load: test load fails, exit 4" {
 	printf 'Broken.Sig:0:*:zz-not-hex\n' > "$W/www/bad.ndb"
-	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb"
+	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb insecure"
 	run -4 su
-	assert_output --partial "test load failed: cl_load"
+	assert_output --partial "test load failed: database"
+	assert_output --partial "Malformed database"
 	assert_output --partial "bad: "
 	old_set_intact
 }
@@ -108,7 +109,7 @@ old_set_intact() {
 @test "one bad feed does not hold back a good update: the good one is installed" {
 	printf 'Broken.Sig:0:*:zz-not-hex\n' > "$W/www/bad.ndb"
 	publish 6
-	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb"
+	su_conf "source = test cvd $URL" "source = bad ndb ${URL}bad.ndb insecure"
 	run -4 su
 	assert_output --partial "installed test.cvd version 6 (was 3)"
 	assert_output --partial "bad: test load failed"
@@ -120,17 +121,17 @@ old_set_intact() {
 @test "an HTML page served for a plain file: exit 65" {
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/www/local.ndb"
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
 	fault "/local.ndb html"
 	run -65 su
 	assert_output --partial "the server sent an HTML page, not a .ndb file"
 	old_set_intact
 }
 
-@test "a file larger than update_max_size: exit 65" {
+@test "a file larger than update_max_size: a temporary failure, exit 75" {
 	publish 6
 	su_conf "update_max_size = 4K"
-	run -65 su
+	run -75 su
 	assert_output --partial "larger than 4096 bytes"
 	old_set_intact
 }
@@ -140,4 +141,38 @@ old_set_intact() {
 	run -75 su
 	assert_output --partial "HTTP 404"
 	old_set_intact
+}
+
+@test "canary: a feed matching every message (\"From: \") is refused, exit 4" {
+	printf 'Match.All:0:*:46726f6d3a20\n' > "$W/www/all.ndb"
+	su_conf "source = test cvd $URL" "source = all ndb ${URL}all.ndb insecure"
+	run -4 su
+	assert_output --partial "calls a clean plain text mail a virus"
+	assert_output --partial "Match.All"
+	old_set_intact
+	# the message mail-scan would then have refused is still clean
+	printf 'From: a@example.org\nSubject: hi\n\nhello\n' > "$W/clean.eml"
+	run -0 mail-scan -d "$DB" "$W/clean.eml"
+}
+
+@test "canary: a signature on the PDF-like attachment alone is caught too" {
+	# "/Type /Catalog": only the canary with the PDF attachment has it
+	printf 'Match.Pdf:0:*:2f54797065202f436174616c6f67\n' > "$W/www/pdf.ndb"
+	su_conf "source = test cvd $URL" "source = pdf ndb ${URL}pdf.ndb insecure"
+	run -4 su
+	assert_output --partial "multipart mail with a PDF attachment"
+	old_set_intact
+}
+
+@test "a set made only of allow-list files (.fp, .ign2) is refused" {
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	eicar > "$W/eicar.com"
+	printf '%s:68:eicar.com\n' "$(md5sum < "$W/eicar.com" | cut -d' ' -f1)" \
+	    > "$W/www/allow.fp"
+	echo 'Eicar-Test-Signature' > "$W/www/drop.ign2"
+	su_conf "source = allow fp ${URL}allow.fp insecure" \
+	    "source = drop ign2 ${URL}drop.ign2 insecure"
+	run -4 su
+	assert_output --partial "only allow-list entries"
+	[ ! -e "$DB" ]
 }

@@ -112,7 +112,7 @@ closed_port() {
 	printf 'Local.Test.Sig:0:*:6d61696c61762d746573742d7369676e6174757265\n' \
 	    > "$W/m2/local.ndb"
 	su_conf "source = test cvd $URL" \
-	    "source = local ndb http://127.0.0.1:$(cat "$W/m2.port")/local.ndb"
+	    "source = local ndb http://127.0.0.1:$(cat "$W/m2.port")/local.ndb insecure"
 	fault "* status 403"
 	run -75 su
 	assert_output --partial "HTTP 403: no request to this source for 86400s"
@@ -176,4 +176,34 @@ closed_port() {
 	export no_proxy=127.0.0.1
 	run -0 su
 	[ "$(requests)" -eq 1 ]
+}
+
+@test "https: a redirect to http is refused; one to https is followed" {
+	test_ca
+	mirror_start tls --tls "$W/cert.pem" "$W/key.pem"
+	TURL=https://127.0.0.1:$(cat "$W/tls.port")/
+	printf 'Local.Test.Sig:0:*:6d61696c61762d74657374\n' > "$W/tls/real.ndb"
+	cp "$W/tls/real.ndb" "$W/www/local.ndb"
+	echo "/local.ndb redirect ${URL}local.ndb" > "$W/tls.faults"
+	su_conf "source = test cvd $URL" "source = local ndb ${TURL}local.ndb" \
+	    "update_cainfo = $W/ca.pem" "update_retries = 0"
+	run -75 su
+	assert_output --partial "local: Unsupported protocol: the redirect to ${URL}local.ndb is refused"
+	grep -q '"path": "/local.ndb", "status": 302' "$W/tls.log"
+	[ "$(grep -c local.ndb "$W/www.log")" -eq 0 ]
+	[ ! -e "$DB/local.ndb" ]
+	echo "/local.ndb redirect ${TURL}real.ndb" > "$W/tls.faults"
+	run -0 su
+	assert_output --partial "local: installed local.ndb"
+}
+
+@test "a plain file over http:// without a pin is refused unless \"insecure\"" {
+	su_conf "source = local ndb ${URL}local.ndb"
+	run -78 su
+	assert_output --partial "needs a sha256= pin"
+	[ "$(requests)" -eq 0 ]
+	printf 'Local.Test.Sig:0:*:6d61696c61762d74657374\n' > "$W/www/local.ndb"
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure"
+	run -0 su
+	assert_output --partial "local: installed local.ndb"
 }

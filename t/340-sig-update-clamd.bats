@@ -5,6 +5,8 @@
 load helper
 load fixtures/sigupdate/lib
 bats_require_minimum_version 1.5.0
+# cvd sources through the default client, libfreshclam
+SU_CLIENT=libfreshclam
 
 setup() {
 	su_setup
@@ -45,7 +47,7 @@ clamd_scan() {
 	run -0 clamd_scan
 	assert_output --partial "eicar.com: OK"
 	publish 6
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb" \
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure" \
 	    "update_clamd_socket = $W/clamd.sock"
 	run -0 su
 	assert_output --partial "installed test.cvd version 6"
@@ -63,7 +65,7 @@ clamd_scan() {
 @test "a RELOAD that fails: exit 5, remembered, sent again by the next run" {
 	start_clamd
 	publish 6
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb" \
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure" \
 	    "update_clamd_socket = $W/nothing-here.sock"
 	run -5 su
 	assert_output --partial "installed test.cvd version 6"
@@ -72,7 +74,7 @@ clamd_scan() {
 	assert_output --partial "clamd RELOAD failed last time"
 	# clamd checks its database only hourly: it still misses EICAR
 	run -0 clamd_scan
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb" \
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure" \
 	    "update_clamd_socket = $W/clamd.sock"
 	run -0 su
 	assert_output --partial "test.cvd is current (version 6)"
@@ -89,7 +91,7 @@ clamd_scan() {
 
 @test "the post-install command runs with the set's paths, only after a change" {
 	publish 6
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb" \
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure" \
 	    "update_post_command = echo \"\$MAILAV_DBDIR \$MAILAV_DBSET\" >> $W/hook.out"
 	run -0 su
 	[ "$(cat "$W/hook.out")" = "$DB $(readlink -f "$DB")" ]
@@ -101,7 +103,7 @@ clamd_scan() {
 
 @test "a failing post-install command: exit 5, the set stays installed" {
 	publish 6
-	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb" \
+	su_conf "source = test cvd $URL" "source = local ndb ${URL}local.ndb insecure" \
 	    "update_post_command = exit 3"
 	run -5 su
 	assert_output --partial "update_post_command failed (exit 3)"

@@ -44,25 +44,6 @@ eicar_body() {
 	printf '\n'
 }
 
-# Both engines on the same files: identical JSON lines and exit status.
-same_verdicts() {
-	local se sc
-	se=0
-	mail-scan -j -d "$CLAMD_DB" "$@" >"$BATS_TEST_TMPDIR/emb.json" \
-	    2>"$BATS_TEST_TMPDIR/emb.err" || se=$?
-	sc=0
-	mail-scan -j -c "$CLAMD_SOCK" "$@" >"$BATS_TEST_TMPDIR/clamd.json" \
-	    2>"$BATS_TEST_TMPDIR/clamd.err" || sc=$?
-	diff "$BATS_TEST_TMPDIR/emb.json" "$BATS_TEST_TMPDIR/clamd.json"
-	[ "$se" -eq "$sc" ] || {
-		echo "exit: embedded $se, clamd $sc" >&2
-		cat "$BATS_TEST_TMPDIR/clamd.err" >&2
-		return 1
-	}
-	[ "$se" -le 1 ] || { cat "$BATS_TEST_TMPDIR/emb.err" >&2; return 1; }
-	[ "$(wc -l <"$BATS_TEST_TMPDIR/clamd.json")" -eq "$#" ]
-}
-
 @test "clamd: same verdicts as the embedded engine on the samples, fixtures and ClamAV test files" {
 	local d=$BATS_TEST_TMPDIR f
 	set --

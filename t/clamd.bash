@@ -100,3 +100,22 @@ clamd_stop() {
 	done
 	kill -KILL "$CLAMD_PID" 2>/dev/null || :
 }
+
+# Both engines on the same files: identical JSON lines and exit status.
+same_verdicts() {
+	local se sc
+	se=0
+	mail-scan -j -d "$CLAMD_DB" "$@" >"$BATS_TEST_TMPDIR/emb.json" \
+	    2>"$BATS_TEST_TMPDIR/emb.err" || se=$?
+	sc=0
+	mail-scan -j -c "$CLAMD_SOCK" "$@" >"$BATS_TEST_TMPDIR/clamd.json" \
+	    2>"$BATS_TEST_TMPDIR/clamd.err" || sc=$?
+	diff "$BATS_TEST_TMPDIR/emb.json" "$BATS_TEST_TMPDIR/clamd.json"
+	[ "$se" -eq "$sc" ] || {
+		echo "exit: embedded $se, clamd $sc" >&2
+		cat "$BATS_TEST_TMPDIR/clamd.err" >&2
+		return 1
+	}
+	[ "$se" -le 1 ] || { cat "$BATS_TEST_TMPDIR/emb.err" >&2; return 1; }
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/clamd.json")" -eq "$#" ]
+}

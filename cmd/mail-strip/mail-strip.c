@@ -19,15 +19,9 @@
 #include "config.h"
 #include "mailav.h"
 #include "mime.h"
+#include "part.h"
 #include "rewrite.h"
 #include "verdict.h"
-
-/*
- * "Cannot delete": the caller must block the message.  Not 0 or 1 (the
- * mail-scan words), not a sysexits value (64..78) so no MTA mistakes it for
- * a temporary or usage failure.
- */
-#define EXIT_NODELETE	3
 
 #define MAXTEMPLATE	(64 * 1024)
 #define MAXVERDICT	(64u << 20)
@@ -59,51 +53,6 @@ static void
 nomem(void)
 {
 	errx(EXIT_TEMPFAIL, "out of memory");
-}
-
-static int
-valid_id(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (;;) {
-		if (*s < '1' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-		if (*s == '\0')
-			return 1;
-		if (*s++ != '.')
-			return 0;
-	}
-}
-
-/*
- * mail-scan numbers parts as IMAP sections (RFC 3501 6.4.5): the body of a
- * single-part message is section 1 even though it is the message itself.
- */
-static const struct mime_part *
-find_part(const struct mime_msg *m, const char *id)
-{
-	const struct mime_part *p;
-
-	/* "0" is mail-scan's name for the top-level container. */
-	if (*id == '\0' || strcmp(id, "0") == 0)
-		return m->root;
-	p = mime_find(m, id);
-	if (p == NULL && mime_is_leaf(m->root) && strcmp(id, "1") == 0)
-		p = m->root;
-	return p;
-}
-
-/* Is p inside an attached message (not the top-level one)? */
-static int
-in_attached_message(const struct mime_part *p)
-{
-	for (p = p->parent; p != NULL && p->parent != NULL; p = p->parent)
-		if (p->type != NULL && strncmp(p->type, "message/", 8) == 0)
-			return 1;
-	return 0;
 }
 
 /* Add a virus name to a ", "-separated list, each name once. */
@@ -151,7 +100,7 @@ add_item(const struct mime_part *p, const char *asked, const char *filename,
 	const struct mime_part *orig = p;
 	struct item *it;
 
-	p = rw_promote(p);
+	p = part_promote(p);
 	/* mime_part.user is the item's index + 1 (0: not an item). */
 	if (p->user > 0) {
 		it = &items[p->user - 1];
@@ -623,7 +572,7 @@ main(int argc, char *argv[])
 
 		for (i = 0; i < v.nparts; i++) {
 			const struct vpart *vp = &v.parts[i];
-			const struct mime_part *p = find_part(m, vp->part);
+			const struct mime_part *p = part_find(m, vp->part);
 
 			if (p == NULL)
 				errx(EXIT_DATAERR, "%s: part %s is not in the "
@@ -652,7 +601,7 @@ main(int argc, char *argv[])
 
 			if (vp->virus == NULL)
 				continue;
-			it = add_item(find_part(m, vp->part), vp->part,
+			it = add_item(part_find(m, vp->part), vp->part,
 			    vp->filename, vp->virus, vp->role == ROLE_BODY);
 			if (vp->how != NULL)
 				it->nodelete = "the virus is a file encoded "
@@ -669,7 +618,7 @@ main(int argc, char *argv[])
 
 			for (p = m->root; p != NULL; p = mime_walk(m->root, p))
 				if (mime_is_leaf(p) && p->role == ROLE_BODY &&
-				    !in_attached_message(p))
+				    !part_in_attached(p))
 					add_item(p, p->id, p->filename,
 					    body_viruses, 1);
 		}
@@ -686,11 +635,11 @@ main(int argc, char *argv[])
 
 			if ((t = strchr(s, ',')) != NULL)
 				*t++ = '\0';
-			if (!valid_id(s)) {
+			if (!part_id_valid(s)) {
 				warnx("-p %s: not a part number", s);
 				usage();
 			}
-			if ((p = find_part(m, s)) == NULL)
+			if ((p = part_find(m, s)) == NULL)
 				errx(EXIT_DATAERR, "part %s is not in the "
 				    "message", s);
 			for (i = 0; i < v.nparts; i++)
@@ -708,7 +657,7 @@ main(int argc, char *argv[])
 
 		for (p = m->root; p != NULL; p = mime_walk(m->root, p))
 			if (mime_is_leaf(p) && p->role == ROLE_BODY &&
-			    !in_attached_message(p)) {
+			    !part_in_attached(p)) {
 				add_item(p, p->id, p->filename, NULL, 1);
 				found++;
 			}
@@ -726,7 +675,7 @@ main(int argc, char *argv[])
 
 		if (it->dead)
 			continue;
-		if (rw_removable(it->part, &why) == -1)
+		if (part_removable(it->part, &why) == -1)
 			errx(EXIT_NODELETE, "cannot delete part %s: %s",
 			    it->asked, why);
 		if (it->nodelete != NULL)
@@ -758,7 +707,9 @@ main(int argc, char *argv[])
 
 		if (it->dead)
 			continue;
-		show(&fn, it->filename ? it->filename : L->noname);
+		/* name="" is no name (issue 13 item 4: was "out of memory"). */
+		show(&fn, it->filename && *it->filename ? it->filename :
+		    L->noname);
 		show(&vn, it->viruses.len ? it->viruses.p : L->unknown);
 		show(&ty, it->type ? it->type : "text/plain");
 		if (fn.p == NULL || vn.p == NULL || ty.p == NULL)

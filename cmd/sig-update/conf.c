@@ -44,6 +44,7 @@ conf_defaults(struct conf *c)
 	c->jitter = 0;
 	c->max_size = 512LL * 1024 * 1024;
 	c->clamd_timeout = 30;
+	snprintf(c->dns_txt, sizeof(c->dns_txt), "%s", SU_DNS_TXT);
 }
 
 void
@@ -216,6 +217,17 @@ conf_source(struct conf *c, const char *spec, struct errbuf *e)
 				s->pin[i] = (unsigned char)(hi << 4 | lo);
 			}
 			s->pinned = 1;
+		} else if (strcmp(tok, "insecure") == 0) {
+			s->insecure = 1;
+		} else if (strcmp(tok, "official") == 0 && s->cvd) {
+			/* The ClamAV update network, through libfreshclam
+			 * only: it serves freshclam's client alone. */
+			s->official = 1;
+			if (s->nurl == SU_MAXURL || (s->url[s->nurl++] =
+			    strdup(SU_OFFICIAL)) == NULL) {
+				errset(e, "source %s: too many URLs", s->name);
+				goto fail;
+			}
 		} else {
 			if (!valid_url(tok)) {
 				errset(e, "source %s: \"%.200s\" is not an"
@@ -245,6 +257,15 @@ conf_source(struct conf *c, const char *spec, struct errbuf *e)
 		    " verified by its signature", s->name);
 		goto fail;
 	}
+	if (!s->cvd && !s->pinned && !s->insecure)
+		for (i = 0; i < s->nurl; i++)
+			if (strncasecmp(s->url[i], "http://", 7) == 0) {
+				/* Anyone on the path could swap the file. */
+				errset(e, "source %s: a plain file over http://"
+				    " needs a sha256= pin (or the word"
+				    " \"insecure\")", s->name);
+				goto fail;
+			}
 	for (i = 0; i < c->nsrc; i++)
 		if (strcmp(c->src[i].name, s->name) == 0) {
 			errset(e, "source %s: name used twice", s->name);
@@ -277,6 +298,39 @@ trim(char *s)
 	return s;
 }
 
+/* update_cvd_client, update_dns_*: 0 set, -1 bad, 1 not one of them. */
+static int
+set_client_key(struct conf *c, const char *k, const char *v,
+    struct errbuf *e)
+{
+	if (strcmp(k, "update_cvd_client") == 0) {
+		if (strcmp(v, "libfreshclam") != 0 &&
+		    strcmp(v, "libcurl") != 0) {
+			errset(e, "%s: libfreshclam or libcurl, not"
+			    " \"%.64s\"", k, v);
+			return -1;
+		}
+		c->cvd_curl = strcmp(v, "libcurl") == 0;
+		return 0;
+	}
+	if (strcmp(k, "update_dns_txt") == 0 ||
+	    strcmp(k, "update_dns_server") == 0) {
+		char *dst = k[11] == 't' ? c->dns_txt : c->dns_server;
+		size_t cap = k[11] == 't' ? sizeof(c->dns_txt) :
+		    sizeof(c->dns_server);
+
+		if (strlen(v) >= cap) {
+			errset(e, "%s: too long", k);
+			return -1;
+		}
+		snprintf(dst, cap, "%s", v);
+		if (k[11] == 't')
+			c->dns_set = 1;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 {
@@ -304,6 +358,7 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 	};
 	size_t i;
 	long long n;
+	int r;
 
 	if (strcmp(k, "source") == 0)
 		return conf_source(c, v, e);
@@ -364,6 +419,8 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 		snprintf(dst, SU_PATH, "%s", v);
 		return 0;
 	}
+	if ((r = set_client_key(c, k, v, e)) != 1)
+		return r;
 	if (strcmp(k, "update_post_command") == 0) {
 		if (strlen(v) >= sizeof(c->post_command)) {
 			errset(e, "%s: too long", k);

@@ -116,17 +116,10 @@ int
 set_prepare(const struct conf *c, struct errbuf *e)
 {
 	char sets[PATH_MAX];
-	struct stat sb;
 
 	set_setsdir(c, sets, sizeof(sets));
-	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return 0;
-	if ((mkdir(sets, 0755) == -1 && errno != EEXIST) ||
-	    chmod(sets, 0755) == -1) {
-		errset(e, "%s: %s", sets, strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* The sets are ours: a symbolic link planted there is refused. */
+	return su_mkdir(sets, 0755, 0, e);
 }
 
 static void current_gen(const struct conf *, char *, size_t);
@@ -237,8 +230,8 @@ fail:
 }
 
 /* Sets never change once built, so sharing inodes between them is safe. */
-static int
-link_or_copy(const char *from, const char *to, struct errbuf *e)
+int
+set_link(const char *from, const char *to, struct errbuf *e)
 {
 	if (link(from, to) == 0)
 		return 0;
@@ -269,10 +262,8 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 
 	/* Readers (clamd runs as its own user) must see the set whatever
 	 * umask cron gave us. */
-	if (mkdir(stage, 0755) == -1 || chmod(stage, 0755) == -1) {
-		errset(e, "%s: %s", stage, strerror(errno));
+	if (su_mkdir(stage, 0755, SU_NEW, e) == -1)
 		return -1;
-	}
 	if (set_current(c, cur, sizeof(cur), e) == -1)
 		return -1;
 	if (*cur != '\0') {
@@ -294,7 +285,7 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 			    !S_ISREG(sb.st_mode))
 				continue;
 			snprintf(to, sizeof(to), "%s/%s", stage, de->d_name);
-			if (link_or_copy(from, to, e) == -1) {
+			if (set_link(from, to, e) == -1) {
 				closedir(d);
 				return -1;
 			}
@@ -303,7 +294,7 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 	}
 	for (i = 0; i < nnew; i++) {
 		snprintf(to, sizeof(to), "%s/%s", stage, base_of(newfiles[i]));
-		if (link_or_copy(newfiles[i], to, e) == -1)
+		if (set_link(newfiles[i], to, e) == -1)
 			return -1;
 	}
 	/* Remember which set this one replaces, for --rollback.  A dotfile
@@ -329,14 +320,43 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 
 char su_clmsg[256];
 
+/*
+ * The signatures of a set as `sig-update status` counts them: the sum of
+ * cl_countsigs() over its files (the CVD headers' counts for CVDs), so that
+ * the install line and status give one number.
+ */
+unsigned
+set_countsigs(const char *dir)
+{
+	char p[PATH_MAX * 2];
+	struct dirent *de;
+	struct stat sb;
+	unsigned n, sum = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(p, &sb) == -1 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		n = 0;
+		if (cl_countsigs(p, CL_COUNTSIGS_ALL, &n) == CL_SUCCESS)
+			sum += n;
+	}
+	closedir(d);
+	return sum;
+}
+
 struct tl_result {
 	int ok;
 	unsigned sigs;
-	char msg[256];
+	char msg[512];
 };
 
 /*
- * Load the set with the options mail-scan uses, in a child: a failed
+ * Load the set as mail-scan does (canary.c), in a child: a failed
  * cl_load() can leave an engine half built, and a database that crashes
  * or exhausts libclamav must not take the updater down with it.
  */
@@ -349,8 +369,7 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	size_t got = 0;
 	pid_t pid, parent;
 	long waited = 0;
-	struct cl_engine *eng;
-	cl_error_t ce;
+	struct errbuf ce;
 
 	if (pipe2(fds, O_CLOEXEC) == -1) {
 		errset(e, "pipe: %s", strerror(errno));
@@ -372,18 +391,11 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 			_exit(1);
 		su_pause("testload");
 		memset(&r, 0, sizeof(r));
-		su_clmsg[0] = '\0';
-		if ((eng = cl_engine_new()) == NULL) {
-			snprintf(r.msg, sizeof(r.msg), "cl_engine_new failed");
-		} else if ((ce = cl_load(dir, eng, &r.sigs,
-		    CL_DB_STDOPT)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_load: %.40s%s%.180s",
-			    cl_strerror(ce), *su_clmsg ? ": " : "", su_clmsg);
-		} else if ((ce = cl_engine_compile(eng)) != CL_SUCCESS) {
-			snprintf(r.msg, sizeof(r.msg), "cl_engine_compile: "
-			    "%.40s%s%.180s", cl_strerror(ce),
-			    *su_clmsg ? ": " : "", su_clmsg);
-		} else
+		/* mail-scan's own load (limits, empty and allow-list-only
+		 * sets refused), then the canary messages. */
+		if (canary_check(dir, &r.sigs, &ce) == -1)
+			snprintf(r.msg, sizeof(r.msg), "%s", ce.msg);
+		else
 			r.ok = 1;
 		(void)write_all(fds[1], &r, sizeof(r));
 		_exit(r.ok ? 0 : 1);
@@ -429,12 +441,6 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 	r.msg[sizeof(r.msg) - 1] = '\0';
 	if (!r.ok) {
 		errset(e, "test load failed: %s", r.msg);
-		return -1;
-	}
-	if (r.sigs == 0) {
-		/* mail-scan treats an empty database as an error (exit 75
-		 * for every message): never switch to one. */
-		errset(e, "test load: the set holds no signatures");
 		return -1;
 	}
 	*sigs = r.sigs;

@@ -1,7 +1,10 @@
 /*
  * sig-update: shared declarations of the updater's parts (configuration,
- * state file, HTTP/file fetching, database sets).  Only main.c prints and
- * picks exit codes; the other files return -1 with a reason in an errbuf.
+ * state file, HTTP/file fetching, database sets, libfreshclam).  main.c and
+ * update.c report through say() and pick exit codes; fetch.c draws the
+ * download progress line on a terminal, and libfreshclam prints its own
+ * errors on standard error.  The other parts return -1 (or an outcome)
+ * with a reason and print nothing.
  */
 #ifndef SIGUPDATE_H
 #define SIGUPDATE_H
@@ -44,7 +47,12 @@ struct source {
 	unsigned char pin[32];	/* SHA-256 pin for plain files */
 	int pinned;
 	int selected;		/* named on the command line, or all */
+	int official;		/* the ClamAV network ("official") */
+	int insecure;		/* plain http:// without a pin allowed */
 };
+
+#define SU_OFFICIAL "https://database.clamav.net"
+#define SU_DNS_TXT "current.cvd.clamav.net"
 
 struct conf {
 	char path[PATH_MAX];
@@ -68,6 +76,10 @@ struct conf {
 	char cainfo[SU_PATH];	/* CA bundle for a private mirror's TLS */
 	long clamd_timeout;
 	char post_command[1024];
+	int cvd_curl;		/* update_cvd_client = libcurl */
+	char dns_txt[256];	/* update_dns_txt: the version TXT record */
+	int dns_set;		/* ... named in the file: every cvd source */
+	char dns_server[64];	/* update_dns_server: IP[:PORT], "" system */
 	struct source src[SU_MAXSRC];
 	int nsrc;
 };
@@ -89,6 +101,9 @@ struct state {
 	size_t n, cap;
 };
 int state_load(struct state *, const char *dir, struct errbuf *);
+int su_mkdir(const char *path, mode_t mode, int flags, struct errbuf *);
+#define SU_FOLLOW 1		/* su_mkdir: a symlink to a directory will do */
+#define SU_NEW 2		/* su_mkdir: must be made now */
 int state_save(struct state *, struct errbuf *);
 const char *state_get(const struct state *, const char *src, const char *key);
 long long state_num(const struct state *, const char *src, const char *key);
@@ -136,6 +151,7 @@ int set_prepare(const struct conf *, struct errbuf *);
 int set_stage(const struct conf *, const char *stagedir,
     const char **newfiles, int nnew, const char **replaced, int nrep,
     struct errbuf *);
+unsigned set_countsigs(const char *dir);
 int set_testload(const char *dir, long timeout, unsigned *sigs,
     struct errbuf *);
 int set_install(const struct conf *, const char *stagedir, char *gen,
@@ -146,13 +162,46 @@ int set_prune(const struct conf *, struct errbuf *);
 int set_sweep(const struct conf *, struct errbuf *);
 void set_setsdir(const struct conf *, char *, size_t);
 int fsync_dir(const char *, struct errbuf *);
+int set_link(const char *from, const char *to, struct errbuf *);
 int rm_tree(const char *);
+
+/* freshclam.c: cvd sources through libfreshclam, and the DNS check. */
+enum { FCO_NEW, FCO_CURRENT, FCO_COOL, FCO_TEMP, FCO_VERIFY, FCO_IO };
+struct fc_out {
+	int kind;
+	unsigned ver;		/* FCO_NEW: the new file's version */
+	char file[PATH_MAX * 2];	/* FCO_NEW: NAME.cld or NAME.cvd */
+	long long cool;		/* FCO_COOL: seconds left */
+	int fresh;		/* FCO_COOL: a 429/403 of this very run */
+	char why[64];
+	char msg[512];
+};
+int fcl_update(const struct conf *, const struct source *, const char *cur,
+    unsigned oldver, const char *workdir, int progress, struct fc_out *);
+long long dns_version(const struct conf *, const char *db, char *msg,
+    size_t);
+
+/* main.c */
+extern int su_dryrun;		/* -n */
+extern int su_progress;		/* progress line: a terminal, not -q */
+void say(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void su_nap(long secs);
+int worse_exit(int, int);
+
+/* update.c */
+int su_update(struct conf *, struct state *);
+int su_rollback(struct conf *, struct state *);
+int su_status(const struct conf *, const struct state *);
 
 /* Test hook: stop (SIGSTOP) at a named moment so tests can kill -9 there. */
 void su_pause(const char *point);
 
 /* The last error libclamav reported through its message callback. */
 extern char su_clmsg[256];
+
+/* canary.c: mail-scan's load of dir, then clean messages scanned. */
+int canary_check(const char *dir, unsigned *sigs, struct errbuf *);
 
 int clamd_reload(const char *sock, long timeout, struct errbuf *);
 

@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# Every configuration key a program reads is documented in mailav.conf(5)
+# and present (commented out) in the example share/mailav.conf; and every
+# key those two name is one a program reads (no stale documentation).
+# The keys are taken from the sources: the C readers' config_*()/conf_*()
+# calls and sig-update's key table, the shell pipelines' conf_load cases.
+
+bats_require_minimum_version 1.5.0
+load helper
+
+# keys_read: one key a line, sorted, from the C sources and share/ scripts.
+keys_read() {
+	{
+		# config_get(&cf, "key"), config_bool(&cf, "key", 0),
+		# conf_seconds(&cf, "key"): a call with the key as its
+		# second argument, possibly split over lines.
+		perl -0777 -ne 'while (/\b(?:config|conf)_\w+\s*\(\s*&?[\w.>-]+\s*,\s*"([A-Za-z][\w.-]*)"/g) { print lc($1), "\n" }' \
+		    "$TOP"/cmd/*/*.c "$TOP"/common/*.c
+		# sig-update reads its keys itself: the table of duration keys
+		# and the comparisons with the key read.
+		perl -ne 'while (/"(source|update_[a-z0-9_]+)"/g) { print "$1\n" }' \
+		    "$TOP"/cmd/sig-update/*.c
+		# The pipelines ask mail-scan --config-sh for theirs: the
+		# m_keys= list of share/mailav-lib.sh, and the list given to
+		# --config-sh in the scripts.
+		perl -ne 'if (/^m_keys=([a-z0-9_,]+)/ || /--config-sh ([a-z0-9_,]+)/) { print "$_\n" for split /,/, $1 }' \
+		    "$TOP"/share/mailav-lib.sh "$TOP"/share/mailav-* \
+		    "$TOP"/share/procmailrc "$TOP"/share/maildroprc
+	} | sort -u
+}
+
+# Keys of the man page: the .It lines of DESCRIPTION, first word and every
+# further "Cm key" of a comma list.
+keys_man() {
+	sed -n '/^\.Sh DESCRIPTION/,/^\.Sh FILES/p' "$TOP/man/mailav.conf.5" |
+	    perl -ne 'next unless /^\.It Cm /; s/\bNo = .*//;
+		while (/(?:^\.It Cm |, |Cm )([a-z][a-z0-9_]*)\b/g) { print "$1\n" }' |
+	    sort -u
+}
+
+keys_example() {
+	sed -n 's/^#\([a-z][a-z0-9_]*\) = .*/\1/p' "$TOP/share/mailav.conf" |
+	    sort -u
+}
+
+@test "the key extraction finds the keys every program is known to read" {
+	keys_read >"$BATS_TEST_TMPDIR/read"
+	# One of each reader: mail-scan, mail-notify, mail-strip, sig-update
+	# (table and comparison), the shell pipelines.
+	for k in database clamd clamd_allow_oversize notify_from \
+	    notify_headers_part strip_templates source update_dbdir \
+	    update_timeout update_keep archive_domains filter_timeout sendmail; do
+		grep -qx "$k" "$BATS_TEST_TMPDIR/read" || {
+			echo "not found in the sources: $k"
+			return 1
+		}
+	done
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/read")" -ge 40 ]
+}
+
+@test "every key a program reads is documented in mailav.conf(5)" {
+	keys_read >"$BATS_TEST_TMPDIR/read"
+	keys_man >"$BATS_TEST_TMPDIR/man"
+	run comm -23 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/man"
+	assert_output ''
+}
+
+@test "every key a program reads is in share/mailav.conf, commented out" {
+	keys_read >"$BATS_TEST_TMPDIR/read"
+	keys_example >"$BATS_TEST_TMPDIR/example"
+	run comm -23 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/example"
+	assert_output ''
+	# Commented out: the example sets nothing.
+	run grep -Ev '^[[:space:]]*(#|$)' "$TOP/share/mailav.conf"
+	assert_output ''
+}
+
+@test "mailav.conf(5) and share/mailav.conf name no key that nothing reads" {
+	keys_read >"$BATS_TEST_TMPDIR/read"
+	keys_man >"$BATS_TEST_TMPDIR/man"
+	keys_example >"$BATS_TEST_TMPDIR/example"
+	run comm -13 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/man"
+	assert_output ''
+	run comm -13 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/example"
+	assert_output ''
+}
+
+@test "share/mailav.conf loads: every value line uncommented is accepted" {
+	# The example, uncommented, is read by the real readers without a
+	# syntax error (values are examples: only the syntax is at stake).
+	sed -n 's/^#\([a-z][a-z0-9_]* = \)/\1/p' "$TOP/share/mailav.conf" |
+	    grep -v '^clamd\|^source\|^update_post_command\|^notify_resolver' \
+	    >"$BATS_TEST_TMPDIR/m.conf"
+	run -0 "$BIN/mail-strip" -c "$BATS_TEST_TMPDIR/m.conf" -l en \
+	    "$TOP/share/samples/clean.eml"
+	run -78 "$BIN/sig-update" -c "$BATS_TEST_TMPDIR/m.conf" -n
+	assert_output --partial 'no source configured'
+}
