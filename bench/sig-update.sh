@@ -1,14 +1,22 @@
 #!/bin/sh
 # bench/sig-update.sh: sig-update beside freshclam (Debian clamav-freshclam,
-# pointed at the same private mirror with PrivateMirror/DatabaseCustomURL)
-# on a mirror on 127.0.0.1 (t/fixtures/sigupdate/httpd.py), reported as
-# ratios in bench/RESULTS-sig-update.md.  Never part of `make check`.
+# pointed at the same mirror: PrivateMirror, or DatabaseMirror with
+# ScriptedUpdates for CDIFFs) on a mirror on 127.0.0.1
+# (t/fixtures/sigupdate/httpd.py), reported as ratios in
+# bench/RESULTS-sig-update.md.  Never part of `make check`; freshclam is
+# only ever pointed at 127.0.0.1 (DNSDatabaseInfo no).
+#
+# Tools: freshclam (PrivateMirror: whole CVDs), freshclam-cdiff
+# (DatabaseMirror, ScriptedUpdates yes), sig-update (its default client,
+# libfreshclam), sig-update-curl (update_cvd_client = libcurl: whole CVDs).
 #
 # Workloads, each run ROUNDS times from the same starting state (the best
 # wall time is kept, with its CPU time and peak RSS):
 #   first   install test-6.cvd into an empty database directory
 #   update  test-3.cvd installed, test-6.cvd published
 #   current test-6.cvd installed, nothing new (what cron does most hours)
+#   cdiff   test-3.cvd installed, test-6.cvd and test-4/5/6.cdiff published:
+#           CDIFFs against whole CVDs, bytes and requests
 #   big     first install of a plain .hdb of HASHES generated MD5 signatures,
 #           beside one load of it by clamscan (freshclam's --update-db does
 #           not select custom URLs, so it is left out here): what download,
@@ -24,9 +32,9 @@ BIN=${MAILAV_BIN:-$TOP/build/bin}
 # run_tool TMP TOOL WORKLOAD: one run of either program with its config.
 run_tool() {
 	case $2 in
-	sig-update) "$BIN/sig-update" -q -c "$1/$2.conf" ;;
+	sig-update|sig-update-curl) "$BIN/sig-update" -q -c "$1/$2.conf" ;;
 	clamscan) clamscan --no-summary -d "$1/www/big.hdb" "$1/empty" ;;
-	freshclam)
+	freshclam|freshclam-cdiff)
 		db=test
 		[ "$3" != big ] || db=big
 		freshclam --config-file="$1/$2.conf" --quiet --update-db="$db" ;;
@@ -83,8 +91,17 @@ for i in range(n):
 EOF
 
 publish() {
+	rm -f "$tmp/www"/*.cdiff
 	cp "$SHARED/testdb/test-$1.cvd" "$tmp/www/test.cvd"
 	touch -d "@$((1700000000 + $1 * 1000))" "$tmp/www/test.cvd"
+}
+
+# The CDIFFs from test-3 to test-6 beside test-6.cvd.
+publish_cdiffs() {
+	publish 6
+	for n in 4 5 6; do
+		cp "$SHARED/testdb/test-$n.cdiff" "$tmp/www/"
+	done
 }
 
 # prepare TOOL WORKLOAD: empty database, config, starting state.
@@ -93,14 +110,21 @@ prepare() {
 	rm -rf "$d"
 	mkdir -p "$d/db"
 	case $1 in
-	sig-update)
+	sig-update|sig-update-curl)
 		rmdir "$d/db"
 		printf 'update_dbdir = %s/db\nupdate_statedir = %s\n' "$d" "$d"
+		[ "$1" = sig-update ] || echo "update_cvd_client = libcurl"
 		if [ "$2" = big ]; then
-			echo "source = big hdb $url/big.hdb"
+			echo "source = big hdb $url/big.hdb insecure"
 		else
 			echo "source = test cvd $url/"
 		fi ;;
+	freshclam-cdiff)
+		printf 'DatabaseDirectory %s/db\nDatabaseOwner root\n' "$d"
+		printf 'DNSDatabaseInfo no\nScriptedUpdates yes\n'
+		printf 'DatabaseMirror %s\nTestDatabases yes\n' "$url"
+		printf 'UpdateLogFile %s/freshclam.log\n' "$d"
+		;;
 	freshclam)
 		printf 'DatabaseDirectory %s/db\nDatabaseOwner root\n' "$d"
 		printf 'DNSDatabaseInfo no\nScriptedUpdates no\n'
@@ -115,6 +139,10 @@ prepare() {
 		publish 3
 		run_tool "$tmp" "$1" "$2" >/dev/null 2>&1 || :
 		publish 6 ;;
+	cdiff)
+		publish 3
+		run_tool "$tmp" "$1" "$2" >/dev/null 2>&1 || :
+		publish_cdiffs ;;
 	current)
 		publish 6
 		run_tool "$tmp" "$1" "$2" >/dev/null 2>&1 || : ;;
@@ -151,8 +179,8 @@ measure() {
 	echo "Written by bench/sig-update.sh on $(date -u '+%Y-%m-%d %H:%M UTC');"
 	echo "$(freshclam --version | head -n 1); mirror: t/fixtures/sigupdate/"
 	echo "httpd.py on 127.0.0.1; best of $ROUNDS runs; big.hdb holds $HASHES"
-	echo "signatures.  Ratio = sig-update / peer wall time (below 1: sig-update"
-	echo "is quicker).  Both updaters verify and test-load before installing;"
+	echo "signatures.  Ratio = the tool / the workload's first row (its peer), wall time"
+	echo "(below 1: quicker).  Every updater verifies and test-loads before installing;"
 	echo "the big row's peer is a single clamscan load of the same file."
 	echo "Load average at the start: $(cut -d' ' -f1-3 /proc/loadavg) (on a"
 	echo "busy machine wall times are noisy: compare the CPU ratio too)."
@@ -161,11 +189,15 @@ measure() {
 	echo "|---|---|---|---|---|---|---|---|---|"
 } >"$tmp/out.md"
 
-for w in first update current big; do
+for w in first update current cdiff big; do
 	fc=
-	peer=freshclam
-	[ "$w" != big ] || peer=clamscan
-	for t in "$peer" sig-update; do
+	case $w in
+	big) tools="clamscan sig-update" ;;
+	cdiff) tools="freshclam-cdiff sig-update sig-update-curl" ;;
+	*) tools="freshclam sig-update sig-update-curl" ;;
+	esac
+	peer=${tools%% *}
+	for t in $tools; do
 		set -- $(measure "$t" "$w")
 		if [ "$t" = "$peer" ]; then
 			fc=$1

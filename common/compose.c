@@ -284,19 +284,34 @@ out:
 	return r;
 }
 
-int
-compose_addr_ok(const char *a)
+/* RFC 5322 3.2.3 atext, and RFC 6532 3.2: any non-ASCII UTF-8 too. */
+static int
+atext(unsigned char c)
 {
-	const char *at = strrchr(a, '@'), *p;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c >= 0x80 ||
+	    strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
 
-	if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
+/* A dot-atom (RFC 5322 3.2.3): atext runs joined by single dots. */
+static int
+dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
 		return 0;
-	for (p = a; p < at; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') ||
-		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' ? s[i + 1] == '.' : !atext((unsigned char)s[i]))
 			return 0;
-	p = at + 1;
+	return 1;
+}
+
+static int
+domain_ok(const char *p)
+{
+	size_t n = strlen(p);
+
 	if (*p == '[') {
 		/* domain-literal, e.g. [192.0.2.1] or [IPv6:...] */
 		for (p++; *p != '\0' && *p != ']'; p++)
@@ -307,11 +322,87 @@ compose_addr_ok(const char *a)
 				return 0;
 		return *p == ']' && p[1] == '\0';
 	}
+	/* LDH labels, or U-labels in UTF-8 (RFC 6531 3.3). */
+	if (n == 0 || n > 255 || p[0] == '.' || p[0] == '-')
+		return 0;
 	for (; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+		    (*p >= '0' && *p <= '9') || *p == '-' ||
+		    (*p == '.' && p[1] != '.') || (unsigned char)*p >= 0x80))
 			return 0;
 	return 1;
+}
+
+int
+compose_addr_norm(const char *a, struct buf *out)
+{
+	struct buf lp = { 0 };
+	const char *at = strrchr(a, '@'), *p, *end;
+	size_t i;
+	int r = -1;
+
+	out->len = 0;
+	if (at == NULL || at == a || strlen(a) > 320 ||
+	    u8_check((const uint8_t *)a, strlen(a)) != NULL || !domain_ok(at + 1))
+		goto bad;
+	/* No control character anywhere (RFC 5321 4.1.2 qtextSMTP). */
+	for (p = a; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			goto bad;
+	p = a;
+	end = at;
+	if (end - p >= 2 && *p == '"' && end[-1] == '"') {
+		/* A quoted local part: its content, quoted-pairs undone. */
+		for (p++, end--; p < end; p++) {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			else if (*p == '"' || *p == '\\')
+				goto bad;
+			if (buf_addc(&lp, *p) == -1)
+				goto nomem;
+		}
+	} else if (buf_add(&lp, p, (size_t)(end - p)) == -1)
+		goto nomem;
+	/* RFC 5321 4.5.3.1.1: 64 octets of local part. */
+	if (lp.len == 0 || lp.len > 64)
+		goto bad;
+	if (dot_atom(lp.p, lp.len)) {
+		if (buf_add(out, lp.p, lp.len) == -1)
+			goto nomem;
+	} else {
+		/* RFC 5322 3.2.4 quoted-string: only " and \ get a \. */
+		if (buf_addc(out, '"') == -1)
+			goto nomem;
+		for (i = 0; i < lp.len; i++)
+			if (((lp.p[i] == '"' || lp.p[i] == '\\') &&
+			    buf_addc(out, '\\') == -1) ||
+			    buf_addc(out, lp.p[i]) == -1)
+				goto nomem;
+		if (buf_addc(out, '"') == -1)
+			goto nomem;
+	}
+	if (buf_adds(out, at) == -1)
+		goto nomem;
+	r = 0;
+	goto done;
+bad:
+	errno = EINVAL;
+	goto done;
+nomem:
+	errno = ENOMEM;
+done:
+	buf_free(&lp);
+	return r;
+}
+
+int
+compose_addr_ok(const char *a)
+{
+	struct buf b = { 0 };
+	int r = compose_addr_norm(a, &b) == 0;
+
+	buf_free(&b);
+	return r;
 }
 
 /* --- header fields -------------------------------------------------- */
@@ -489,16 +580,20 @@ compose_addr_field(struct buf *out, const char *name, const char *display,
 {
 	struct field f;
 	struct buf q = { 0 };
-	char *d = NULL;
+	char *d = NULL, *own = NULL;
 	const char *p;
 	int r = -1, ascii = 1;
 
-	if (!compose_addr_ok(addr)) {
-		errno = EINVAL;
+	if (compose_addr_norm(addr, &q) == -1)
+		return -1;
+	if ((addr = strdup(q.p)) == NULL) {
+		buf_free(&q);
 		return -1;
 	}
+	q.len = 0;
+	own = (char *)addr;
 	if (field_start(&f, out, name) == -1)
-		return -1;
+		goto out;
 	if (display != NULL &&
 	    (d = compose_oneline(display, strlen(display))) == NULL)
 		return -1;
@@ -539,6 +634,7 @@ compose_addr_field(struct buf *out, const char *name, const char *display,
 out:
 	buf_free(&q);
 	free(d);
+	free(own);
 	return r;
 }
 
@@ -685,12 +781,31 @@ put_hard(struct buf *out, const char *ind, size_t nind, const char *s,
 	return start < n ? put_line(out, ind, nind, s + start, n - start) : 0;
 }
 
-static int
-wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
+/* inside[i] = 1: byte i is inside (not at the start of) a kept token. */
+static void
+mark_kept(const char *s, size_t n, const char *const *keep, char *inside)
 {
-	char *brk = NULL;
+	const char *p;
+	size_t k, tl, j;
+
+	memset(inside, 0, n);
+	for (k = 0; keep != NULL && keep[k] != NULL; k++) {
+		if ((tl = strlen(keep[k])) < 2)
+			continue;
+		for (p = s; (p = memmem(p, n - (size_t)(p - s), keep[k],
+		    tl)) != NULL; p++)
+			for (j = 1; j < tl; j++)
+				inside[p - s + j] = 1;
+	}
+}
+
+static int
+wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc,
+    const char *const *keep)
+{
+	char *brk = NULL, *inside;
 	size_t ind, i, start;
-	int iw, r = -1;
+	int iw, r = -1, whole;
 
 	for (i = 0; i < n; i++)
 		if (s[i] == '\t')
@@ -707,8 +822,10 @@ wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
 		iw = 0;
 	s += ind;
 	n -= ind;
-	if ((brk = malloc(2 * n)) == NULL)
+	if ((brk = malloc(3 * n)) == NULL)
 		return -1;
+	inside = brk + 2 * n;
+	mark_kept(s, n, keep, inside);
 	/*
 	 * UAX #14 allows a break after a hyphen inside a word; virus names
 	 * (Eicar-Test-Signature) and file names are searched for, so keep
@@ -719,14 +836,24 @@ wrap_line(struct buf *out, char *s, size_t n, int width, const char *enc)
 		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9')) ? UC_BREAK_PROHIBITED :
 		    UC_BREAK_UNDEFINED;
+	/*
+	 * A virus name, a file name, an address: never broken inside, so
+	 * grep finds them (UAX #14 allows a break after "." before a letter
+	 * in "Clamav.Test.File-6").
+	 */
+	for (i = 0; i < n; i++)
+		if (inside[i])
+			brk[n + i] = UC_BREAK_PROHIBITED;
 	u8_width_linebreaks((const uint8_t *)s, n, width - iw, 0, 0,
 	    brk + n, enc, brk);
 	for (start = 0, i = 1; i <= n; i++) {
 		if (i < n && brk[i] != UC_BREAK_POSSIBLE &&
 		    brk[i] != UC_BREAK_MANDATORY)
 			continue;
-		if (u8_width((const uint8_t *)s + start, i - start, enc) >
-		    width - iw) {
+		/* A kept token too wide for a line stays whole on its own. */
+		whole = memchr(inside + start, 1, i - start) != NULL;
+		if (!whole && u8_width((const uint8_t *)s + start, i - start,
+		    enc) > width - iw) {
 			if (put_hard(out, s - ind, (size_t)iw, s + start,
 			    i - start, width - iw, enc) == -1)
 				goto out;
@@ -743,7 +870,7 @@ out:
 
 int
 compose_wrap(struct buf *out, const char *text, size_t len, int width,
-    const char *enc)
+    const char *enc, const char *const *keep)
 {
 	struct buf line = { 0 };
 	size_t i, e;
@@ -764,7 +891,7 @@ compose_wrap(struct buf *out, const char *text, size_t len, int width,
 		if (line.len > 0 && line.p[line.len - 1] == '\r')
 			line.p[--line.len] = '\0';
 		if (wrap_line(out, line.p ? line.p : "", line.len, width,
-		    enc) == -1)
+		    enc, keep) == -1)
 			goto out;
 	}
 	r = 0;

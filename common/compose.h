@@ -41,10 +41,17 @@ char *compose_decode_value(struct span value);
 char *compose_addr_spec(struct span value);
 
 /*
- * Is addr safe to write into a header as an addr-spec: printable ASCII, no
- * white space, no `<>()[],;:"\' outside the local part's rules, and one
- * `@' with something on either side?  1 yes, 0 no.
+ * An envelope address as the MTA accepted it (RFC 5321 4.1.2: a dot-string
+ * or quoted-string local part, "john smith"@example.org; UTF-8 as with
+ * SMTPUTF8, RFC 6531), or the same with the local part unquoted as
+ * Postfix's internal form has it (john smith@example.org), into out as an
+ * addr-spec safe in a header: the local part a dot-atom or an RFC 5322
+ * 3.2.4 quoted-string, UTF-8 left as it is (RFC 6532 3.2).  No control
+ * character (CR, LF, NUL, TAB) is ever accepted.  -1 with errno EINVAL when
+ * the address cannot be written, ENOMEM.
  */
+int compose_addr_norm(const char *addr, struct buf *out);
+/* Does compose_addr_norm() accept addr?  1 yes, 0 no. */
 int compose_addr_ok(const char *addr);
 
 /*
@@ -86,10 +93,13 @@ int compose_boundary(struct buf *out, const char *p, size_t len);
  * (UAX #14, u8_width_linebreaks) allows and, for a word wider than the
  * line, between characters.  Every line keeps the leading blanks of its
  * source line as an indent.  Blanks at line ends are dropped.  Lines end in
- * "\n".  -1 with EILSEQ when text is not valid UTF-8, or on ENOMEM.
+ * "\n".  keep (NULL-terminated, or NULL) lists tokens never broken inside
+ * (virus names, file names, addresses): one wider than the line stays whole
+ * on a line of its own.  -1 with EILSEQ when text is not valid UTF-8, or on
+ * ENOMEM.
  */
 int compose_wrap(struct buf *out, const char *text, size_t len, int width,
-    const char *encoding);
+    const char *encoding, const char *const *keep);
 
 /* Content-Transfer-Encoding values (RFC 2045 6). */
 enum cte { CTE_7BIT, CTE_8BIT, CTE_QP, CTE_BASE64 };

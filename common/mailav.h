@@ -26,19 +26,7 @@
 #define MAILAV_STATEDIR "/var/lib/mailav"
 #endif
 
-/* sysexits(3) values, spelled out so common/ does not depend on the header. */
-enum {
-	EXIT_OK = 0,
-	EXIT_FOUND = 1,		/* mail-scan: something infected (grep style) */
-	EXIT_USAGE = 64,
-	EXIT_DATAERR = 65,
-	EXIT_NOINPUT = 66,
-	EXIT_SOFTWARE = 70,
-	EXIT_OSERR = 71,
-	EXIT_IOERR = 74,
-	EXIT_TEMPFAIL = 75,
-	EXIT_CONFIG = 78
-};
+#include "exitcode.h"
 
 /* A reason for a failure, filled by common/ and printed by cmd/. */
 struct errbuf {

@@ -265,30 +265,31 @@ has_delim(struct ctx *c, struct span body, const char *b)
 #define MAX_BOUNDARIES	12
 
 /*
- * The boundary of a multipart.  The parameter as this reading takes it
- * when it delimits anything; else the first of the other values some
- * reader takes for it (hdr_param_all: RFC 2231 against plain, first and
- * last, comments, quoting, white space) that does, since the reader that
- * sees the parts is the one that shows the attachment.  Each try is one
- * look for '-' lines, MAX_BOUNDARIES at most.  Returns 1 when p->boundary
- * delimits the body, else 0 (or ENOMEM noted).
+ * A multipart whose boundary parameter, as this reading takes it,
+ * delimits nothing: the first of the other values some reader takes for
+ * it (hdr_param_all: RFC 2231 against plain, first and last, comments,
+ * quoting, white space) that does, since the reader that sees the parts
+ * is the one that shows the attachment.  Each try is one look for '-'
+ * lines, MAX_BOUNDARIES at most, and only for such a broken multipart.
+ * Returns 1 when p->boundary was replaced by one that delimits the body.
  */
 static int
-pick_boundary(struct ctx *c, struct mime_part *p, struct span ct)
+other_boundary(struct ctx *c, struct mime_part *p)
 {
 	char *v[MAX_BOUNDARIES];
+	struct span ct;
 	int n, found = 0;
 
-	p->boundary = hdr_param(ct, "boundary", c->m->rd.last);
-	if (p->boundary != NULL && p->boundary[0] != '\0' &&
-	    has_delim(c, p->body, p->boundary))
-		return 1;
+	if (!get_field(c, p, "Content-Type", &ct))
+		return 0;
 	if ((n = hdr_param_all(ct, "boundary", v, MAX_BOUNDARIES)) == -1) {
 		c->nomem = 1;
 		return 0;
 	}
 	for (int i = 0; i < n; i++) {
-		if (!found && has_delim(c, p->body, v[i])) {
+		if (!found && (p->boundary == NULL ||
+		    strcmp(v[i], p->boundary) != 0) &&
+		    has_delim(c, p->body, v[i])) {
 			free(p->boundary);
 			p->boundary = v[i];
 			found = 1;
@@ -296,6 +297,17 @@ pick_boundary(struct ctx *c, struct mime_part *p, struct span ct)
 			free(v[i]);
 	}
 	return found;
+}
+
+/* The boundary of p, as for a multipart; 1 when it delimits the body. */
+static int
+pick_boundary(struct ctx *c, struct mime_part *p, struct span ct)
+{
+	p->boundary = hdr_param(ct, "boundary", c->m->rd.last);
+	if (p->boundary != NULL && p->boundary[0] != '\0' &&
+	    has_delim(c, p->body, p->boundary))
+		return 1;
+	return other_boundary(c, p);
 }
 
 /*
@@ -385,7 +397,8 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 			free(p->type);
 			p->type = xstrdup(c, "multipart/mixed");
 		} else if (p->type && strncmp(p->type, "multipart/", 10) == 0)
-			(void)pick_boundary(c, p, ct);
+			p->boundary = hdr_param(ct, "boundary",
+			    c->m->rd.last);
 		if (p->filename == NULL)
 			p->filename = hdr_param(ct, "name", c->m->rd.last);
 	} else
@@ -508,7 +521,8 @@ next_dash_line(const struct ctx *c, const char *s, const char *q,
 	return e;
 }
 
-static void
+/* Split p at its boundary: 0 when it delimits nothing, else 1. */
+static int
 parse_multipart(struct ctx *c, struct mime_part *p)
 {
 	const char *s = p->body.p, *e = s + p->body.len, *q, *nx, *eol;
@@ -558,7 +572,7 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 			struct mime_part *ch = parse_entity(c, r, p, tmp.id,
 			    deftype, 0);
 			if (ch == NULL)
-				return;
+				return 1;
 			ch->delim = delim;
 			*tail = ch;
 			tail = &ch->next;
@@ -574,11 +588,8 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 		part_start = nx;
 		prev_eol_start = eol;
 	}
-	if (part_start == NULL) {
-		/* No delimiter at all: nothing to split, scan it whole. */
-		p->flags |= MP_BROKEN | MP_FLAT;
-		return;
-	}
+	if (part_start == NULL)
+		return 0;	/* no delimiter at all: nothing split */
 	if (!closed) {
 		p->flags |= MP_NOCLOSE;
 		snprintf(num, sizeof(num), "%d", ++n);
@@ -587,12 +598,13 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 		struct mime_part *ch = parse_entity(c, r, p, tmp.id, deftype,
 		    0);
 		if (ch == NULL)
-			return;
+			return 1;
 		ch->delim = delim;
 		*tail = ch;
 		p->epilogue.p = e;
 		p->epilogue.len = 0;
 	}
+	return 1;
 }
 
 /*
@@ -632,10 +644,12 @@ parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
 			p->flags |= MP_FLAT;
 		}
 	} else if (strncmp(p->type, "multipart/", 10) == 0) {
-		if (p->boundary == NULL || p->boundary[0] == '\0')
+		/* No delimiter at all: nothing to split, scan it whole. */
+		if ((p->boundary == NULL || p->boundary[0] == '\0' ||
+		    parse_multipart(c, p) == 0) &&
+		    (c->nomem || !other_boundary(c, p) ||
+		    parse_multipart(c, p) == 0))
 			p->flags |= MP_BROKEN | MP_FLAT;
-		else
-			parse_multipart(c, p);
 	} else if (is_message_type(p->type) && cte_identity(p->cte)) {
 		/*
 		 * RFC 2046 section 5.2.1: message/rfc822 is not encoded.  An

@@ -353,6 +353,19 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	if ((eol = eol_before(hstart, hend)) == NULL &&
 	    (eol = eol_first(root->raw)) == NULL)
 		eol = m->crlf ? "\r\n" : "\n";
+	/*
+	 * No header block, and the message starts with lines of white space
+	 * (a continuation with nothing before it, or blanks): the new fields
+	 * go after those lines, so that no reader takes one of them for a
+	 * continuation of X-Virus-Status (see the blank line below).
+	 */
+	if (hdr.len == 0 && rootcut == NULL)
+		while (hend < end && (*hend == ' ' || *hend == '\t')) {
+			const char *nl = memchr(hend, '\n',
+			    (size_t)(end - hend));
+
+			hend = nl != NULL ? nl + 1 : end;
+		}
 
 	if (rw_copy(o, m->p, (size_t)(hstart - m->p)) == -1)
 		goto nomem;
@@ -405,10 +418,14 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 	if (add_lines(&b, addhdr, eol) == -1)
 		goto nomem;
 	/*
-	 * A message without a header block starts with its body: end the new
-	 * header with a blank line unless the input has one there.
+	 * A message without a header block: the new fields go before its
+	 * first byte with no blank line, so every reader splits header and
+	 * body as it did (a first line of white space is a continuation to
+	 * Python's email and the end of the header to others; a blank line
+	 * here would make the whole original a body to all).  Only a notice
+	 * that replaces the body needs the blank line before it.
 	 */
-	if (hdr.len == 0 && !starts_with_eol(hend, end) &&
+	if (hdr.len == 0 && rootcut != NULL && !starts_with_eol(hend, end) &&
 	    buf_adds(&b, eol) == -1)
 		goto nomem;
 	if (rw_take(o, &b) == -1)

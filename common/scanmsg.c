@@ -485,7 +485,9 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
-	if (m->p != c->m0->p || n->body.len < DONE_MIN || part_is_message(n))
+	/* Readings of the message's own bytes (scan_unclosed's too). */
+	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
+	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
 	    !b64_modes_agree(n->body))
@@ -533,6 +535,22 @@ set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 	if (m == c->m0 && n->user > 0 &&
 	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
 		c->v->parts[n->user - 1].size = len;
+}
+
+/*
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
+ * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
+ * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
+ * may be bytes of the file.
+ */
+static int
+lf_reading(const struct mime_part *n)
+{
+	enum cte_kind k = cte_kind(n->cte);
+
+	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
+	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
+	    strcmp(n->cte, "binary") != 0);
 }
 
 /*
@@ -614,7 +632,7 @@ stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
 		return -1;
 	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
-	if (crlf && (k == XFER_IDENTITY || k == XFER_QP) &&
+	if (crlf && lf_reading(n) &&
 	    stream_decoded(c, m, n, where, 1, NULL) == -1)
 		return -1;
 	return 1;
@@ -680,7 +698,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
-	if (r == 0 && (k == XFER_IDENTITY || k == XFER_QP) &&
+	if (r == 0 && lf_reading(n) &&
 	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */

@@ -187,7 +187,7 @@ other(struct mime_part *p, struct buf *d)
 	}
 	if (d->len > 0) {
 		CHECK(decode_binhex(d->p, d->len, &a) == 0);
-		CHECK(a.len <= d->len * 16 + (1u << 20) + 256);
+		CHECK(a.len <= d->len * 8 + (1u << 20) + 256);
 	}
 	buf_free(&a);
 }
@@ -361,7 +361,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(b.len <= size);
 	b.len = 0;
 	CHECK(decode_binhex(s, size, &b) == 0);
-	CHECK(b.len <= size * 16 + (1u << 20) + 256);
+	CHECK(b.len <= size * 8 + (1u << 20) + 256);
 	b.len = 0;
 	{
 		size_t last;

@@ -1,26 +1,61 @@
-# mailav-lib.sh: shell functions shared by mailav-send, mailav-receive and
-# mailav-pipe.  Sourced (it is ours, installed beside them); the
-# configuration file is NOT sourced but parsed, see conf_load.
+# mailav-lib.sh: shell functions shared by mailav-send and mailav-receive.
+# Sourced (it is ours, installed beside them).
 #
-# Conventions: every function returns non-zero instead of exiting unless
-# its name starts with die_.  Variables set here start with c_ (config) or
-# m_ (state); the scripts own the rest.
+# Cost.  The filter runs once per message, so it starts as few programs as
+# it can: on a clean message the shell, mail-scan and mail-strip (the
+# tagger), nothing else.  Everything else is a builtin (case, read,
+# parameter expansion, redirections), and one mail-scan run gives the shell
+# all it needs: the configuration (read by the one C reader,
+# common/config.c), the envelope cleaned up, the archive copy, the verdict
+# as shell assignments, and for a clean message the tagged output and the
+# syslog line (mail-scan(1) PIPELINE MODE).
+#
+# Temporary files are made here with redirections and held open on fds
+# 3 to 7; mail-scan unlinks their names first thing, so nothing is left
+# behind whatever happens later, and the tools reach them as /dev/fd/N
+# (Linux opens the file anew, at offset 0, through that name).
+#
+# Conventions: functions return non-zero instead of exiting unless their
+# name starts with die_.  Variables set here start with c_ (config, from
+# mail-scan --config-sh) or m_ (state); the scripts own the rest.
 
-m_tab=$(printf '\t')
 m_nl='
 '
+m_done=
+m_logged=no
+m_notices=
 
 # Everything goes to stderr; proxsmtpd(8) takes the LAST stderr line as the
-# SMTP reply, so the reply is printed last, by die_*.
+# SMTP reply, so the reply is printed last, by die_*.  proxsmtpd 1.10 keeps
+# only 255 bytes of a line and appends a later write to a line it cut: the
+# reply is written with a line end before it, which starts a new one.
 log() {
 	printf '%s: %s\n' "${m_prog:-mailav}" "$*" >&2
+}
+
+# syslog_line ACTION: the message's one syslog line (facility mail, tag the
+# script's name), unless mail-scan already wrote it.  Only on the paths that
+# are not clean, so one more mail-scan start is no cost that matters.
+syslog_line() {
+	[ "$m_logged" = no ] || return 0
+	m_logged=yes
+	m_l="$1; class=${m_class:--} viruses=${m_viruses:--}"
+	m_l="$m_l from=<${SENDER:-}> to=${m_rcptlist:--}"
+	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
+	m_l="$m_l notices=${m_notices:-none}"
+	mail-scan --log "$m_prog" --since "${m_t0:-0}" --log-line "$m_l" \
+	    2>/dev/null && return 0
+	# no mail-scan to say it (not installed, PATH): logger(1), if any
+	logger -t "$m_prog" -p mail.warning -- "$m_l" 2>/dev/null || :
 }
 
 # Temporary failure: Postfix (or the client) tries again later.  Never
 # "deliver unscanned".
 die_tempfail() {
 	log "$*"
-	printf '451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
+	syslog_line "deferred 451 ($*)"
+	printf '\n451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
+	m_done=75
 	exit 75
 }
 
@@ -28,166 +63,221 @@ die_tempfail() {
 # after-queue adapter and the procmail/maildrop recipes tell apart from 75.
 die_reject() {
 	log "refused: $*"
-	printf '550 5.7.1 %s\n' "$*" >&2
+	syslog_line "refused 550"
+	printf '\n550 5.7.1 %s\n' "$*" >&2
+	m_done=69
 	exit 69
 }
 
-# conf_load FILE: read mailav.conf(5) into c_* variables.  Same rules as
-# common/config.c: `key = value`, keys case-insensitive, last one wins,
-# comment lines start with `#`, any other line is an error (75).  A missing
-# file means defaults.  Values are only ever assigned, never evaluated.
-conf_load() {
-	c_admin_address=
-	c_archive_domains=
-	c_archive_maildir=
-	c_sendmail=/usr/sbin/sendmail
-	c_filter_timeout=60
-	c_bindir=
-	m_conf=$1
-	[ -e "$m_conf" ] || return 0
-	[ -r "$m_conf" ] || { log "cannot read $m_conf"; return 1; }
-	m_kv=$(LC_ALL=C awk -v f="$m_conf" '
-	    {
-		line = $0
-		sub(/^[ \t\r]+/, "", line)
-		if (line == "" || substr(line, 1, 1) == "#")
-			next
-		if (!match(line, /^[A-Za-z0-9_.-]+[ \t\r]*=/)) {
-			printf "%s:%d: expected `key = value'"'"'\n", f, NR
-			bad = 1
-			exit
-		}
-		key = substr(line, 1, RLENGTH)
-		sub(/[ \t\r]*=$/, "", key)
-		val = substr(line, RLENGTH + 1)
-		sub(/^[ \t\r]+/, "", val)
-		sub(/[ \t\r]+$/, "", val)
-		print "K" tolower(key) "\t" val
-	    }
-	    END { exit bad }' "$m_conf") || {
-		log "${m_kv:-cannot parse $m_conf}"
-		return 1
-	}
-	while IFS=$m_tab read -r m_k m_v; do
-		case $m_k in
-		Kadmin_address) c_admin_address=$m_v ;;
-		Karchive_domains) c_archive_domains=$m_v ;;
-		Karchive_maildir) c_archive_maildir=$m_v ;;
-		Ksendmail) c_sendmail=$m_v ;;
-		Kfilter_timeout) c_filter_timeout=$m_v ;;
-		Kbindir) c_bindir=$m_v ;;
-		esac
-	done <<EOF
-$m_kv
-EOF
-	case $c_filter_timeout in
-	''|*[!0-9]*) log "$m_conf: filter_timeout is not a number"; return 1 ;;
+# Any other way out (a command that failed under set -e, a signal) is a
+# temporary failure too: 451 and 75, never proxsmtpd's permanent 550.
+on_exit() {
+	m_rc=$1
+	case $m_done in
+	0|69|75) exit "$m_done" ;;
 	esac
-	return 0
+	m_done=75
+	log "unexpected failure (status $m_rc)"
+	syslog_line "deferred 451 (unexpected failure, status $m_rc)"
+	printf '\n451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
+	exit 75
 }
 
-# tool NAME ARGS...: run a mailav program with the time limit.  timeout(1)
-# exits 124 when the limit is hit, 128+N when the tool died of signal N:
-# callers treat every status they do not expect as a temporary failure.
+# tool NAME ARGS...: a tool on the paths that are not clean, with the time
+# limit.  timeout(1) exits 124 when the limit is hit, 128+N when the tool
+# died of signal N: callers treat every status they do not expect as a
+# temporary failure.  (The clean path needs none: mail-scan holds itself
+# and its tagger to filter_timeout with alarm(2).)
 tool() {
-	timeout -k 5 "$c_filter_timeout" "$@"
+	timeout -k 5 "${c_filter_timeout:-60}" "$@"
 }
 
-# scan IN OUT: mail-scan -j IN > OUT; returns mail-scan's status.
-# mail-scan reads the database and clamd keys from the same file
-# ($MAILAV_CONF, exported by mailav_setup).
-scan() {
-	tool mail-scan -j "$1" <"$1" >"$2"
-}
-
-# verdict_read FILE: set m_class, m_deletable and m_viruses from a mail-scan
-# -j verdict (format in mailav(7)).  Only the fields before "parts" are
-# looked at: a quote inside a JSON string is always escaped, so the key
-# patterns below cannot match inside a file name.  Returns 1 when the
-# verdict does not have the expected shape.
-verdict_read() {
-	m_head=$(sed -n '1{s/"parts":\[.*//;p;}' "$1")
-	m_class=$(printf '%s\n' "$m_head" |
-	    sed -n 's/.*"class":"\([a-z+-]*\)".*/\1/p')
-	m_deletable=$(printf '%s\n' "$m_head" |
-	    sed -n 's/.*"deletable":\([a-z]*\).*/\1/p')
-	# ["A","B"] -> "A, B"; then only printable ASCII, no quote, at most
-	# 200 bytes: the names go into an SMTP reply line.
-	m_viruses=$(printf '%s\n' "$m_head" |
-	    sed -n 's/.*"viruses":\[\([^]]*\)\].*/\1/p' |
-	    sed 's/","/, /g; s/^"//; s/"$//' | LC_ALL=C tr -cd ' -~' |
-	    tr -d '"\\' | cut -c 1-200)
-	case $m_class in
-	clean|body|attachments|body+some-attachments|body+all-attachments) ;;
-	*) log "verdict has no class"; return 1 ;;
+# find_tools: where mail-scan and the others are.  $MAILAV_BINDIR first,
+# then the bin directory beside an installed share/mailav, then PATH as
+# given: nothing else, so a test never runs an installed copy by mistake.
+find_tools() {
+	case $m_dir in
+	*/share/mailav) PATH=${m_dir%/share/mailav}/bin:$PATH ;;
 	esac
-	case $m_deletable in
-	true|false) ;;
-	*) log "verdict has no deletable"; return 1 ;;
-	esac
-	[ -n "$m_viruses" ] || m_viruses=unknown
-	return 0
+	[ -z "${MAILAV_BINDIR:-}" ] || PATH=$MAILAV_BINDIR:$PATH
+	export PATH
 }
 
-# notify ROLE ADDRESS ACTION [-M]: compose with mail-notify and submit with
-# sendmail as a null-sender local submission (it does not pass the filter
-# again).  "nothing to send" (MX rule, auto-submitted or bulk original) is
-# success; anything else that is not 0 is a failure the caller turns into
-# a temporary failure, so the warning is never silently lost.
-notify() {
-	m_rc=0
-	if [ "${4:-}" = -M ]; then
-		# the sender's warning: -f for mail-notify's null-sender check,
-		# -M for the MX rule
-		tool mail-notify -r "$1" -t "$2" -v "$m_tmp/verdict" -a "$3" \
-		    -f "${SENDER:-}" -M "$m_tmp/msg" <"$m_tmp/msg" \
-		    >"$m_tmp/notice" || m_rc=$?
-	else
-		tool mail-notify -r "$1" -t "$2" -v "$m_tmp/verdict" -a "$3" \
-		    "$m_tmp/msg" <"$m_tmp/msg" >"$m_tmp/notice" || m_rc=$?
-	fi
-	if [ "$m_rc" = 0 ]; then
-		tool "$c_sendmail" -i -f '' -- "$2" <"$m_tmp/notice" || {
-			log "sendmail failed for the $1 notice to <$2>"
-			return 1
-		}
-		log "$1 notice sent to <$2> ($3)"
-		return 0
-	fi
-	if [ "$m_rc" = "$EX_NOTHING" ]; then
-		log "no $1 notice for <$2> (mail-notify: nothing to send)"
-		return 0
-	fi
-	log "mail-notify -r $1 failed with status $m_rc"
-	return 1
+# tmpfiles: the message copy (3), the JSON verdict (4), the shell fields
+# (5), an output (6), a notice (7), mail-notify's messages (9), made with
+# O_EXCL (set -C) under $TMPDIR (proxsmtpd's TempDirectory).
+tmpfiles() {
+	m_n=0
+	set -C
+	while :; do
+		m_base=${TMPDIR:-/tmp}/mailav.$$.$m_n
+		if { command exec 3>"$m_base.msg"; } 2>/dev/null; then
+			break
+		fi
+		m_n=$((m_n + 1))
+		[ "$m_n" -lt 20 ] || { set +C; return 1; }
+	done
+	command exec 4>"$m_base.json" 5>"$m_base.sh" 6>"$m_base.out" \
+	    7>"$m_base.notice" 9>"$m_base.err" || { set +C; return 1; }
+	set +C
+	m_msg=/dev/fd/3 m_json=/dev/fd/4 m_sh=/dev/fd/5 m_out=/dev/fd/6
+	m_notice=/dev/fd/7 m_err=/dev/fd/9
 }
 
 # mailav_setup SCRIPTNAME: common start of both pipelines.
 mailav_setup() {
 	m_prog=$1
 	umask 077
-	conf_load "${MAILAV_CONF:-/etc/mailav/mailav.conf}" ||
-	    die_tempfail "configuration error"
-	# the tools read the same file
-	if [ -e "$m_conf" ]; then
-		MAILAV_CONF=$m_conf
-		export MAILAV_CONF
-	fi
-	[ -z "$c_bindir" ] || PATH=$c_bindir:$PATH
-	PATH=$PATH:/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
-	export PATH
-	m_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailav.XXXXXXXX") ||
-	    die_tempfail "cannot make a temporary directory"
-	trap 'rm -rf "$m_tmp" 2>/dev/null' EXIT
+	trap 'on_exit "$?"' EXIT
 	trap 'die_tempfail "killed by a signal"' HUP INT TERM
-	cat >"$m_tmp/msg" || die_tempfail "cannot read the message"
+	find_tools
+	[ -z "${MAILAV_CONF:-}" ] || export MAILAV_CONF
+	tmpfiles || die_tempfail "cannot make temporary files in ${TMPDIR:-/tmp}"
 }
 
-# emit FILE: the message to deliver, on stdout, checked.
-emit() {
-	cat "$1" || die_tempfail "cannot write the message"
+# The configuration keys the scripts use.
+m_keys=admin_address,sendmail,filter_timeout
+
+# scan_first ARGS...: the one mail-scan run of the message on stdin (see the
+# top of this file); ARGS are the script's own options for it.  Sets m_rc
+# and the fields; on a clean message the tagged message is already on
+# stdout and logged.
+scan_first() {
+	m_rc=0
+	mail-scan --config-sh "$m_keys" --sh "$m_sh" --json "$m_json" \
+	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
+	    --unlink "$m_base.sh" --unlink "$m_base.out" \
+	    --unlink "$m_base.notice" --unlink "$m_base.err" \
+	    --log "$m_prog" --tagger mail-strip \
+	    --sender "${SENDER:-}" "$@" || m_rc=$?
+	case $m_rc in
+	0|1|75)
+		# our own file, every value single-quoted by mail-scan
+		. "$m_sh" || die_tempfail "mail-scan: unreadable fields" ;;
+	esac
+	# the names are gone: the files live on through the open fds
+	c_sendmail=${c_sendmail:-/usr/sbin/sendmail}
+	MAILAV_TIMEOUT=${c_filter_timeout:-60}
+	export MAILAV_TIMEOUT
+	m_rcptlist=
+	m_rest=${m_rcpts:-}
+	while [ -n "$m_rest" ]; do
+		m_r=${m_rest%%"$m_nl"*}
+		m_rest=${m_rest#*"$m_nl"}
+		m_rcptlist=${m_rcptlist:+$m_rcptlist,}"<$m_r>"
+	done
+	case $m_rc in
+	0)
+		[ "${m_class:-}" = clean ] ||
+		    die_tempfail "mail-scan: status 0, class ${m_class:-none}"
+		m_done=0
+		exit 0 ;;
+	1)
+		case ${m_class:-} in
+		body|attachments|body+some-attachments|body+all-attachments) ;;
+		*) die_tempfail "mail-scan: status 1, class ${m_class:-none}" ;;
+		esac
+		case ${m_deletable:-} in
+		true|false) ;;
+		*) die_tempfail "verdict has no deletable" ;;
+		esac ;;
+	75)
+		# mail-scan logged the cause (m_logged=yes) and said it
+		die_tempfail "${m_cause:-mail-scan could not scan the message}" ;;
+	142)
+		die_tempfail "mail-scan ran over filter_timeout" ;;
+	*)
+		die_tempfail "mail-scan failed (status $m_rc)" ;;
+	esac
+}
+
+# notify ROLE ADDRESS ACTION KEY [-M]: compose with mail-notify and submit
+# with sendmail as a null-sender local submission (it does not pass the
+# filter again).  KEY names the notice among the message's: a retried
+# message finds it in seen_dir and sends it no second time.  "Nothing to
+# send" (MX rule, auto-submitted or bulk original) is success, logged with
+# its reason; anything else that is not 0 is a failure the caller turns
+# into a temporary failure, so a warning is never silently lost.
+notify() {
+	m_mark=
+	[ -z "${m_seen:-}" ] || m_mark=$m_seen/${m_digest:-x}.$4
+	if [ -n "$m_mark" ] && [ -e "$m_mark" ]; then
+		log "$1 notice to <$2> already sent for this message"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>(before)"
+		return 0
+	fi
+	# the notice file opened afresh (truncated, offset 0); a redirection
+	# that fails here ends the script (exec), which is a 451, and never
+	# looks like mail-notify's own status
+	exec 8>"$m_notice" 9>"$m_err"
+	m_rc=0
+	if [ "${5:-}" = -M ]; then
+		# the sender's warning: -M for the MX rule
+		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		    -f "${SENDER:-}" -M "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
+	elif [ -n "${SENDER:-}" ]; then
+		# the envelope sender for the report ("-f ''" would be the
+		# null sender, which mail-notify's loop rules are about)
+		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		    -f "$SENDER" "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
+	else
+		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		    "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
+	fi
+	exec 8>&-
+	# mail-notify's first line (the reason it sent nothing, or failed),
+	# also passed on to our stderr
+	m_why=
+	{ IFS= read -r m_why || :; } <"$m_err"
+	# "nothing to send" is status 10; a mail-notify older than that
+	# said 2, which is also dash's status for a failed redirection: 2
+	# counts only with mail-notify's own words for it
+	case $m_rc:$m_why in
+	2:"mail-notify: nothing to send: "*) m_rc=$EX_NOTHING ;;
+	esac
+	m_why=${m_why#mail-notify: }
+	m_why=${m_why#nothing to send: }
+	[ -z "$m_why" ] || log "mail-notify: $m_why"
+	if [ "$m_rc" = 0 ]; then
+		tool "$c_sendmail" -i -f '' -- "$2" <"$m_notice" || {
+			log "sendmail failed for the $1 notice to <$2>"
+			m_notices=${m_notices:+$m_notices,}"$1:<$2>(sendmail failed)"
+			return 1
+		}
+		log "$1 notice sent to <$2> ($3)"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>"
+		[ -z "$m_mark" ] || printf '' >"$m_mark" 2>/dev/null ||
+		    log "cannot record the notice in $m_seen"
+		return 0
+	fi
+	if [ "$m_rc" = "$EX_NOADDR" ]; then
+		# an address Postfix took but no notice can be written to:
+		# never a reason to defer the message
+		log "no $1 notice for <$2>: it cannot be addressed (${m_why:-?})"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>(skipped: cannot be addressed)"
+		return 0
+	fi
+	if [ "$m_rc" = "$EX_NOTHING" ]; then
+		log "no $1 notice for <$2> (nothing to send: ${m_why:-?})"
+		m_notices=${m_notices:+$m_notices,}"$1:<$2>(skipped: ${m_why:-?})"
+		return 0
+	fi
+	log "mail-notify -r $1 failed with status $m_rc"
+	m_notices=${m_notices:+$m_notices,}"$1:<$2>(mail-notify failed, status $m_rc: ${m_why:-?})"
+	return 1
+}
+
+# rescan_emit: the stripped message ($m_out) scanned again and, as it is
+# read, copied to stdout; the caller delivers it only when the scan says
+# clean (status 0): otherwise the script exits non-zero and proxsmtpd (or
+# mailav-pipe) throws the output away.
+rescan_emit() {
+	m_rc=0
+	tool mail-scan $m_smtp --json /dev/null --copy /dev/stdout "$m_out" ||
+	    m_rc=$?
 }
 
 # The exit codes of the tools, from their man pages.
-EX_NOTHING=2		# mail-notify: nothing to send
+EX_NOTHING=10		# mail-notify: nothing to send (mailav(7) EXIT STATUS)
+EX_NOADDR=11		# mail-notify: the notice cannot be addressed
 EX_CANNOT=3		# mail-strip: infected content cannot be deleted

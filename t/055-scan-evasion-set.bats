@@ -159,3 +159,21 @@ for line in open(sys.argv[2]):
 		    $'^2\tattachment\t(text/plain|application/octet-stream)\tlines.txt\t[0-9]+\tMailav.Test.Lines.UNOFFICIAL FOUND$'
 	done
 }
+
+@test "mail-scan -c (clamd) gives the embedded engine's verdicts on the whole set" {
+	load clamd
+	clamd_usable || skip "$CLAMD_SKIP"
+	mkdir -p "$BATS_TEST_TMPDIR/c/db"
+	cp "$DB"/*.hdb "$BATS_TEST_TMPDIR/c/db/"
+	clamd_start "$BATS_TEST_TMPDIR/c" 'StreamMaxLength 200M'
+	local rc=0
+	same_verdicts "$EV"/lf/*.eml "$EV"/crlf/*.eml || rc=$?
+	clamd_stop
+	[ "$rc" -eq 0 ]
+	for le in lf crlf; do
+		grep "/$le/" "$BATS_TEST_TMPDIR/clamd.json" >"$le.json"
+		run -0 python3 "$FIX/evasion/check.py" "$EV/MANIFEST.tsv" \
+		    "$le.json"
+		assert_output --regexp '^([0-9]+) messages: \1 found, \1 attributed, \1 deletable as expected, 0 backstop-only$'
+	done
+}

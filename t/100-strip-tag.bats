@@ -100,17 +100,38 @@ X-Virus-Scanned: mailav $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile") on $(hos
 	grep -q $'^X-Virus-Status: Clean\r$' out.eml
 }
 
-@test "strip: a message without header gets a blank line after the fields" {
+@test "strip: a message without header gets the fields and no blank line" {
+	# Issue 13: a blank line after the fields would make the whole
+	# original a body to readers that read a header in it.
 	printf 'no header here\njust text\n' > msg.eml
 	mail-strip msg.eml > out.eml
 	run -0 sed -n '3,5p' out.eml
-	assert_output "
-no header here
+	assert_output "no header here
 just text"
 	run -0 python3 -c 'import email,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb")); print(m["X-Virus-Status"]); print(m.get_payload(), end="")' out.eml
 	assert_output "Clean
 no header here
 just text"
+}
+
+@test "strip: a first line of white space: the fields add no blank line, Python splits as before (issue 13)" {
+	local first
+	for first in '   ' ' From: x@example.org' $'\t'; do
+		printf '%s\nFrom: a@example.org\nSubject: s\n\nbody\n' "$first" > msg.eml
+		mail-strip msg.eml > out.eml
+		run -1 grep -c '^$' <(head -n 4 out.eml)
+		python3 - <<'PY'
+import email
+from email import policy
+def read(f):
+    m = email.message_from_binary_file(open(f, "rb"), policy=policy.compat32)
+    h = [(k, v) for k, v in m.items() if not k.lower().startswith("x-virus")]
+    return h, m.get_payload(), m["X-Virus-Status"]
+a, b = read("msg.eml"), read("out.eml")
+assert a[:2] == b[:2], (a, b)
+assert b[2].strip() == "Clean", b
+PY
+	done
 }
 
 @test "strip: write error is exit 75" {

@@ -173,13 +173,39 @@ assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
 @test "-t with a local part only is qualified with the host name" {
 	run -0 notify -l en -r admin -t postmaster "$NF/iso2022jp.eml"
 	assert_line "To: postmaster@$(hostname)"
-	run -64 notify -l en -r admin -t 'post master' "$NF/iso2022jp.eml"
+	# cannot be addressed: exit 11, which the scripts log and go on
+	run -11 notify -l en -r admin -t 'post master' "$NF/iso2022jp.eml"
 }
 
-@test "-t with CR or LF is refused" {
-	run -64 notify -l en -r sender -t $'a@example.jp\r\nBcc: x@example.net' \
+@test "-t with CR or LF is refused (exit 11: cannot be addressed)" {
+	run -11 notify -l en -r sender -t $'a@example.jp\r\nBcc: x@example.net' \
 	    "$NF/iso2022jp.eml"
 	assert_output --partial 'not an address'
+	run -11 notify -l en -r sender -t $'"a\nb"@example.jp' "$NF/iso2022jp.eml"
+	run -11 notify -l en -r sender -t $'a\tb@example.jp' "$NF/iso2022jp.eml"
+}
+
+@test "quoted local parts and UTF-8 addresses are written into the header safely (issue 13 item 5)" {
+	# RFC 5321 quoted string, as SMTP gives it and as Postfix's internal
+	# form (unquoted) gives it: RFC 5322 3.2.4 quoting in the header.
+	run -0 notify -l en -r recipient -t '"john smith"@example.org' "$NF/iso2022jp.eml"
+	assert_line 'To: "john smith"@example.org'
+	run -0 notify -l en -r recipient -t 'john smith@example.org' "$NF/iso2022jp.eml"
+	assert_line 'To: "john smith"@example.org'
+	run -0 notify -l en -r recipient -t '"a\"b\\c"@example.org' "$NF/iso2022jp.eml"
+	assert_line 'To: "a\"b\\c"@example.org'
+	# a quoted local part that is a plain dot-atom needs no quotes
+	run -0 notify -l en -r recipient -t '"john"@example.org' "$NF/iso2022jp.eml"
+	assert_line 'To: john@example.org'
+	# SMTPUTF8: the address stays UTF-8 (RFC 6532 3.2)
+	run -0 notify -l en -r recipient -t 'ユーザー@例え.jp' "$NF/iso2022jp.eml"
+	assert_line 'To: ユーザー@例え.jp'
+	printf '%s\n' "$output" >out
+	python3 -c 'import email, sys; from email import policy
+m = email.message_from_string(open("out", encoding="utf-8").read(), policy=policy.default)
+assert m["To"].addresses[0].addr_spec == "ユーザー@例え.jp", m["To"]'
+	# invalid UTF-8 is not an address
+	run -11 notify -l en -r recipient -t $'\xff@example.org' "$NF/iso2022jp.eml"
 }
 
 @test "In-Reply-To and References thread the notice under the original" {
@@ -193,21 +219,26 @@ assert "\n" not in s and "\r" not in s and "\0" not in s, repr(s)'
 	run -1 grep -E '^(In-Reply-To|References):' out
 }
 
-@test "null sender, Auto-Submitted, Precedence: nothing to send (exit 2)" {
+@test "null sender, Auto-Submitted, Precedence: no sender warning (exit 10), admin and recipient notices all the same" {
 	printf 'From: a@example.jp\nSubject: s\n\nbody\n' > o.eml
-	run -2 --separate-stderr notify -l en -r sender -t a@example.jp -f '' o.eml
+	run -10 --separate-stderr notify -l en -r sender -t a@example.jp -f '' o.eml
 	[ -z "$output" ]
 	[[ $stderr == *"nothing to send"*"null sender"* ]]
-	run -2 --separate-stderr notify -l en -r sender -t a@example.jp -f '<>' o.eml
+	run -10 --separate-stderr notify -l en -r sender -t a@example.jp -f '<>' o.eml
 	for h in 'Return-Path: <>' 'Auto-Submitted: auto-replied' \
 	    'Auto-Submitted: auto-generated (vacation)' 'Precedence: list' \
 	    'PRECEDENCE: Bulk' 'Precedence: junk'; do
 		printf '%s\nFrom: a@example.jp\nSubject: s\n\nbody\n' "$h" > o.eml
-		for role in sender recipient admin; do
-			run -2 --separate-stderr notify -l en -r $role \
+		run -10 --separate-stderr notify -l en -r sender \
+		    -t a@example.jp o.eml
+		[ -z "$output" ]
+		[[ $stderr == *"nothing to send"* ]]
+		# RFC 3834 is about replies to the sender: the administrator
+		# and the recipient are told anyway (issue 13 item 6).
+		for role in recipient admin; do
+			run -0 --separate-stderr notify -l en -r $role \
 			    -t a@example.jp o.eml
-			[ -z "$output" ]
-			[[ $stderr == *"nothing to send"* ]]
+			assert_line 'Auto-Submitted: auto-generated'
 		done
 	done
 	# "no" is an ordinary message, and a real sender too
@@ -380,4 +411,32 @@ PY
 	python3 -c 'import email; from email import policy
 m = email.message_from_binary_file(open("out","rb"), policy=policy.default)
 assert "eicar.com" in m.get_content()'
+}
+
+@test "nothing to send is exit 10, a status no shell gives itself (issue 13 item 8)" {
+	printf 'From: a@example.jp\nSubject: s\n\nbody\n' > o.eml
+	run -10 --separate-stderr notify -l en -r sender -t a@example.jp -f '' o.eml
+	[ -z "$output" ]
+	# what dash exits with when a redirection fails (a full TMPDIR),
+	# which the scripts once took for "nothing to send"
+	run -2 dash -c ': > /nonexistent/dir/notice'
+}
+
+@test "the English admin report never breaks a virus name, file name or address across lines (issue 13)" {
+	local n name
+	for n in $(seq 1 45); do
+		name=$(printf 'f%.0s' $(seq 1 "$n")).scr
+		printf '{"file":"-","class":"attachments","deletable":true,"viruses":["Clamav.Test.File-6"],"backstop":null,"limits":[],"parts":[{"part":"2","role":"attachment","type":"application/x-msdownload","filename":"%s","size":9,"virus":"Clamav.Test.File-6","deletable":true}]}\n' "$name" >v.json
+		notify -l en -r admin -t "very.long.admin.address-$n@mail-gateway.example.jp" \
+		    -v v.json -a blocked "$NF/iso2022jp.eml" >out
+		python3 - "$name" "very.long.admin.address-$n@mail-gateway.example.jp" <<'PY'
+import email, sys
+from email import policy
+m = email.message_from_binary_file(open("out", "rb"), policy=policy.default)
+body = m.get_content()
+for tok in ["Clamav.Test.File-6", sys.argv[1], sys.argv[2]]:
+    assert tok in body, (tok, body)
+assert all(len(l) <= 80 or " " not in l.strip() for l in body.splitlines()), body
+PY
+	done
 }

@@ -23,12 +23,14 @@ print(s.getsockname()[1])')
 		    --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
 		    --no-hosts --pid-file= --user="$(id -un)" --local=/test/ \
 		    --mx-host=ours.test,mx.ours.test,10 \
-		    --host-record=mx.ours.test,127.0.0.1 \
+		    --host-record=mx.ours.test,192.0.2.25 \
 		    --mx-host=other.test,mx.other.test,10 \
 		    --host-record=mx.other.test,192.0.2.1 \
 		    --mx-host=both.test,mx.other.test,10 \
 		    --mx-host=both.test,mx.ours.test,20 \
-		    --host-record=aonly.test,127.0.0.1 \
+		    --host-record=aonly.test,192.0.2.25 \
+		    --mx-host=lo.test,mx.lo.test,10 \
+		    --host-record=mx.lo.test,127.0.0.1,::1 \
 		    --host-record=aelse.test,192.0.2.7 \
 		    --mx-host=six.test,mx.six.test,10 \
 		    --host-record=mx.six.test,2001:db8::25 \
@@ -68,7 +70,10 @@ teardown_file() {
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
-	export MAILAV_CONF=$BATS_TEST_TMPDIR/none.conf LC_ALL=C
+	# This server is 192.0.2.25 (the MX of ours.test): loopback never
+	# counts, so the tests cannot use the interfaces' 127.0.0.1.
+	printf 'notify_local_addresses = 192.0.2.25\n' >base.conf
+	export MAILAV_CONF=$BATS_TEST_TMPDIR/base.conf LC_ALL=C
 }
 
 # sender-warning DOMAIN [args]: the warning for a message From: DOMAIN
@@ -85,21 +90,22 @@ warn_for() {
 	run -0 --separate-stderr warn_for ours.test
 	[[ $output == *'Subject: [Virus warning]'* ]]
 	# the same with the address given in the configuration
-	printf 'notify_local_addresses = 192.0.2.99, 127.0.0.1\n' > c.conf
+	printf 'notify_local_addresses = 192.0.2.99, 192.0.2.25\n' > c.conf
 	run -0 --separate-stderr warn_for OURS.test -c c.conf
 	# and with the resolver from the configuration
 	printf 'notify_resolver = 127.0.0.1:%s\n' "$DNSPORT" > c.conf
+	printf 'notify_local_addresses = 192.0.2.25\n' >> c.conf
 	printf 'From: taro@ours.test\nSubject: s\n\nbody\n' > o.eml
 	run -0 mail-notify -c c.conf -T "$TPL" -l en -r sender -t taro@ours.test -M o.eml
 }
 
 @test "MX pointing elsewhere: nothing to send, and a log line says why" {
-	run -2 --separate-stderr warn_for other.test
+	run -10 --separate-stderr warn_for other.test
 	[ -z "$output" ]
 	[[ $stderr == *"nothing to send: MX rule: no mail server of other.test (mx.other.test) is this server"* ]]
 	# when the configured addresses are not the MX's, not even the local one
 	printf 'notify_local_addresses = 192.0.2.99\n' > c.conf
-	run -2 --separate-stderr warn_for ours.test -c c.conf
+	run -10 --separate-stderr warn_for ours.test -c c.conf
 	[ -z "$output" ]
 }
 
@@ -109,12 +115,12 @@ warn_for() {
 
 @test "no MX, the domain's own A record (RFC 5321 5.1): warned when it is ours" {
 	run -0 --separate-stderr warn_for aonly.test
-	run -2 --separate-stderr warn_for aelse.test
+	run -10 --separate-stderr warn_for aelse.test
 	[ -z "$output" ]
 }
 
 @test "NXDOMAIN: nothing to send" {
-	run -2 --separate-stderr warn_for nx.test
+	run -10 --separate-stderr warn_for nx.test
 	[ -z "$output" ]
 	[[ $stderr == *"nx.test does not exist (NXDOMAIN)"* ]]
 }
@@ -123,7 +129,7 @@ warn_for() {
 	printf 'notify_local_addresses = 2001:db8::25\n' > c.conf
 	run -0 --separate-stderr warn_for six.test -c c.conf
 	printf 'notify_local_addresses = 2001:db8::26 127.0.0.1\n' > c.conf
-	run -2 --separate-stderr warn_for six.test -c c.conf
+	run -10 --separate-stderr warn_for six.test -c c.conf
 }
 
 @test "DNS failure: no sender warning, never a deferral; the admin is still told" {
@@ -134,7 +140,7 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])')
 	printf 'notify_dns_timeout = 1\n' > c.conf
 	printf 'From: taro@ours.test\nSubject: s\n\nbody\n' > o.eml
-	run -2 --separate-stderr mail-notify -c c.conf -T "$TPL" -l en \
+	run -10 --separate-stderr mail-notify -c c.conf -T "$TPL" -l en \
 	    -r sender -t taro@ours.test -M -R "127.0.0.1:$port" o.eml
 	[ -z "$output" ]
 	[[ $stderr == *"DNS failure"*"no sender warning"* ]]
@@ -143,12 +149,30 @@ print(s.getsockname()[1])')
 
 @test "From: without a usable domain: nothing to send" {
 	printf 'From: undisclosed\nSubject: s\n\nbody\n' > o.eml
-	run -2 --separate-stderr mail-notify -T "$TPL" -l en -r sender \
+	run -10 --separate-stderr mail-notify -T "$TPL" -l en -r sender \
 	    -t a@example.jp -M -R "127.0.0.1:$DNSPORT" o.eml
 	[[ $stderr == *"no From: domain"* ]]
-	printf 'From: a@[127.0.0.1]\nSubject: s\n\nbody\n' > o.eml
+	printf 'From: a@[192.0.2.25]\nSubject: s\n\nbody\n' > o.eml
 	run -0 mail-notify -T "$TPL" -l en -r sender -t a@example.jp -M \
 	    -R "127.0.0.1:$DNSPORT" o.eml
+}
+
+@test "loopback never counts for the MX rule (issue 13 item 12)" {
+	# From: x@[127.0.0.1] and an MX on 127.0.0.1 / ::1 are not this
+	# server, with the default addresses (every interface) or listed.
+	: >empty.conf
+	printf 'notify_local_addresses = 127.0.0.1 ::1 127.0.0.2\n' >lo.conf
+	for conf in empty.conf lo.conf; do
+		for from in 'a@[127.0.0.1]' 'a@[127.1.2.3]' 'a@[IPv6:::1]' \
+		    'a@[IPv6:::ffff:127.0.0.1]' a@lo.test; do
+			printf 'From: %s\nSubject: s\n\nbody\n' "$from" > o.eml
+			run -10 --separate-stderr mail-notify -c "$conf" -T "$TPL" \
+			    -l en -r sender -t a@example.jp -M \
+			    -R "127.0.0.1:$DNSPORT" o.eml
+			[ -z "$output" ]
+			[[ $stderr == *"nothing to send: MX rule"* ]]
+		done
+	done
 }
 
 @test "a bad resolver or address setting is a configuration error (75)" {

@@ -29,7 +29,7 @@ bats_require_minimum_version 1.5.0
 		    "$f" > "out/$i.eml" 2> err || rc=$?
 		case $rc in
 		0) sent=$((sent + 1)) ;;
-		2) nothing=$((nothing + 1)); [ ! -s "out/$i.eml" ]
+		10) nothing=$((nothing + 1)); [ ! -s "out/$i.eml" ]
 		   rm "out/$i.eml" ;;
 		*) echo "$f: exit $rc"; cat err; false ;;
 		esac

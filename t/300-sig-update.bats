@@ -352,3 +352,31 @@ install_local_ndb() {
 	grep -q 'ExecStart=.*sig-update -q' "$TOP/share/systemd/mailav-sig-update.service"
 	grep -q 'OnCalendar=' "$TOP/share/systemd/mailav-sig-update.timer"
 }
+
+@test "symbolic links planted for the lock, the state file and its temporary are not followed" {
+	publish 6
+	echo "precious" > "$W/victim"
+	ln -s "$W/victim" "$W/state/sig-update.lock"
+	run -74 su
+	assert_output --partial "sig-update.lock"
+	assert_output --partial "not followed"
+	[ ! -e "$DB" ]
+	rm "$W/state/sig-update.lock"
+	ln -s "$W/victim" "$W/state/sig-update.state"
+	run -74 su
+	assert_output --partial "not followed"
+	rm "$W/state/sig-update.state"
+	ln -s "$W/victim" "$W/state/sig-update.state.tmp"
+	run -0 su
+	[ ! -L "$W/state/sig-update.state" ]
+	[ -f "$W/state/sig-update.state" ]
+	[ "$(cat "$W/victim")" = precious ]
+	# a set directory that is a symbolic link is not used either
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	mkdir "$W/elsewhere"
+	ln -s "$W/elsewhere" "$DB.sets"
+	run -74 su
+	assert_output --partial "not followed"
+	run ls -A "$W/elsewhere"
+	assert_output ""
+}

@@ -5,6 +5,8 @@
 load helper
 load fixtures/sigupdate/lib
 bats_require_minimum_version 1.5.0
+# cvd sources through the default client, libfreshclam
+SU_CLIENT=libfreshclam
 
 setup() {
 	su_setup

@@ -252,3 +252,38 @@ dns_start() {
 	[ "$(installed_version)" = 6 ]
 	grep -q '"path": "/test-6.cdiff"' "$W/tls.log"
 }
+
+@test "progress on a terminal only: libfreshclam's lines under script(1), none from cron" {
+	cdiffs 3 5
+	run -0 su
+	refute_output --partial "Downloading"
+	refute_output --partial "Time:"
+	assert_output --partial "installed test.cld version 5 (was 3)"
+	cdiffs 5 6
+	run -0 script -qec "sig-update -c '$W/conf'" /dev/null
+	assert_output --partial "Downloading database patch # 6"
+	assert_output --partial "973B/973B"
+	assert_output --partial "installed test.cld version 6 (was 5)"
+	# -q on a terminal is as quiet as cron
+	cdiffs 3 6
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	run -0 script -qec "sig-update -q -c '$W/conf'" /dev/null
+	assert_output ""
+}
+
+@test "libfreshclam talks to 127.0.0.1 only: every connect and send, traced" {
+	command -v strace > /dev/null || skip "strace is not installed"
+	dns_start "6:$(date +%s)"
+	cdiffs 3 6
+	su_conf "update_dns_txt = current.cvd.mailav.test" \
+	    "update_dns_server = $DNS"
+	run -0 strace -f -qq -e trace=connect,sendto,sendmsg -o "$W/trace" \
+	    sig-update -c "$W/conf"
+	[ "$(installed_version)" = 6 ]
+	grep -q 'inet_addr("127.0.0.1")' "$W/trace"
+	# no address but 127.0.0.1 is ever used, and no IPv6 at all
+	run -0 sh -c "grep -o 'inet_addr(\"[^\"]*\")' '$W/trace' | sort -u"
+	assert_output 'inet_addr("127.0.0.1")'
+	run grep -c AF_INET6 "$W/trace"
+	assert_output 0
+}

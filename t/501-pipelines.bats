@@ -43,7 +43,10 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 }
 
 @test "pipelines: mail-scan not installed gives 451" {
-	run -75 --separate-stderr env PATH=/usr/bin:/bin "$TOP/share/mailav-receive" \
+	# no PATH element that could hold an installed copy (make install,
+	# the Debian package): the scripts add none of their own
+	mkdir "$D/empty"
+	run -75 --separate-stderr env PATH="$D/empty" "$TOP/share/mailav-receive" \
 	    <"$TOP/share/samples/clean.eml"
 	assert_output ''
 	[[ $(last_err) == "451 4.3.0 "* ]]
@@ -53,20 +56,39 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 	mkdir "$D/bin"
 	printf '#!/bin/sh\nkill -SEGV $$\n' >"$D/bin/mail-scan"
 	chmod +x "$D/bin/mail-scan"
-	printf 'bindir = %s\n' "$D/bin" >>"$D/conf"
+	export MAILAV_BINDIR=$D/bin
 	run -75 --separate-stderr "$TOP/share/mailav-send" <"$TOP/share/samples/clean.eml"
 	assert_output ''
 	[[ $(last_err) == "451 4.3.0 "* ]]
 }
 
-@test "pipelines: a tool that hangs is stopped after filter_timeout and gives 451" {
+@test "pipelines: a tagger that hangs is stopped after filter_timeout and gives 451" {
+	# mail-scan runs the tagger with what is left of its own alarm
 	mkdir "$D/bin"
-	printf '#!/bin/sh\nexec sleep 60\n' >"$D/bin/mail-scan"
-	chmod +x "$D/bin/mail-scan"
-	printf 'bindir = %s\nfilter_timeout = 1\n' "$D/bin" >>"$D/conf"
+	printf '#!/bin/sh\nexec sleep 60\n' >"$D/bin/mail-strip"
+	chmod +x "$D/bin/mail-strip"
+	printf 'filter_timeout = 1\n' >>"$D/conf"
+	export MAILAV_BINDIR=$D/bin
 	SECONDS=0
 	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
 	[ "$SECONDS" -lt 20 ]
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	[[ $stderr == *"killed by signal 14 (filter_timeout)"* ]]
+}
+
+@test "pipelines: mail-scan waiting on a clamd that never answers is stopped after filter_timeout" {
+	# a socket that accepts and says nothing; clamd's own timeout is long
+	/usr/bin/python3 "$FIX/postfix/muteclamd.py" "$D/clamd.sock" 30 \
+	    </dev/null >/dev/null 2>&1 3>&- &
+	local py=$!
+	for i in $(seq 50); do [ -S "$D/clamd.sock" ] && break; sleep 0.1; done
+	printf 'clamd = %s\nclamd_scan_timeout = 600\nfilter_timeout = 1\n' \
+	    "$D/clamd.sock" >"$D/conf"
+	SECONDS=0
+	run -75 --separate-stderr "$TOP/share/mailav-send" <"$TOP/share/samples/clean.eml"
+	kill "$py" 2>/dev/null || :
+	[ "$SECONDS" -lt 20 ]
+	assert_output ''
 	[[ $(last_err) == "451 4.3.0 "* ]]
 }
 
@@ -82,11 +104,18 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	run ls "$D"
 	refute_line --regexp '^p[0-9]$'
-	# the archive got the original, in the directory named literally
+	# the archive got the original, in the directory named literally,
+	# after the envelope (Return-Path, X-Original-To for each recipient)
 	run find "$D/arch" -path '*/new/*' -type f
 	assert_success
 	[ -n "$output" ]
-	cmp "$TOP/share/samples/clean.eml" "$output"
+	local f=$output
+	run head -n 4 "$f"
+	assert_line --index 0 "Return-Path: <$SENDER>"
+	assert_line --index 1 'X-Original-To: carol@archive.test'
+	assert_line --index 2 'X-Original-To: $(touch '"$D"'/p7)@archive.test'
+	assert_line --index 3 "X-Original-To: -x;touch $D/p8@archive.test"
+	tail -n +5 "$f" | cmp "$TOP/share/samples/clean.eml" -
 }
 
 @test "pipelines: the archive copy is written before the scan, and a failure to write it defers" {

@@ -20,9 +20,10 @@ keys_read() {
 		# and the comparisons with the key read.
 		perl -ne 'while (/"(source|update_[a-z0-9_]+)"/g) { print "$1\n" }' \
 		    "$TOP"/cmd/sig-update/*.c
-		# The pipelines' reader (share/mailav-lib.sh conf_load):
-		# one case label "Kkey)" per key.
-		perl -ne 'while (/^\s*K([a-z][a-z0-9_]*)\)/g) { print "$1\n" }' \
+		# The pipelines ask mail-scan --config-sh for theirs: the
+		# m_keys= list of share/mailav-lib.sh, and the list given to
+		# --config-sh in the scripts.
+		perl -ne 'if (/^m_keys=([a-z0-9_,]+)/ || /--config-sh ([a-z0-9_,]+)/) { print "$_\n" for split /,/, $1 }' \
 		    "$TOP"/share/mailav-lib.sh "$TOP"/share/mailav-* \
 		    "$TOP"/share/procmailrc "$TOP"/share/maildroprc
 	} | sort -u
@@ -48,7 +49,7 @@ keys_example() {
 	# (table and comparison), the shell pipelines.
 	for k in database clamd clamd_allow_oversize notify_from \
 	    notify_headers_part strip_templates source update_dbdir \
-	    update_timeout update_keep archive_domains filter_timeout bindir; do
+	    update_timeout update_keep archive_domains filter_timeout sendmail; do
 		grep -qx "$k" "$BATS_TEST_TMPDIR/read" || {
 			echo "not found in the sources: $k"
 			return 1

@@ -78,8 +78,9 @@ kind_files() {
 
 @test "no block carries a comment after a value" {
 	# mailav.conf, main.cf, master.cf and clamd.conf all take the rest of
-	# the line as the value: a " # ..." becomes part of it.
-	for f in $B/*; do
+	# the line as the value: a " # ..." becomes part of it.  (procmail
+	# takes such comments.)
+	for f in $B/*.mailav.conf $B/*.main.cf $B/*.master.cf $B/*.clamd.conf; do
 		run grep -n '[^[:space:]].*[[:space:]]#' "$f"
 		assert_output ''
 	done

@@ -479,6 +479,39 @@ parts_text(const struct tmpl *t, const struct verdict *v, const char *none,
 	free(ra);
 }
 
+/*
+ * The tokens the body must never break (compose_wrap): virus names, file
+ * names and addresses, as clean() shows them.  NULL-terminated in *keep.
+ */
+static void
+keep_tokens(const struct verdict *v, const struct orig *o, const char *to,
+    char ***keep)
+{
+	size_t n = 0, cap, i;
+	char **k;
+
+	cap = 8 + (v ? 2 * v->nparts + v->nviruses : 0);
+	if ((k = calloc(cap, sizeof(*k))) == NULL)
+		nomem();
+	for (i = 0; v != NULL && i < v->nviruses; i++)
+		k[n++] = clean(v->viruses[i]);
+	for (i = 0; v != NULL && i < v->nparts; i++) {
+		if (v->parts[i].virus != NULL)
+			k[n++] = clean(v->parts[i].virus);
+		if (v->parts[i].filename != NULL)
+			k[n++] = clean(v->parts[i].filename);
+	}
+	if (v != NULL && v->backstop != NULL)
+		k[n++] = clean(v->backstop);
+	k[n++] = clean(to);
+	if (o->sender != NULL)
+		k[n++] = clean(o->sender);
+	if (o->from_addr != NULL)
+		k[n++] = clean(o->from_addr);
+	k[n] = NULL;
+	*keep = k;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -498,6 +531,7 @@ main(int argc, char **argv)
 	static struct buf path, vb, b, out, tmp, viruses, files, parts;
 	static struct buf subj, body, wrapped, bnd, toq;
 	static char host[256], from_def[300], *actname, *fromdom, *nonebuf;
+	static char **keep;
 	const char *from, *fromname;
 	enum cte cte;
 
@@ -582,12 +616,19 @@ main(int argc, char **argv)
 	host[sizeof(host) - 1] = '\0';
 	if (strchr(to, '@') == NULL) {
 		/* "postmaster": qualified with this host, as sendmail would */
-		if (buf_printf(&toq, "%s@%s", to, host) == -1)
-			nomem();
-		to = toq.p;
+		for (s = to; *s != '\0' && *s != ' ' && *s != '"' &&
+		    (unsigned char)*s >= 0x20; s++)
+			;
+		if (*s != '\0' || buf_printf(&toq, "%s@%s", to, host) == -1)
+			toq.len = 0;
+		to = toq.len ? toq.p : to;
 	}
+	/*
+	 * An address the MTA accepted that cannot go into a header is no
+	 * reason to defer the message: a code of its own, for the log.
+	 */
 	if (!compose_addr_ok(to))
-		errx(EXIT_USAGE, "-t: `%s' is not an address mail-notify "
+		errx(EXIT_NOADDR, "-t: `%s' is not an address mail-notify "
 		    "will write into a header", to);
 	if (lang == NULL && (s = config_get(&cf, "notify_lang")) != NULL &&
 	    *s != '\0') {
@@ -620,7 +661,12 @@ main(int argc, char **argv)
 	if (fd != 0)
 		close(fd);
 	read_original(&o, sender);
-	loop_check(&o);
+	/*
+	 * RFC 3834 limits automatic replies to the sender; the admin report
+	 * and the recipient notice are not replies (issue 13 item 6).
+	 */
+	if (strcmp(role, "sender") == 0)
+		loop_check(&o);
 
 	/* the verdict */
 	if (vfile != NULL) {
@@ -766,7 +812,9 @@ main(int argc, char **argv)
 	/* body: wrapped by display width, then a transfer encoding */
 	enc = strcmp(lang, "ja") == 0 || strcmp(lang, "zh") == 0 ||
 	    strcmp(lang, "ko") == 0 ? "EUC-JP" : "UTF-8";
-	if (compose_wrap(&wrapped, body.p, body.len, COMPOSE_WRAP, enc) == -1)
+	keep_tokens(vp, &o, to, &keep);
+	if (compose_wrap(&wrapped, body.p, body.len, COMPOSE_WRAP, enc,
+	    (const char *const *)keep) == -1)
 		errx(EXIT_TEMPFAIL, "%s: cannot wrap the body: %s", path.p,
 		    strerror(errno));
 	cte = compose_cte(wrapped.p, wrapped.len, 0);
@@ -844,6 +892,9 @@ main(int argc, char **argv)
 		err(EXIT_TEMPFAIL, "stdout");
 	if (close(1) == -1)
 		err(EXIT_TEMPFAIL, "stdout");
+	for (i = 0; keep[i] != NULL; i++)
+		free(keep[i]);
+	free(keep);
 	tmpl_free(&t);
 	if (vp != NULL)
 		verdict_free(vp);

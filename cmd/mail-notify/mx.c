@@ -51,11 +51,30 @@ addrs_add(struct addrs *as, int family, const void *p)
 	as->n++;
 }
 
+/* 127.0.0.0/8 and ::1 (RFC 1122 3.2.1.3, RFC 4291 2.5.3). */
+static int
+loopback(const struct addr *x)
+{
+	static const unsigned char one[16] = { [15] = 1 };
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (x->family == AF_INET)
+		return x->a[0] == 127;
+	return memcmp(x->a, one, 16) == 0 ||
+	    (memcmp(x->a, mapped, 12) == 0 && x->a[12] == 127);
+}
+
+/*
+ * Loopback never counts (issue 13 item 12): every host has it, so an MX
+ * or a domain literal naming it is no proof that the domain is served here.
+ */
 static int
 addrs_has(const struct addrs *as, const struct addr *x)
 {
 	size_t i;
 
+	if (loopback(x))
+		return 0;
 	for (i = 0; i < as->n; i++)
 		if (as->v[i].family == x->family &&
 		    memcmp(as->v[i].a, x->a, x->family == AF_INET ? 4 : 16) == 0)

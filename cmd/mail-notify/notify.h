@@ -4,9 +4,6 @@
 
 #include "mailav.h"
 
-/* "Nothing to send": the notice must not be written (see mail-notify(1)). */
-#define EXIT_NOTHING	2
-
 struct mx_opts {
 	const char *resolver;	/* "a.b.c.d[:port]" or NULL: resolv.conf */
 	int timeout;		/* seconds per query */

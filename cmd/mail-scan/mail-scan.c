@@ -4,7 +4,9 @@
  * 64 usage, 75 when no trustworthy verdict can be given.
  */
 #include <err.h>
+#include <getopt.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +14,22 @@
 
 #include "config.h"
 #include "mailav.h"
+#include "pipe.h"
 #include "scanmsg.h"
+#include "smtpdot.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
 #define MAX_MESSAGE	(1024UL * 1024 * 1024)
 
-static int jflag, qflag, prefix;
+static int jflag, qflag, sflag, prefix;
 static struct buf out;
+static const struct config *conf;
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mail-scan [-jq] [-C config] [-c clamd] "
-	    "[-d database] [file ...]\n");
+	fprintf(stderr, "usage: mail-scan [-jqS] [-C config] [-c clamd] "
+	    "[-d database] [pipeline options] [file ...]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -127,8 +132,63 @@ flush_out(void)
 #define CLMSG_MAX	20
 static unsigned long clmsg_count;
 
+/* The cause of a failure, also kept for the pipeline's log line. */
+static char cause[512];
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	warnx("%s", cause);
+}
+
+/*
+ * Read one message (path NULL: stdin), keep the --copy, take the dots off
+ * with -S, and in pipeline mode the envelope and the archive copy: before
+ * the engine is opened, so the original is archived whatever the scan.
+ */
 static int
-scan_one(struct scanner *sc, const char *path)
+load_one(const char *path, struct buf *msg)
+{
+	struct errbuf e = { "" };
+	int r;
+
+	if (path == NULL)
+		r = read_fd(0, msg, MAX_MESSAGE, &e);
+	else
+		r = read_file(path, msg, MAX_MESSAGE, &e);
+	if (r == -1) {
+		fail("%s", e.msg);
+		buf_free(msg);
+		return EXIT_TEMPFAIL;
+	}
+	if (msg->p == NULL && buf_add(msg, "", 0) == -1) {
+		fail("out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	if (pipe_copy(msg->p, msg->len, &e) == -1) {
+		fail("%s", e.msg);
+		buf_free(msg);
+		return EXIT_TEMPFAIL;
+	}
+	/* -S: SMTP DATA as proxsmtpd hands it; scan what the sender wrote. */
+	if (sflag)
+		msg->len = smtp_unstuff(msg->p, msg->len);
+	if (po.sh && pipe_envelope(conf, msg->p, msg->len, &out, &e) == -1) {
+		fail("%s", e.msg);
+		buf_free(msg);
+		return EXIT_TEMPFAIL;
+	}
+	return EXIT_OK;
+}
+
+/* pre: the message load_one read already, or NULL to read it here. */
+static int
+scan_one(struct scanner *sc, const char *path, struct buf *pre)
 {
 	struct buf msg = { 0 };
 	struct verdict v;
@@ -136,23 +196,15 @@ scan_one(struct scanner *sc, const char *path)
 	int r;
 
 	clmsg_count = 0;
-	if (path == NULL)
-		r = read_fd(0, &msg, MAX_MESSAGE, &e);
-	else
-		r = read_file(path, &msg, MAX_MESSAGE, &e);
-	if (r == -1) {
-		warnx("%s", e.msg);
-		buf_free(&msg);
-		return EXIT_TEMPFAIL;
-	}
-	if (msg.p == NULL && buf_add(&msg, "", 0) == -1) {
-		warnx("out of memory");
-		return EXIT_TEMPFAIL;
-	}
+	if (pre != NULL) {
+		msg = *pre;
+		memset(pre, 0, sizeof(*pre));
+	} else if ((r = load_one(path, &msg)) != EXIT_OK)
+		return r;
 	r = scan_message(sc, msg.p, msg.len, NULL, &v, &e);
-	buf_free(&msg);
 	if (r == -1) {
-		warnx("%s: %s", path ? path : "stdin", e.msg);
+		buf_free(&msg);
+		fail("%s: %s", path ? path : "stdin", e.msg);
 		return EXIT_TEMPFAIL;
 	}
 	/* clamd_allow_oversize: say so, the verdict cannot. */
@@ -163,16 +215,26 @@ scan_one(struct scanner *sc, const char *path)
 	v.file = strdup(path ? path : "-");
 	if (v.file == NULL) {
 		verdict_free(&v);
-		warnx("out of memory");
+		buf_free(&msg);
+		fail("out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	report(&v, path ? path : "-");
+	if (po.sh || po.json) {
+		if (pipe_report(&v, msg.p, msg.len, &out, &e) == -1) {
+			fail("%s", e.msg);
+			verdict_free(&v);
+			buf_free(&msg);
+			return EXIT_TEMPFAIL;
+		}
+	} else
+		report(&v, path ? path : "-");
+	buf_free(&msg);
 	verdict_free(&v);
-	if (out.p == NULL) {
-		warnx("out of memory");
+	if (out.p == NULL && po.sh == NULL && po.json == NULL) {
+		fail("out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	if (flush_out() == -1) {
+	if (po.sh == NULL && flush_out() == -1) {
 		warn("stdout");
 		return EXIT_TEMPFAIL;
 	}
@@ -220,6 +282,7 @@ main(int argc, char *argv[])
 {
 	struct scan_opts so = { 0 };
 	struct config cf = { 0 };
+	struct buf pmsg = { 0 };
 	struct errbuf e = { "" };
 	struct scanner *sc;
 	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
@@ -227,7 +290,13 @@ main(int argc, char *argv[])
 	int ndb = 0;
 	int ch, worst = EXIT_OK, r, i;
 
-	while ((ch = getopt(argc, argv, "C:c:d:jq")) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:c:d:jqS", pipe_longopts,
+	    NULL)) != -1) {
+		if (ch >= PIPE_OPT_FIRST) {
+			if (pipe_option(ch, optarg) == -1)
+				usage();
+			continue;
+		}
 		switch (ch) {
 		case 'C':
 			cfpath = optarg;
@@ -245,6 +314,9 @@ main(int argc, char *argv[])
 			break;
 		case 'q':
 			qflag = 1;
+			break;
+		case 'S':
+			sflag = 1;
 			break;
 		default:
 			usage();
@@ -279,20 +351,35 @@ main(int argc, char *argv[])
 	    0)) == -1)
 		errx(EXIT_TEMPFAIL, "%s: clamd_allow_oversize: not yes or no",
 		    cf.path ? cf.path : "config");
-
-	if ((sc = scanner_open(&so, &e)) == NULL)
+	conf = &cf;
+	if (pipe_start(&cf, &out, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	if (pipe_config_only())
+		return flush_out() == -1 || fclose(stdout) == EOF ?
+		    EXIT_TEMPFAIL : EXIT_OK;
+
+	/* --sh: one message, read (and archived) before the engine. */
+	if (po.sh != NULL && (argc > 1 ||
+	    (r = load_one(argc && strcmp(argv[0], "-") != 0 ? argv[0] :
+	    NULL, &pmsg)) != EXIT_OK))
+		return pipe_finish(argc > 1 ? EXIT_USAGE : r, cause, &out);
+	if ((sc = scanner_open(&so, &e)) == NULL) {
+		fail("%s", e.msg);
+		return pipe_finish(EXIT_TEMPFAIL, cause, &out);
+	}
 	prefix = argc > 1;
 	if (argc == 0)
-		worst = scan_one(sc, NULL);
+		worst = scan_one(sc, NULL, po.sh ? &pmsg : NULL);
 	for (i = 0; i < argc; i++) {
-		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i]);
+		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i],
+		    po.sh ? &pmsg : NULL);
 		/* The worst verdict wins: tempfail over found over clean. */
 		if (r == EXIT_TEMPFAIL || (r == EXIT_FOUND &&
 		    worst == EXIT_OK))
 			worst = r;
 	}
 	scanner_close(sc);
+	worst = pipe_finish(worst, cause, &out);
 	config_free(&cf);
 	buf_free(&out);
 	if (fclose(stdout) == EOF) {

@@ -23,13 +23,6 @@
 #include "rewrite.h"
 #include "verdict.h"
 
-/*
- * "Cannot delete": the caller must block the message.  Not 0 or 1 (the
- * mail-scan words), not a sysexits value (64..78) so no MTA mistakes it for
- * a temporary or usage failure.
- */
-#define EXIT_NODELETE	3
-
 #define MAXTEMPLATE	(64 * 1024)
 #define MAXVERDICT	(64u << 20)
 #define SHOWMAX		200	/* bytes of a name shown in a notice */

@@ -298,6 +298,39 @@ trim(char *s)
 	return s;
 }
 
+/* update_cvd_client, update_dns_*: 0 set, -1 bad, 1 not one of them. */
+static int
+set_client_key(struct conf *c, const char *k, const char *v,
+    struct errbuf *e)
+{
+	if (strcmp(k, "update_cvd_client") == 0) {
+		if (strcmp(v, "libfreshclam") != 0 &&
+		    strcmp(v, "libcurl") != 0) {
+			errset(e, "%s: libfreshclam or libcurl, not"
+			    " \"%.64s\"", k, v);
+			return -1;
+		}
+		c->cvd_curl = strcmp(v, "libcurl") == 0;
+		return 0;
+	}
+	if (strcmp(k, "update_dns_txt") == 0 ||
+	    strcmp(k, "update_dns_server") == 0) {
+		char *dst = k[11] == 't' ? c->dns_txt : c->dns_server;
+		size_t cap = k[11] == 't' ? sizeof(c->dns_txt) :
+		    sizeof(c->dns_server);
+
+		if (strlen(v) >= cap) {
+			errset(e, "%s: too long", k);
+			return -1;
+		}
+		snprintf(dst, cap, "%s", v);
+		if (k[11] == 't')
+			c->dns_set = 1;
+		return 0;
+	}
+	return 1;
+}
+
 static int
 set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 {
@@ -325,6 +358,7 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 	};
 	size_t i;
 	long long n;
+	int r;
 
 	if (strcmp(k, "source") == 0)
 		return conf_source(c, v, e);
@@ -385,31 +419,8 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 		snprintf(dst, SU_PATH, "%s", v);
 		return 0;
 	}
-	if (strcmp(k, "update_cvd_client") == 0) {
-		if (strcmp(v, "libfreshclam") != 0 &&
-		    strcmp(v, "libcurl") != 0) {
-			errset(e, "%s: libfreshclam or libcurl, not"
-			    " \"%.64s\"", k, v);
-			return -1;
-		}
-		c->cvd_curl = strcmp(v, "libcurl") == 0;
-		return 0;
-	}
-	if (strcmp(k, "update_dns_txt") == 0 ||
-	    strcmp(k, "update_dns_server") == 0) {
-		char *dst = k[11] == 't' ? c->dns_txt : c->dns_server;
-		size_t cap = k[11] == 't' ? sizeof(c->dns_txt) :
-		    sizeof(c->dns_server);
-
-		if (strlen(v) >= cap) {
-			errset(e, "%s: too long", k);
-			return -1;
-		}
-		snprintf(dst, cap, "%s", v);
-		if (k[11] == 't')
-			c->dns_set = 1;
-		return 0;
-	}
+	if ((r = set_client_key(c, k, v, e)) != 1)
+		return r;
 	if (strcmp(k, "update_post_command") == 0) {
 		if (strlen(v) >= sizeof(c->post_command)) {
 			errset(e, "%s: too long", k);

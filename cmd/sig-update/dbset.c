@@ -116,17 +116,10 @@ int
 set_prepare(const struct conf *c, struct errbuf *e)
 {
 	char sets[PATH_MAX];
-	struct stat sb;
 
 	set_setsdir(c, sets, sizeof(sets));
-	if (stat(sets, &sb) == 0 && S_ISDIR(sb.st_mode))
-		return 0;
-	if ((mkdir(sets, 0755) == -1 && errno != EEXIST) ||
-	    chmod(sets, 0755) == -1) {
-		errset(e, "%s: %s", sets, strerror(errno));
-		return -1;
-	}
-	return 0;
+	/* The sets are ours: a symbolic link planted there is refused. */
+	return su_mkdir(sets, 0755, 0, e);
 }
 
 static void current_gen(const struct conf *, char *, size_t);
@@ -269,10 +262,8 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 
 	/* Readers (clamd runs as its own user) must see the set whatever
 	 * umask cron gave us. */
-	if (mkdir(stage, 0755) == -1 || chmod(stage, 0755) == -1) {
-		errset(e, "%s: %s", stage, strerror(errno));
+	if (su_mkdir(stage, 0755, SU_NEW, e) == -1)
 		return -1;
-	}
 	if (set_current(c, cur, sizeof(cur), e) == -1)
 		return -1;
 	if (*cur != '\0') {

@@ -50,15 +50,17 @@ static int
 open_out(struct xfer *x)
 {
 	char dir[PATH_MAX], *d;
+	struct errbuf e;
 
 	snprintf(dir, sizeof(dir), "%s", x->rq->path);
 	d = dirname(dir);
-	if ((mkdir(d, 0755) == -1 && errno != EEXIST) || chmod(d, 0755) == -1) {
-		x->werr = errno;
+	if (su_mkdir(d, 0755, 0, &e) == -1) {
+		x->werr = errno ? errno : EPERM;
 		return -1;
 	}
-	x->fd = open(x->rq->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644);
+	/* A new file: never through a name planted in its place. */
+	x->fd = open(x->rq->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
 	if (x->fd == -1 || fchmod(x->fd, 0644) == -1) {
 		x->werr = errno;
 		return -1;
@@ -189,35 +191,14 @@ http_date(char *b, size_t n, const char *prefix, time_t t)
 	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-int
-fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
+/* The transfer's options; the request headers list to free after. */
+static struct curl_slist *
+set_opts(CURL *h, const struct conf *c, const struct fetch_req *rq,
+    struct xfer *x)
 {
-	CURL *h;
-	CURLcode cc;
 	struct curl_slist *hdrs = NULL;
-	struct xfer x;
 	char ua[64], inm[300];
-	curl_off_t lm = -1, ra = -1;
-	long unmet = 0;
-	char *ct = NULL;
 
-	memset(rs, 0, sizeof(*rs));
-	rs->lastmod = -1;
-	rs->retry_after = -1;
-	memset(&x, 0, sizeof(x));
-	x.fd = -1;
-	x.rq = rq;
-	x.rs = rs;
-	x.max = c->max_size;
-	if ((h = curl_easy_init()) == NULL) {
-		snprintf(rs->err, sizeof(rs->err), "libcurl: out of memory");
-		return -1;
-	}
-	if (!rq->header_only && (x.hash = cl_hash_init("sha256")) == NULL) {
-		snprintf(rs->err, sizeof(rs->err), "SHA-256: out of memory");
-		curl_easy_cleanup(h);
-		return -1;
-	}
 	snprintf(ua, sizeof(ua), "mailav-sig-update/%s", MAILAV_VERSION);
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, ua);
@@ -243,9 +224,9 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	if (*c->cainfo != '\0')
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cainfo);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_HEADERDATA, &x);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	if (!rq->header_only)
 		curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
 		    (curl_off_t)c->max_size);
@@ -270,9 +251,41 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	if (rq->progress && !rq->header_only) {
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, &x);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	}
+	return hdrs;
+}
+
+int
+fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
+{
+	CURL *h;
+	CURLcode cc;
+	struct curl_slist *hdrs = NULL;
+	struct xfer x;
+	curl_off_t lm = -1, ra = -1;
+	long unmet = 0;
+	char *ct = NULL;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->lastmod = -1;
+	rs->retry_after = -1;
+	memset(&x, 0, sizeof(x));
+	x.fd = -1;
+	x.rq = rq;
+	x.rs = rs;
+	x.max = c->max_size;
+	if ((h = curl_easy_init()) == NULL) {
+		snprintf(rs->err, sizeof(rs->err), "libcurl: out of memory");
+		return -1;
+	}
+	if (!rq->header_only && (x.hash = cl_hash_init("sha256")) == NULL) {
+		snprintf(rs->err, sizeof(rs->err), "SHA-256: out of memory");
+		curl_easy_cleanup(h);
+		return -1;
+	}
+	hdrs = set_opts(h, c, rq, &x);
 
 	cc = curl_easy_perform(h);
 	if (x.drawn)

@@ -1,7 +1,10 @@
 /*
  * sig-update: shared declarations of the updater's parts (configuration,
- * state file, HTTP/file fetching, database sets).  Only main.c prints and
- * picks exit codes; the other files return -1 with a reason in an errbuf.
+ * state file, HTTP/file fetching, database sets, libfreshclam).  main.c and
+ * update.c report through say() and pick exit codes; fetch.c draws the
+ * download progress line on a terminal, and libfreshclam prints its own
+ * errors on standard error.  The other parts return -1 (or an outcome)
+ * with a reason and print nothing.
  */
 #ifndef SIGUPDATE_H
 #define SIGUPDATE_H
@@ -98,6 +101,9 @@ struct state {
 	size_t n, cap;
 };
 int state_load(struct state *, const char *dir, struct errbuf *);
+int su_mkdir(const char *path, mode_t mode, int flags, struct errbuf *);
+#define SU_FOLLOW 1		/* su_mkdir: a symlink to a directory will do */
+#define SU_NEW 2		/* su_mkdir: must be made now */
 int state_save(struct state *, struct errbuf *);
 const char *state_get(const struct state *, const char *src, const char *key);
 long long state_num(const struct state *, const char *src, const char *key);
@@ -174,6 +180,19 @@ int fcl_update(const struct conf *, const struct source *, const char *cur,
     unsigned oldver, const char *workdir, int progress, struct fc_out *);
 long long dns_version(const struct conf *, const char *db, char *msg,
     size_t);
+
+/* main.c */
+extern int su_dryrun;		/* -n */
+extern int su_progress;		/* progress line: a terminal, not -q */
+void say(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void su_nap(long secs);
+int worse_exit(int, int);
+
+/* update.c */
+int su_update(struct conf *, struct state *);
+int su_rollback(struct conf *, struct state *);
+int su_status(const struct conf *, const struct state *);
 
 /* Test hook: stop (SIGSTOP) at a named moment so tests can kill -9 there. */
 void su_pause(const char *point);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sigupdate.h"
@@ -110,18 +111,87 @@ state_setnum(struct state *st, const char *src, const char *key,
 	return state_set(st, src, key, b);
 }
 
+/*
+ * A directory of ours: made with mode (fchmod on the directory made, so the
+ * umask cannot narrow it and no name is followed in between), or one that
+ * exists and is a directory owned by us or root, not writable by others.
+ * Without SU_FOLLOW a symbolic link in its place is refused; with SU_NEW
+ * the directory must not exist yet.
+ */
+int
+su_mkdir(const char *path, mode_t mode, int flags, struct errbuf *e)
+{
+	struct stat sb;
+	int fd, follow = flags & SU_FOLLOW;
+
+	if (mkdir(path, mode) == 0) {
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1 || fchmod(fd, mode) == -1) {
+			errset(e, "%s: %s", path, strerror(errno));
+			if (fd != -1)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST || (flags & SU_NEW) || (follow ? stat(path, &sb) :
+	    lstat(path, &sb)) == -1) {
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		errset(e, "%s: not a directory%s", path, S_ISLNK(sb.st_mode) ?
+		    " (a symbolic link here is not followed)" : "");
+		return -1;
+	}
+	if ((sb.st_uid != geteuid() && sb.st_uid != 0) ||
+	    (sb.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		errset(e, "%s: owned by uid %ld or writable by others: not"
+		    " used", path, (long)sb.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open an existing file of ours for reading, never through a symlink. */
+static int
+open_ours(const char *path, struct errbuf *e)
+{
+	struct stat sb;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		errset(e, "%s: %s%s", path, strerror(errno), errno == ELOOP ?
+		    " (a symbolic link here is not followed)" : "");
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
+	    (sb.st_uid != geteuid() && sb.st_uid != 0)) {
+		errset(e, "%s: not a regular file of ours", path);
+		close(fd);
+		errno = EPERM;
+		return -1;
+	}
+	return fd;
+}
+
 int
 state_load(struct state *st, const char *dir, struct errbuf *e)
 {
 	struct buf b = { 0 };
 	char *line, *nl, *t1, *t2;
+	int fd, r;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(st->path, sizeof(st->path), "%s/sig-update.state", dir);
-	if (read_file(st->path, &b, STATE_MAX, e) == -1) {
+	if ((fd = open_ours(st->path, e)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = read_fd(fd, &b, STATE_MAX, e);
+	close(fd);
+	if (r == -1) {
 		buf_free(&b);
-		if (errno == ENOENT)
-			return 0;
 		return -1;
 	}
 	for (line = b.p; line < b.p + b.len; line = nl + 1) {
@@ -158,7 +228,14 @@ state_save(struct state *st, struct errbuf *e)
 			return -1;
 		}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", st->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A new file, never one a planted symbolic link points to. */
+	if (unlink(tmp) == -1 && errno != ENOENT) {
+		errset(e, "%s: %s", tmp, strerror(errno));
+		buf_free(&b);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
 	if (fd == -1) {
 		errset(e, "%s: %s", tmp, strerror(errno));
 		buf_free(&b);

@@ -1,0 +1,104 @@
+#!/bin/bash
+# bench/filter-cost.sh: what one run of share/mailav-receive and
+# share/mailav-send costs per small clean message outside SMTP (no Postfix,
+# no proxsmtpd: bench/pipeline.sh measures those), for the scripts of a git
+# revision (default main) and of the working tree: program starts
+# (strace -f, successful execve), wall and CPU milliseconds per message.
+# Both against one private clamd on share/samples/db, so the scan itself
+# is the same small cost for both.  Writes a section of bench/RESULTS.md.
+#
+# Usage: bench/filter-cost.sh [REVISION] [N]
+set -eu
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+REV=${1:-main}
+N=${2:-200}
+BIN=${MAILAV_BIN:-$TOP/build/bin}
+W=$(mktemp -d /tmp/mailav-cost.XXXXXX)
+trap 'kill "$(cat "$W/clamd.pid" 2>/dev/null)" 2>/dev/null || :; rm -rf "$W"' EXIT
+
+command -v clamd >/dev/null || PATH=$PATH:/usr/sbin
+mkdir -p "$W/old" "$W/db" "$W/tmp"
+cp "$TOP"/share/samples/db/* "$W/db/"
+for f in mailav-lib.sh mailav-send mailav-receive; do
+	git -C "$TOP" show "$REV:share/$f" >"$W/old/$f"
+done
+chmod 755 "$W/old/mailav-send" "$W/old/mailav-receive"
+
+cat >"$W/clamd.conf" <<EOF
+LocalSocket $W/clamd.sock
+DatabaseDirectory $W/db
+PidFile $W/clamd.pid
+Foreground no
+LogFile $W/clamd.log
+TemporaryDirectory $W/tmp
+EOF
+clamd -c "$W/clamd.conf"
+for i in $(seq 1 100); do [ -S "$W/clamd.sock" ] && break; sleep 0.1; done
+printf 'clamd = %s\nseen_dir = %s/seen\nsyslog_socket = %s/nolog\n' \
+    "$W/clamd.sock" "$W" "$W" >"$W/mailav.conf"
+export MAILAV_CONF=$W/mailav.conf SENDER=alice@example.org
+export RECIPIENTS=bob@example.net PATH=$BIN:$PATH TMPDIR=$W/tmp
+MSG=$TOP/share/samples/clean.eml
+
+# starts SCRIPT: successful execve calls of one run
+starts() {
+	strace -f -qq -e trace=execve -o "$W/trace" "$1" <"$MSG" >/dev/null 2>&1
+	grep -c 'execve(.*= 0$' "$W/trace"
+}
+
+# per_msg SCRIPT: "wall_ms cpu_ms" per message over N runs
+per_msg() {
+	local s=$1 t0 t1 c0 c1 me=$BASHPID
+	t0=$(date +%s%N)
+	c0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat)
+	for i in $(seq 1 "$N"); do "$s" <"$MSG" >/dev/null 2>&1; done
+	t1=$(date +%s%N)
+	c1=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat)
+	awk -v t=$((t1 - t0)) -v c=$((c1 - c0)) -v n="$N" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN {
+		printf "%.1f %.1f\n", t / n / 1e6, c * 1000 / hz / n }'
+}
+
+out=$W/rows
+for side in receive send; do
+	for v in old new; do
+		case $v in
+		old) s=$W/old/mailav-$side ;;
+		new) s=$TOP/share/mailav-$side ;;
+		esac
+		"$s" <"$MSG" >/dev/null 2>&1 || {
+			echo "$s failed on $MSG" >&2; exit 1; }
+		n=$(starts "$s")
+		set -- $(per_msg "$s")
+		printf '| mailav-%s | %s | %s | %s | %s |\n' "$side" \
+		    "$([ $v = old ] && echo "$REV" || echo "this tree")" \
+		    "$n" "$1" "$2" >>"$out"
+	done
+done
+
+{
+	echo "<!-- filter-cost: written by bench/filter-cost.sh -->"
+	echo "## The filters per clean message, outside SMTP"
+	echo
+	echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load average" \
+	    "$(cut -d' ' -f1-3 /proc/loadavg) at the end; $N runs each of" \
+	    "share/samples/clean.eml, mail-scan -c against one private clamd" \
+	    "on share/samples/db.  Program starts: successful execve(2) under" \
+	    "strace -f, the shell included.  CPU: the runs' user+system time" \
+	    "(children included)."
+	echo
+	echo "| filter | scripts | program starts | wall ms/msg | CPU ms/msg |"
+	echo "|---|---|---:|---:|---:|"
+	cat "$out"
+	echo "<!-- filter-cost: end -->"
+} >"$W/section"
+r=$TOP/bench/RESULTS.md
+if grep -q '<!-- filter-cost: written' "$r"; then
+	awk -v f="$W/section" '
+	    /<!-- filter-cost: written/ { while ((getline l < f) > 0) print l; skip = 1; next }
+	    /<!-- filter-cost: end -->/ { skip = 0; next }
+	    !skip' "$r" >"$W/r" && cat "$W/r" >"$r"
+else
+	{ echo; cat "$W/section"; } >>"$r"
+fi
+cat "$W/section"

@@ -1,0 +1,402 @@
+/*
+ * mail-scan --recipients/--archive: the envelope as the pipelines use it,
+ * the audit archive copy (share/README, spec "Audit archive") and the
+ * record of what a retried message already got (seen_dir).
+ *
+ * A message deferred with 451 comes back, byte for byte, with the same
+ * envelope.  Its key is the SHA-256 of sender, recipients and message; a
+ * file named after the key in seen_dir says the original is archived, and
+ * the shell adds one per notice sent, so a retry neither archives nor
+ * notifies twice.  Files older than SEEN_DAYS are removed: Postfix gives
+ * up on a deferred message after 5 days (maximal_queue_lifetime).
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "mailav.h"
+#include "pipe.h"
+#include "sha256.h"
+
+#define SEEN_DIR	"/var/spool/mailav/seen"
+#define SEEN_DAYS	7
+
+/* One recipient a line, <> taken off; empty ones and control bytes out. */
+static int
+clean_rcpts(const char *list, struct buf *out)
+{
+	const char *p = list ? list : "", *nl;
+	size_t n, i;
+	int count = 0, bad;
+
+	while (*p) {
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+			bad = 0;
+			p++;
+			n -= 2;
+		}
+		for (bad = 0, i = 0; i < n; i++)
+			if ((unsigned char)p[i] < ' ' || p[i] == 0x7f)
+				bad = 1;
+		if (n > 0 && !bad) {
+			buf_add(out, p, n);
+			buf_addc(out, '\n');
+			count++;
+		}
+		p += n + (p[n] == '>' ? 1 : 0);
+		if (*p == '\n')
+			p++;
+	}
+	return count;
+}
+
+static int
+lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 'a' - 'A' : c;
+}
+
+/* Is the domain of addr (after the last @) in the list?  Case-insensitive. */
+static int
+in_domains(const char *addr, size_t alen, const struct buf *dom)
+{
+	const char *at = NULL, *d, *p, *nl;
+	size_t i, dlen, n;
+
+	for (i = 0; i < alen; i++)
+		if (addr[i] == '@')
+			at = addr + i;
+	if (at == NULL || dom->p == NULL)
+		return 0;
+	d = at + 1;
+	dlen = (size_t)(addr + alen - d);
+	for (p = dom->p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		n = (size_t)(nl - p);
+		if (n != dlen)
+			continue;
+		for (i = 0; i < n && lower(p[i]) == lower(d[i]); i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * archive_domains: domains separated by blanks or commas, or the path of a
+ * file with one domain a line (`#` comments).  A file that cannot be read
+ * is an error (75): its domains would silently lose their archive.
+ */
+static int
+load_domains(const struct config *cf, struct buf *dom, struct errbuf *e)
+{
+	const char *v = config_get(cf, "archive_domains");
+	struct buf file = { 0 };
+	const char *p, *end;
+	size_t n;
+	int comment = 0;
+
+	if (v == NULL)
+		return 0;
+	if (v[0] == '/') {
+		if (read_file(v, &file, 1 << 20, e) == -1)
+			return -1;
+		p = file.p ? file.p : "";
+		end = p + file.len;
+	} else {
+		p = v;
+		end = v + strlen(v);
+	}
+	while (p < end) {
+		if (*p == '\n')
+			comment = 0;
+		if (*p == '#')
+			comment = 1;
+		n = strcspn(p, ", \t\r\n#");
+		if (p + n > end)
+			n = (size_t)(end - p);
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		if (!comment) {
+			buf_add(dom, p, n);
+			buf_addc(dom, '\n');
+		}
+		p += n;
+	}
+	buf_free(&file);
+	return 0;
+}
+
+/* mkdir -p: every missing directory of path, mode 0700. */
+static int
+mkdirs(const char *path)
+{
+	char *p = strdup(path), *s, c;
+	int r = 0;
+
+	if (p == NULL)
+		return -1;
+	for (s = p + 1; r == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		c = *s;
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			r = -1;
+		*s = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return r;
+}
+
+static int
+fsync_path(const char *path)
+{
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return -1;
+	r = fsync(fd);
+	if (close(fd) == -1)
+		r = -1;
+	return r;
+}
+
+/* Envelope lines for the archive copy; CR, LF, NUL can never be in them. */
+static void
+envelope_header(struct buf *b, const char *rcpts)
+{
+	const char *s = po.sender ? po.sender : "", *p, *nl;
+
+	buf_adds(b, "Return-Path: <");
+	for (; *s; s++)
+		buf_addc(b, (unsigned char)*s < ' ' ? '?' : *s);
+	buf_adds(b, ">\n");
+	for (p = rcpts; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		buf_adds(b, "X-Original-To: ");
+		buf_add(b, p, (size_t)(nl - p));
+		buf_addc(b, '\n');
+	}
+}
+
+/*
+ * The original into archive_maildir the Maildir way: written in tmp/,
+ * fsync, renamed into new/, new/ fsync'ed.  The envelope first (as
+ * Postfix's local and pipe do), then the message with LF line ends.
+ */
+static int
+store(const struct config *cf, const char *msg, size_t len,
+    const char *rcpts, struct buf *name, struct errbuf *e)
+{
+	const char *dir = config_get(cf, "archive_maildir");
+	struct buf b = { 0 }, base = { 0 }, tmp = { 0 }, newd = { 0 };
+	char host[256];
+	size_t i;
+	int fd, r = -1;
+
+	if (dir == NULL || *dir == '\0') {
+		errset(e, "archive_maildir is not set");
+		return -1;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		memcpy(host, "localhost", 10);
+	host[sizeof(host) - 1] = '\0';
+	for (i = 0; host[i]; i++)
+		if (host[i] == '/' || host[i] == ':')
+			host[i] = '_';
+	buf_printf(&base, "%lld.P%ldR%08lx.%s", (long long)time(NULL),
+	    (long)getpid(), (unsigned long)random(), host);
+	buf_printf(&tmp, "%s/tmp", dir);
+	buf_printf(&newd, "%s/new", dir);
+	envelope_header(&b, rcpts);
+	for (i = 0; i < len; i++)
+		if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
+			buf_addc(&b, msg[i]);
+	if (b.p == NULL || base.p == NULL || tmp.p == NULL || newd.p == NULL) {
+		errset(e, "out of memory");
+		goto out;
+	}
+	if (mkdirs(dir) == -1 ||
+	    (mkdir(tmp.p, 0700) == -1 && errno != EEXIST) ||
+	    (mkdir(newd.p, 0700) == -1 && errno != EEXIST)) {
+		errset(e, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	buf_printf(&tmp, "/%s", base.p);
+	buf_printf(name, "%s/%s", newd.p, base.p);
+	if (tmp.p == NULL || name->p == NULL) {
+		errset(e, "out of memory");
+		goto out;
+	}
+	fd = open(tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		errset(e, "%s: %s", tmp.p, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, b.p, b.len) == -1 || fsync(fd) == -1) {
+		errset(e, "%s: %s", tmp.p, strerror(errno));
+		close(fd);
+		(void)unlink(tmp.p);
+		goto out;
+	}
+	if (close(fd) == -1) {
+		errset(e, "%s: %s", tmp.p, strerror(errno));
+		(void)unlink(tmp.p);
+		goto out;
+	}
+	if (rename(tmp.p, name->p) == -1) {
+		errset(e, "%s: %s", name->p, strerror(errno));
+		(void)unlink(tmp.p);
+		goto out;
+	}
+	if (fsync_path(newd.p) == -1) {
+		errset(e, "fsync %s: %s", newd.p, strerror(errno));
+		goto out;
+	}
+	r = 0;
+out:
+	buf_free(&b);
+	buf_free(&base);
+	buf_free(&tmp);
+	buf_free(&newd);
+	return r;
+}
+
+/*
+ * seen_dir, made when missing.  NULL when it cannot be used: then nothing
+ * is remembered and a retry may archive or notify again, which is better
+ * than deferring mail for a bookkeeping file.
+ */
+static const char *
+seen_dir(const struct config *cf)
+{
+	const char *d = config_get(cf, "seen_dir");
+	char stamp[4096];
+	struct stat st;
+	struct dirent *de;
+	DIR *dp;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		d = SEEN_DIR;
+	if (*d == '\0' || (mkdir(d, 0700) == -1 && errno != EEXIST) ||
+	    access(d, W_OK) == -1) {
+		warnx("seen_dir %s cannot be used: a retried message may be "
+		    "archived or notified again", d);
+		return NULL;
+	}
+	/* The sweep, at most once an hour (the stamp file's mtime). */
+	snprintf(stamp, sizeof(stamp), "%s/.sweep", d);
+	if (stat(stamp, &st) == 0 && now - st.st_mtime < 3600)
+		return d;
+	close(open(stamp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600));
+	if ((dp = opendir(d)) == NULL)
+		return d;
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(stamp, sizeof(stamp), "%s/%s", d, de->d_name);
+		if (lstat(stamp, &st) == 0 &&
+		    now - st.st_mtime > SEEN_DAYS * 86400)
+			(void)unlink(stamp);
+	}
+	closedir(dp);
+	return d;
+}
+
+void
+pipe_log_recipients(void)
+{
+	struct buf rc = { 0 };
+
+	clean_rcpts(po.rcpts, &rc);
+	pipe_recipients(rc.p ? rc.p : "");
+	buf_free(&rc);
+}
+
+int
+pipe_envelope(const struct config *cf, const char *msg, size_t len,
+    struct buf *out, struct errbuf *e)
+{
+	struct buf rc = { 0 }, dom = { 0 }, key = { 0 }, name = { 0 };
+	char hex[65], mark[4096];
+	const char *p, *nl, *seen;
+	int n, all = 0, some = 0, r = -1, fd;
+
+	pipe_message_fields(out, msg, len);
+	n = clean_rcpts(po.rcpts, &rc);
+	sh_assign(out, "m_rcpts", rc.p ? rc.p : "");
+	buf_printf(out, "m_nrcpt=%d\n", n);
+	/* The key: the envelope and the message, each part delimited. */
+	buf_printf(&key, "%s%c%s%c", po.sender ? po.sender : "", 0,
+	    rc.p ? rc.p : "", 0);
+	buf_add(&key, msg, len);
+	if (key.p == NULL)
+		goto nomem;
+	sha256_hex(key.p, key.len, hex);
+	buf_free(&key);
+	sh_assign(out, "m_digest", hex);
+	seen = seen_dir(cf);
+	sh_assign(out, "m_seen", seen);
+	if (!po.archive) {
+		r = 0;
+		goto out;
+	}
+	if (load_domains(cf, &dom, e) == -1)
+		goto out;
+	if (n > 0) {
+		all = 1;
+		for (p = rc.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+			if (in_domains(p, (size_t)(nl - p), &dom))
+				some = 1;
+			else
+				all = 0;
+		}
+	}
+	sh_assign(out, "m_archive", all ? "yes" : "no");
+	sh_assign(out, "m_archive_some", some ? "yes" : "no");
+	r = 0;
+	if (!some)
+		goto out;
+	snprintf(mark, sizeof(mark), "%s/%s.archived", seen ? seen : "", hex);
+	if (seen != NULL && access(mark, F_OK) == 0) {
+		sh_assign(out, "m_archived", "again");
+		goto out;
+	}
+	if ((r = store(cf, msg, len, rc.p ? rc.p : "", &name, e)) == -1) {
+		struct errbuf why = *e;
+
+		errset(e, "cannot store the original in the archive: %s",
+		    why.msg);
+		goto out;
+	}
+	sh_assign(out, "m_archived", name.p);
+	if (seen != NULL && (fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW, 0600)) != -1) {
+		(void)write_all(fd, name.p, name.len);
+		close(fd);
+	}
+	goto out;
+nomem:
+	errset(e, "out of memory");
+out:
+	buf_free(&rc);
+	buf_free(&dom);
+	buf_free(&name);
+	return r;
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+load helper
+# Issue 13, pipeline items, share/mailav-receive and mailav-send run
+# directly (no Postfix): 2 (a missing archive_domains file), 3 (any other
+# exit becomes 451), 6 (-f SENDER for the admin and recipient notices),
+# 7 (a retried message is not archived or notified twice).  9 (the
+# archive's envelope) is in t/501's hostile-values test.
+bats_require_minimum_version 1.5.0
+
+setup() {
+	D=$BATS_TEST_TMPDIR
+	mkdir -p "$D/arch" "$D/bin" "$D/seen"
+	# a sendmail that records each call and fails while $D/fail-<rcpt>
+	# exists
+	cat >"$D/bin/sendmail" <<SM
+#!/bin/sh
+for a; do r=\$a; done
+cat >/dev/null
+echo "\$*" >>"$D/sendmail.log"
+[ ! -e "$D/fail-\$r" ] || exit 75
+SM
+	chmod 755 "$D/bin/sendmail"
+	cat >"$D/conf" <<CONF
+database = $SAMPLEDB
+archive_domains = archive.test
+archive_maildir = $D/arch
+seen_dir = $D/seen
+sendmail = $D/bin/sendmail
+notify_templates = $TOP/share/templates
+strip_templates = $TOP/share/templates
+admin_address = admin@example.test
+syslog_socket = $D/nolog
+CONF
+	export MAILAV_CONF=$D/conf SENDER=sender@remote.test
+}
+
+last_err() { printf '%s\n' "$stderr" | tail -n 1; }
+
+@test "item 2: a missing archive_domains file is 451 and 75, not ignored" {
+	sed -i "s|^archive_domains = .*|archive_domains = $D/no-such-file|" "$D/conf"
+	export RECIPIENTS=carol@archive.test
+	for f in clean infected-attachment; do
+		run -75 --separate-stderr "$TOP/share/mailav-receive" \
+		    <"$TOP/share/samples/$f.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+		[[ $stderr == *"$D/no-such-file"* ]]
+	done
+	# unreadable (a directory) the same
+	mkdir "$D/domains.d"
+	sed -i "s|^archive_domains = .*|archive_domains = $D/domains.d|" "$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+}
+
+@test "item 2: an archive_domains file is read" {
+	printf '# customers\nArchive.Test\n' >"$D/domains"
+	sed -i "s|^archive_domains = .*|archive_domains = $D/domains|" "$D/conf"
+	export RECIPIENTS=carol@archive.test
+	run -0 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	run find "$D/arch/new" -type f
+	assert_success
+	[ -n "$output" ]
+}
+
+@test "item 3: a command that fails under set -e gives 451 and 75, not 1 (550)" {
+	# the library's own exit trap, in a script that fails as set -e has it
+	printf 'set -eu\nm_dir=%s/share\n. "$m_dir/mailav-lib.sh"\nmailav_setup t\nfalse\n' \
+	    "$TOP" >"$D/s"
+	run -75 --separate-stderr sh "$D/s" </dev/null
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	# a fields file mail-scan wrote wrong: dash stops at the error
+	printf '#!/bin/sh\nfor a; do case $p in --sh) printf "m_class=(\\n" >"$a";; esac; p=$a; done\nexit 1\n' \
+	    >"$D/bin/mail-scan"
+	chmod 755 "$D/bin/mail-scan"
+	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
+	    "$TOP/share/mailav-send" <"$TOP/share/samples/clean.eml"
+	assert_output ''
+	[[ $(last_err) == "451 4.3.0 "* ]]
+}
+
+@test "item 6: the admin and recipient notices get -f SENDER" {
+	printf '#!/bin/sh\necho "$*" >>"%s/notify.log"\nexec "%s/mail-notify" "$@"\n' \
+	    "$D" "$BIN" >"$D/bin/mail-notify"
+	chmod 755 "$D/bin/mail-notify"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	run grep -c -- '-r recipient .*-f sender@remote.test' "$D/notify.log"
+	assert_output 1
+	run grep -c -- '-r admin .*-f sender@remote.test' "$D/notify.log"
+	assert_output 1
+}
+
+@test "item 7: a retried message is not archived twice nor notified twice" {
+	export RECIPIENTS="carol@archive.test
+erin@archive.test"
+	# the second recipient's notice fails: 451, retried
+	touch "$D/fail-erin@archive.test"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	rm "$D/fail-erin@archive.test"
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	# once more, as if the 250 had been lost: still nothing new
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	run find "$D/arch/new" -type f
+	assert_equal "$(printf '%s\n' "$output" | grep -c .)" 1
+	run grep -c -- '-- carol@archive.test$' "$D/sendmail.log"
+	assert_output 1
+	# erin: the failed try, then the one that went out
+	run grep -c -- '-- erin@archive.test$' "$D/sendmail.log"
+	assert_output 2
+	# another envelope is another message: archived again
+	export RECIPIENTS=carol@archive.test
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	run find "$D/arch/new" -type f
+	assert_equal "$(printf '%s\n' "$output" | grep -c .)" 2
+}
+
+@test "issue 14: a tool's own error reaches the syslog line of the 451" {
+	/usr/bin/python3 "$FIX/postfix/syslogd.py" "$D/log.sock" "$D/syslog" 30 \
+	    </dev/null >/dev/null 2>&1 3>&- &
+	local py=$! i
+	for i in $(seq 50); do [ -S "$D/log.sock" ] && break; sleep 0.1; done
+	sed -i "s|^syslog_socket = .*|syslog_socket = $D/log.sock|" "$D/conf"
+	printf '#!/bin/sh\necho "mail-strip: templates: no such thing" >&2\nexit 75\n' \
+	    >"$D/bin/mail-strip"
+	chmod 755 "$D/bin/mail-strip"
+	export RECIPIENTS=bob@example.test
+	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
+	    "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	for i in $(seq 50); do [ -s "$D/syslog" ] && break; sleep 0.1; done
+	kill "$py" 2>/dev/null || :
+	run cat "$D/syslog"
+	assert_line --partial 'mailav-receive['
+	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
+	assert_equal "${#lines[@]}" 1
+}
