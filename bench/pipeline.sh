@@ -92,7 +92,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir "$tmp/run" "$tmp/log" "$tmp/bin" "$tmp/share" "$tmp/spool" \
+mkdir -p "$tmp/run" "$tmp/log" "$tmp/inst/bin" "$tmp/inst/share/mailav" \
+    "$tmp/spool" \
     "$tmp/pf" "$tmp/queue" "$tmp/data"
 
 # Ports from the kernel, released at once (a small race; bounded below).
@@ -148,22 +149,23 @@ EOF
 "$MILTER" -c "$tmp/milter.conf" >"$tmp/log/milter.out" 2>&1 &
 milter_pid=$!
 
-# --- mailav-receive and the tools, copies that the filter user can read -----
-cp -p "$TOP"/share/mailav-* "$tmp/share/"
-cp -R "$TOP/share/templates" "$tmp/share/"
-cp -p "$BIN/mail-scan" "$BIN/mail-strip" "$BIN/mail-notify" "$tmp/bin/"
+# --- mailav-receive and the tools: an installation under $tmp/inst (as
+# `make install PREFIX=...` lays it out: the scripts find bin/ beside
+# share/mailav), copies that the filter user can read -----------------------
+cp -p "$TOP"/share/mailav-* "$tmp/inst/share/mailav/"
+cp -R "$TOP/share/templates" "$tmp/inst/share/mailav/"
+cp -p "$BIN/mail-scan" "$BIN/mail-strip" "$BIN/mail-notify" "$tmp/inst/bin/"
 cat >"$tmp/mailav.conf" <<EOF
 # bench/pipeline.sh
 clamd = $tmp/clamd.sock
-bindir = $tmp/bin
 admin_address = postmaster@bench.test
 notify_from = virus-check@bench.test
 notify_local_addresses = 127.0.0.1
-notify_templates = $tmp/share/templates
-strip_templates = $tmp/share/templates
+notify_templates = $tmp/inst/share/mailav/templates
+strip_templates = $tmp/inst/share/mailav/templates
 filter_timeout = 60
 EOF
-chmod -R a+rX "$tmp/share" "$tmp/bin" "$tmp/mailav.conf"
+chmod -R a+rX "$tmp/inst" "$tmp/mailav.conf"
 
 # --- Postfix ----------------------------------------------------------------
 chown postfix "$tmp/data"
@@ -231,18 +233,34 @@ postfix -c "$tmp/pf" start >"$tmp/log/postfix.out" 2>&1 ||
 # --- proxsmtpd: share/proxsmtpd-receive.conf with our ports and paths -------
 cc -shared -fPIC -O2 -o "$tmp/run/nodelay.so" "$TOP/bench/nodelay.c" -ldl ||
     die "cannot build bench/nodelay.c"
-proxy() {	# name listen command [preload]
+# proxy NAME LISTEN COMMAND [PRELOAD]: a proxsmtpd from the shipped file;
+# COMMAND "shipped" keeps its FilterCommand (with its options) and runs the
+# copy of share/ here.
+# The filters get the PATH of a system service, not the caller's.
+SYSPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+proxy() {
 	while IFS= read -r line; do
-		case $line in
-		FilterCommand:*) line="FilterCommand: $3" ;;
-		Listen:*) line="Listen: 127.0.0.1:$2" ;;
-		OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
-		TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
-		User:*) line="User: nobody" ;;
+		case $3:$line in
+		shipped:FilterCommand:*)
+			line="FilterCommand: $tmp/inst${line#FilterCommand: /usr/local}" ;;
+		*:FilterCommand:*) line="FilterCommand: $3" ;;
+		*:Listen:*) line="Listen: 127.0.0.1:$2" ;;
+		*:OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
+		*:TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
+		*:User:*) line="User: nobody" ;;
 		esac
 		printf '%s\n' "$line"
 	done <"$TOP/share/proxsmtpd-receive.conf" >"$tmp/run/proxsmtpd-$1.conf"
-	MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
+	# DEBUG=1: in the foreground, its log (and the filters' stderr) in
+	# $tmp/log (with KEEP=1 to keep it).
+	if [ -n "${DEBUG:-}" ]; then
+		PATH=$SYSPATH MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
+		    proxsmtpd -d 4 -f "$tmp/run/proxsmtpd-$1.conf" </dev/null \
+		    >"$tmp/log/proxsmtpd-$1" 2>&1 &
+		echo "$!" >"$tmp/run/proxsmtpd-$1.pid"
+		return 0
+	fi
+	PATH=$SYSPATH MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
 	    proxsmtpd -f "$tmp/run/proxsmtpd-$1.conf" \
 	    -p "$tmp/run/proxsmtpd-$1.pid" </dev/null \
 	    >"$tmp/log/proxsmtpd-$1" 2>&1
@@ -250,7 +268,10 @@ proxy() {	# name listen command [preload]
 chmod 1777 "$tmp/run"
 proxy cat "$PX_cat" cat
 proxy catnd "$PX_catnd" cat "$tmp/run/nodelay.so"
-proxy mailav "$PX_mailav" "$tmp/share/mailav-receive"
+proxy mailav "$PX_mailav" shipped
+grep -q "^FilterCommand: $tmp/inst/share/mailav/mailav-receive" \
+    "$tmp/run/proxsmtpd-mailav.conf" ||
+    die "share/proxsmtpd-receive.conf: no FilterCommand .../share/mailav/mailav-receive"
 
 i=0
 until [ -S "$tmp/run/milter.sock" ]; do
