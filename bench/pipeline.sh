@@ -392,7 +392,8 @@ run() {
 	set -- "$1" "$2" "$3" $(cpu "$clamd_pid" "$fp" "$mp")
 	t0=$(date +%s%N)
 	rc=0
-	timeout 1800 nice smtp-source -s "$SESSIONS" -m "$2" -l "$3" \
+	# Bounded: 2 minutes and a second a message.
+	timeout $((120 + $2)) nice smtp-source -s "$SESSIONS" -m "$2" -l "$3" \
 	    -f sender@client.test -t user@remote.test -M client.bench.test \
 	    "127.0.0.1:$(eval echo "\$P_$1")" >"$tmp/log/source" 2>&1 || rc=$?
 	t1=$(date +%s%N)
