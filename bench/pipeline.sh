@@ -308,7 +308,8 @@ PATH=$SYSPATH "$CLAMSMTPD" -f "$tmp/run/clamsmtpd.conf" </dev/null \
     >"$tmp/log/clamsmtpd" 2>&1
 grep -q "^FilterCommand: $tmp/inst/share/mailav/mailav-receive" \
     "$tmp/run/proxsmtpd-mailav.conf" ||
-    die "share/proxsmtpd-receive.conf: no FilterCommand .../share/mailav/mailav-receive"
+    die "share/proxsmtpd-receive.conf: FilterCommand is not" \
+    "/usr/local/share/mailav/mailav-receive"
 
 i=0
 until [ -S "$tmp/run/milter.sock" ]; do
@@ -401,7 +402,8 @@ log_size() {
 }
 
 # --- a check that each path scans (or does not) what it should -------------
-printf '%s\n' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
+printf '%s%s\n' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD' \
+    '-ANTIVIRUS-TEST-FILE!$H+H*' \
     >"$tmp/eicar.txt"
 check_path() {	# filter expected-first-digit-for-EICAR
 	out=$(timeout 120 swaks --server 127.0.0.1 --port "$(eval echo "\$P_$1")" \
