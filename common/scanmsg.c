@@ -538,10 +538,11 @@ set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 }
 
 /*
- * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
- * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
- * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
- * may be bytes of the file.
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  Data in
+ * lines: 7bit, 8bit or no transfer encoding (RFC 2045 2.7 and 2.8: lines
+ * of at most 998 octets ending in CRLF), quoted-printable, or a text/
+ * type; not binary data (RFC 2045 2.9), where CR LF may be bytes of the
+ * file.
  */
 static int
 lf_reading(const struct mime_part *n)
@@ -549,8 +550,7 @@ lf_reading(const struct mime_part *n)
 	enum cte_kind k = cte_kind(n->cte);
 
 	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
-	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
-	    strcmp(n->cte, "binary") != 0);
+	    (k == XFER_IDENTITY && strcmp(n->cte, "binary") != 0);
 }
 
 /*
