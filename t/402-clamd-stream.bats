@@ -8,8 +8,8 @@ load clamd
 # message's attachment has an MD5 signature (t/fixtures/stream/mkstream.py)
 # that one byte lost, doubled or changed where two pieces meet would miss.
 # Plain base64, quoted-printable, 7bit and 8bit are streamed, with LF or
-# CRLF (quoted-printable and 7bit with CRLF twice: as they are, and with
-# CRLF read as LF); the kinds that another reading of the MIME engine reads
+# CRLF (quoted-printable, 7bit and 8bit with CRLF twice: as they are, and
+# with CRLF read as LF); the kinds that another reading of the MIME engine reads
 # differently (77-column lines, junk, pads: scanmsg.c other_readings) are
 # decoded whole as before, and must give the same bytes all the same.
 
@@ -63,8 +63,11 @@ teardown_file() {
 	# With CRLF, also the content with LF lines.
 	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/qp-crlf.eml"
 	assert_output --partial '"viruses":["Stream.QP.UNOFFICIAL","Stream.QP.LF.UNOFFICIAL"]'
-	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/7bit-crlf.eml"
-	assert_output --partial '"viruses":["Stream.7bit.UNOFFICIAL","Stream.7bit.LF.UNOFFICIAL"]'
+	for k in 7bit 8bit; do
+		run -1 mail-scan -j -c "$CLAMD_SOCK" \
+		    "$BATS_FILE_TMPDIR/m/$k-crlf.eml"
+		assert_output --partial "\"viruses\":[\"Stream.$k.UNOFFICIAL\",\"Stream.$k.LF.UNOFFICIAL\"]"
+	done
 	# Both readings of the padded text: on after the pad, and up to it.
 	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/b64-pad.eml"
 	assert_output --partial '"viruses":["Stream.Concat.UNOFFICIAL","Stream.Stop.UNOFFICIAL"]'
