@@ -18,7 +18,7 @@ slog_send(const char *path, const char *tag, int prio, const char *msg,
 	char line[2048], ts[32];
 	struct tm tm;
 	time_t now = time(NULL);
-	int fd, n, type;
+	int fd, n, i, type;
 
 	if (path == NULL || *path == '\0')
 		path = SLOG_SOCKET;
@@ -40,6 +40,11 @@ slog_send(const char *path, const char *tag, int prio, const char *msg,
 		return -1;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
+	/* The text holds envelope addresses from strangers: a CR or LF in
+	 * one must not start a forged line of its own. */
+	for (i = 0; i < n; i++)
+		if ((unsigned char)line[i] < ' ' || line[i] == 0x7f)
+			line[i] = '?';
 	/* journald and rsyslog listen on a datagram socket; some old
 	 * daemons on a stream one. */
 	for (type = SOCK_DGRAM;; type = SOCK_STREAM) {

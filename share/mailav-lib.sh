@@ -109,16 +109,17 @@ find_tools() {
 tmpfiles() {
 	m_n=0
 	set -C
-	while :; do
+	# a name left by a run killed before mail-scan unlinked it is
+	# skipped, never reused
+	until {
 		m_base=${TMPDIR:-/tmp}/mailav.$$.$m_n
-		if { command exec 3>"$m_base.msg"; } 2>/dev/null; then
-			break
-		fi
+		command exec 3>"$m_base.msg" 4>"$m_base.json" 5>"$m_base.sh" \
+		    6>"$m_base.out" 7>"$m_base.notice" 9>"$m_base.err"
+	} 2>/dev/null; do
+		exec 3>&- 4>&- 5>&- 6>&- 7>&- 9>&-
 		m_n=$((m_n + 1))
 		[ "$m_n" -lt 20 ] || { set +C; return 1; }
 	done
-	command exec 4>"$m_base.json" 5>"$m_base.sh" 6>"$m_base.out" \
-	    7>"$m_base.notice" 9>"$m_base.err" || { set +C; return 1; }
 	set +C
 	m_msg=/dev/fd/3 m_json=/dev/fd/4 m_sh=/dev/fd/5 m_out=/dev/fd/6
 	m_notice=/dev/fd/7 m_err=/dev/fd/9
@@ -131,6 +132,11 @@ mailav_setup() {
 	trap 'on_exit "$?"' EXIT
 	trap 'die_tempfail "killed by a signal"' HUP INT TERM
 	find_tools
+	# proxsmtpd (which sets CLIENT and SERVER for its filter) always
+	# hands over the DATA still stuffed: -S is implied there, so that a
+	# FilterCommand written without it is not scanned one dot off
+	[ -n "${m_smtp:-}" ] || [ -z "${CLIENT:-}" ] || [ -z "${SERVER:-}" ] ||
+	    m_smtp=-S
 	[ -z "${MAILAV_CONF:-}" ] || export MAILAV_CONF
 	tmpfiles || die_tempfail "cannot make temporary files in ${TMPDIR:-/tmp}"
 }
@@ -229,12 +235,6 @@ notify() {
 	# also passed on to our stderr
 	m_why=
 	{ IFS= read -r m_why || :; } <"$m_err"
-	# "nothing to send" is status 10; a mail-notify older than that
-	# said 2, which is also dash's status for a failed redirection: 2
-	# counts only with mail-notify's own words for it
-	case $m_rc:$m_why in
-	2:"mail-notify: nothing to send: "*) m_rc=$EX_NOTHING ;;
-	esac
 	m_why=${m_why#mail-notify: }
 	m_why=${m_why#nothing to send: }
 	[ -z "$m_why" ] || log "mail-notify: $m_why"

@@ -141,3 +141,27 @@ erin@archive.test"
 	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
 	assert_equal "${#lines[@]}" 1
 }
+
+@test "issue 16: under proxsmtpd (CLIENT and SERVER set) -S is implied" {
+	printf 'Subject: dots\nMessage-ID: <d@t>\n\n..stuffed line\n' >"$D/m"
+	export RECIPIENTS=carol@archive.test
+	run -0 --separate-stderr env CLIENT=127.0.0.1 SERVER=127.0.0.1 \
+	    "$TOP/share/mailav-receive" <"$D/m"
+	run -0 --separate-stderr "$TOP/share/mailav-receive" <"$D/m"
+	run grep -hx -e '\.stuffed line' -e '\.\.stuffed line' "$D"/arch/new/*
+	assert_line '.stuffed line'
+	assert_line '..stuffed line'
+}
+
+@test "item 8: status 2 (what dash gives for a failed redirection) is no 'nothing to send'" {
+	# mail-notify's "nothing to send" is 10; 2 is a failure: the
+	# recipient's notice is not silently dropped, the message waits
+	printf '#!/bin/sh\nexit 2\n' >"$D/bin/mail-notify"
+	chmod 755 "$D/bin/mail-notify"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	assert_output ''
+	[[ $(last_err) == "451 4.3.0 "* ]]
+	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
+}

@@ -130,3 +130,13 @@ row() { # PORT KIND FROM TO
 	logline
 	[[ $line == "<20>"*"]: deferred 451 (database $PF/none: "* ]]
 }
+
+@test "log, after queue (mailav-pipe): the line has Postfix's queue id" {
+	mkmsg clean sender@remote.test bob@example.test "log aq $RANDOM" "$M"
+	smtp "$P_AQ" sender@remote.test bob@example.test "$M"
+	[[ $reply == "250 "* ]] || { fail_diag; false; }
+	local q=${reply##* queued as }
+	logline
+	[[ $line == *"mailav-receive["*"]: passed; class=clean "* ]]
+	[[ $line == *" queue_id=$q "* ]]
+}
