@@ -186,12 +186,7 @@ body"
 	assert_output --partial 'b.conf:1: hostname: not a host name'
 }
 
-@test "strip: --help on stdout (exit 0), --version, -c still names the config" {
-	run -0 --separate-stderr mail-strip --help
-	assert_line --index 0 --partial 'usage: mail-strip [-B] [-C config]'
-	[ -z "$stderr" ]
-	run -0 mail-strip --version
-	assert_output "mail-strip (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+@test "strip: -c still names the config (deprecated; --help and --version: t/150)" {
 	cp "$TOP/share/samples/clean.eml" msg.eml
 	printf 'hostname = via.dash.c\n' > h.conf
 	run -0 mail-strip -c h.conf msg.eml
