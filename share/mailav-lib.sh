@@ -33,20 +33,37 @@ log() {
 	printf '%s: %s\n' "${m_prog:-mailav}" "$*" >&2
 }
 
+# log_text ACTION: the message's line (mail-scan writes it to syslog).
+log_text() {
+	m_l="$1; class=${m_class:--} viruses=${m_viruses:--}"
+	m_l="$m_l from=<${SENDER:-}> to=${m_rcptlist:--}"
+	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
+	m_l="$m_l notices=${m_notices:-none}"
+}
+
 # syslog_line ACTION: the message's one syslog line (facility mail, tag the
 # script's name), unless mail-scan already wrote it.  Only on the paths that
 # are not clean, so one more mail-scan start is no cost that matters.
 syslog_line() {
 	[ "$m_logged" = no ] || return 0
 	m_logged=yes
-	m_l="$1; class=${m_class:--} viruses=${m_viruses:--}"
-	m_l="$m_l from=<${SENDER:-}> to=${m_rcptlist:--}"
-	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
-	m_l="$m_l notices=${m_notices:-none}"
+	log_text "$1"
 	mail-scan --log "$m_prog" --since "${m_t0:-0}" --log-line "$m_l" \
 	    2>/dev/null && return 0
 	# no mail-scan to say it (not installed, PATH): logger(1), if any
 	logger -t "$m_prog" -p mail.warning -- "$m_l" 2>/dev/null || :
+}
+
+# emit_passed FILE ACTION: FILE (the stripped message) to stdout, then its
+# line, in one mail-scan run; nothing is written before every notice is
+# out, so a 451 never leaves half an answer on stdout.
+emit_passed() {
+	log_text "$2"
+	mail-scan --log "$m_prog" --since "${m_t0:-0}" --emit "$1" \
+	    --log-line "$m_l" || die_tempfail "cannot write the message"
+	m_logged=yes
+	m_done=0
+	exit 0
 }
 
 # Temporary failure: Postfix (or the client) tries again later.  Never
@@ -154,7 +171,7 @@ scan_first() {
 	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
 	    --unlink "$m_base.sh" --unlink "$m_base.out" \
 	    --unlink "$m_base.notice" --unlink "$m_base.err" \
-	    --log "$m_prog" --tagger mail-strip \
+	    --log "$m_prog" --tagger mail-strip --tag-output "$m_out" \
 	    --sender "${SENDER:-}" "$@" || m_rc=$?
 	case $m_rc in
 	0|1|75)
@@ -267,14 +284,10 @@ notify() {
 	return 1
 }
 
-# rescan_emit: the stripped message ($m_out) scanned again and, as it is
-# read, copied to stdout; the caller delivers it only when the scan says
-# clean (status 0): otherwise the script exits non-zero and proxsmtpd (or
-# mailav-pipe) throws the output away.
-rescan_emit() {
+# rescan: the stripped message ($m_out) scanned again; m_rc 0 when clean.
+rescan() {
 	m_rc=0
-	tool mail-scan $m_smtp --json /dev/null --copy /dev/stdout "$m_out" ||
-	    m_rc=$?
+	tool mail-scan $m_smtp --json /dev/null "$m_out" || m_rc=$?
 }
 
 # The exit codes of the tools, from their man pages.

@@ -165,3 +165,14 @@ erin@archive.test"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
 }
+
+@test "a tagger that writes half its output and fails: 451, nothing on stdout" {
+	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/bin/mail-strip"
+	chmod 755 "$D/bin/mail-strip"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	for p in mailav-send mailav-receive; do
+		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+	done
+}
