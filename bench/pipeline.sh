@@ -21,6 +21,8 @@
 #           LD_PRELOAD): how much of the floor is proxsmtpd 1.10's line by
 #           line writes waiting for delayed ACKs, how much the design
 #   mailav  smtpd_proxy_filter -> proxsmtpd (mailav-receive) -> return smtpd
+#   clamsmtp after the queue: content_filter -> clamsmtpd (Debian's
+#           clamsmtpd.conf, its postfix.html) -> reinjection smtpd
 # Load: Postfix's smtp-source, SMALL_N messages with SMALL_LEN bytes of body
 # over SESSIONS parallel sessions, then BIG_N of BIG_LEN; one connection per
 # message, as mail from the Internet mostly comes.  Each (load, filter) runs
@@ -52,7 +54,9 @@ BIG_N=${BIG_N:-500}
 BIG_LEN=${BIG_LEN:-102400}
 SESSIONS=${SESSIONS:-10}
 ROUNDS=${ROUNDS:-3}
-FILTERS=${FILTERS:-none milter cat catnd mailav}
+FILTERS=${FILTERS:-none milter cat catnd mailav clamsmtp}
+CLAMSMTPD=${CLAMSMTPD:-/usr/sbin/clamsmtpd}
+CLAMSMTPD_CONF=${CLAMSMTPD_CONF:-/etc/clamsmtpd.conf}
 PATH=$PATH:/usr/sbin:/usr/lib/postfix/sbin
 
 die() {
@@ -62,11 +66,13 @@ die() {
 
 [ "$(id -u)" = 0 ] || die "needs root (a Postfix instance, proxsmtpd User)"
 for p in postfix smtp-source proxsmtpd swaks python3 timeout cc "$CLAMD" \
-    "$MILTER" "$BIN/mail-scan" "$BIN/mail-strip" "$BIN/mail-notify"; do
+    "$MILTER" "$CLAMSMTPD" "$BIN/mail-scan" "$BIN/mail-strip" \
+    "$BIN/mail-notify"; do
 	command -v "$p" >/dev/null 2>&1 ||
 	    die "$p is missing (make all; make bench-deps)"
 done
 [ -f "$MILTER_CONF" ] || die "$MILTER_CONF is missing (make bench-deps)"
+[ -f "$CLAMSMTPD_CONF" ] || die "$CLAMSMTPD_CONF is missing (make bench-deps)"
 [ -f /usr/share/postfix/master.cf.dist ] ||
     die "/usr/share/postfix/master.cf.dist is missing (Debian postfix)"
 
@@ -92,18 +98,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-mkdir "$tmp/run" "$tmp/log" "$tmp/bin" "$tmp/share" "$tmp/spool" \
+mkdir -p "$tmp/run" "$tmp/log" "$tmp/inst/bin" "$tmp/inst/share/mailav" \
+    "$tmp/spool" \
     "$tmp/pf" "$tmp/queue" "$tmp/data"
 
 # Ports from the kernel, released at once (a small race; bounded below).
 set -- $(python3 -c '
 import socket
-s = [socket.socket() for _ in range(10)]
+s = [socket.socket() for _ in range(12)]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 P_none=$1 P_milter=$2 P_cat=$3 P_mailav=$4 P_ret=$5 PX_cat=$6 PX_mailav=$7
-P_catnd=$8 PX_catnd=$9
+P_catnd=$8 PX_catnd=$9 P_clamsmtp=${10} PX_clamsmtp=${11} P_reinj=${12}
 
 # --- clamd ------------------------------------------------------------------
 echo "bench: generating the database ($HASHES hashes, $PATTERNS patterns)"
@@ -148,22 +155,23 @@ EOF
 "$MILTER" -c "$tmp/milter.conf" >"$tmp/log/milter.out" 2>&1 &
 milter_pid=$!
 
-# --- mailav-receive and the tools, copies that the filter user can read -----
-cp -p "$TOP"/share/mailav-* "$tmp/share/"
-cp -R "$TOP/share/templates" "$tmp/share/"
-cp -p "$BIN/mail-scan" "$BIN/mail-strip" "$BIN/mail-notify" "$tmp/bin/"
+# --- mailav-receive and the tools: an installation under $tmp/inst (as
+# `make install PREFIX=...` lays it out: the scripts find bin/ beside
+# share/mailav), copies that the filter user can read -----------------------
+cp -p "$TOP"/share/mailav-* "$tmp/inst/share/mailav/"
+cp -R "$TOP/share/templates" "$tmp/inst/share/mailav/"
+cp -p "$BIN/mail-scan" "$BIN/mail-strip" "$BIN/mail-notify" "$tmp/inst/bin/"
 cat >"$tmp/mailav.conf" <<EOF
 # bench/pipeline.sh
 clamd = $tmp/clamd.sock
-bindir = $tmp/bin
 admin_address = postmaster@bench.test
 notify_from = virus-check@bench.test
 notify_local_addresses = 127.0.0.1
-notify_templates = $tmp/share/templates
-strip_templates = $tmp/share/templates
+notify_templates = $tmp/inst/share/mailav/templates
+strip_templates = $tmp/inst/share/mailav/templates
 filter_timeout = 60
 EOF
-chmod -R a+rX "$tmp/share" "$tmp/bin" "$tmp/mailav.conf"
+chmod -R a+rX "$tmp/inst" "$tmp/mailav.conf"
 
 # --- Postfix ----------------------------------------------------------------
 chown postfix "$tmp/data"
@@ -218,6 +226,23 @@ svc() {
 		    "127.0.0.1:$(eval echo "\$PX_$f")"
 	done
 	svc "127.0.0.1:$P_ret" 127.0.0.1:10026
+	# clamsmtp's postfix.html, its content_filter on our port only.
+	cat <<EOF
+127.0.0.1:$P_clamsmtp inet n - n - - smtpd
+  -o content_filter=scan:127.0.0.1:$PX_clamsmtp
+  -o receive_override_options=no_address_mappings
+scan unix - - n - 16 smtp
+  -o smtp_send_xforward_command=yes
+127.0.0.1:$P_reinj inet n - n - 16 smtpd
+  -o content_filter=
+  -o receive_override_options=no_unknown_recipient_checks,no_header_body_checks
+  -o smtpd_helo_restrictions=
+  -o smtpd_client_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o mynetworks_style=host
+  -o smtpd_authorized_xforward_hosts=127.0.0.0/8
+EOF
 	# Postfix's own daemons as its master.cf.dist has them, less the
 	# pipe(8) examples, chroot off.
 	awk '/^#/ || /^$/ { next }
@@ -231,18 +256,34 @@ postfix -c "$tmp/pf" start >"$tmp/log/postfix.out" 2>&1 ||
 # --- proxsmtpd: share/proxsmtpd-receive.conf with our ports and paths -------
 cc -shared -fPIC -O2 -o "$tmp/run/nodelay.so" "$TOP/bench/nodelay.c" -ldl ||
     die "cannot build bench/nodelay.c"
-proxy() {	# name listen command [preload]
+# proxy NAME LISTEN COMMAND [PRELOAD]: a proxsmtpd from the shipped file;
+# COMMAND "shipped" keeps its FilterCommand (with its options) and runs the
+# copy of share/ here.
+# The filters get the PATH of a system service, not the caller's.
+SYSPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+proxy() {
 	while IFS= read -r line; do
-		case $line in
-		FilterCommand:*) line="FilterCommand: $3" ;;
-		Listen:*) line="Listen: 127.0.0.1:$2" ;;
-		OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
-		TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
-		User:*) line="User: nobody" ;;
+		case $3:$line in
+		shipped:FilterCommand:*)
+			line="FilterCommand: $tmp/inst${line#FilterCommand: /usr/local}" ;;
+		*:FilterCommand:*) line="FilterCommand: $3" ;;
+		*:Listen:*) line="Listen: 127.0.0.1:$2" ;;
+		*:OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
+		*:TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
+		*:User:*) line="User: nobody" ;;
 		esac
 		printf '%s\n' "$line"
 	done <"$TOP/share/proxsmtpd-receive.conf" >"$tmp/run/proxsmtpd-$1.conf"
-	MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
+	# DEBUG=1: in the foreground, its log (and the filters' stderr) in
+	# $tmp/log (with KEEP=1 to keep it).
+	if [ -n "${DEBUG:-}" ]; then
+		PATH=$SYSPATH MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
+		    proxsmtpd -d 4 -f "$tmp/run/proxsmtpd-$1.conf" </dev/null \
+		    >"$tmp/log/proxsmtpd-$1" 2>&1 &
+		echo "$!" >"$tmp/run/proxsmtpd-$1.pid"
+		return 0
+	fi
+	PATH=$SYSPATH MAILAV_CONF=$tmp/mailav.conf LD_PRELOAD=${4:-} \
 	    proxsmtpd -f "$tmp/run/proxsmtpd-$1.conf" \
 	    -p "$tmp/run/proxsmtpd-$1.pid" </dev/null \
 	    >"$tmp/log/proxsmtpd-$1" 2>&1
@@ -250,7 +291,25 @@ proxy() {	# name listen command [preload]
 chmod 1777 "$tmp/run"
 proxy cat "$PX_cat" cat
 proxy catnd "$PX_catnd" cat "$tmp/run/nodelay.so"
-proxy mailav "$PX_mailav" "$tmp/share/mailav-receive"
+proxy mailav "$PX_mailav" shipped
+# clamsmtpd: Debian's clamsmtpd.conf with our ports, clamd and files.
+while IFS= read -r line; do
+	case $line in
+	OutAddress:*) line="OutAddress: 127.0.0.1:$P_reinj" ;;
+	Listen:*) line="Listen: 127.0.0.1:$PX_clamsmtp" ;;
+	ClamAddress:*) line="ClamAddress: $tmp/clamd.sock" ;;
+	TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
+	PidFile:*) line="PidFile: $tmp/run/clamsmtpd.pid" ;;
+	User:*) line="User: nobody" ;;
+	esac
+	printf '%s\n' "$line"
+done <"$CLAMSMTPD_CONF" >"$tmp/run/clamsmtpd.conf"
+PATH=$SYSPATH "$CLAMSMTPD" -f "$tmp/run/clamsmtpd.conf" </dev/null \
+    >"$tmp/log/clamsmtpd" 2>&1
+grep -q "^FilterCommand: $tmp/inst/share/mailav/mailav-receive" \
+    "$tmp/run/proxsmtpd-mailav.conf" ||
+    die "share/proxsmtpd-receive.conf: FilterCommand is not" \
+    "/usr/local/share/mailav/mailav-receive"
 
 i=0
 until [ -S "$tmp/run/milter.sock" ]; do
@@ -273,11 +332,16 @@ sys.exit(1)
 EOF
 }
 for p in $P_none $P_milter $P_cat $P_catnd $P_mailav $P_ret $PX_cat \
-    $PX_catnd $PX_mailav; do
+    $PX_catnd $PX_mailav $P_clamsmtp $PX_clamsmtp $P_reinj; do
 	wait_port "$p"
 done
-for f in cat catnd mailav; do
-	[ -s "$tmp/run/proxsmtpd-$f.pid" ] || die "proxsmtpd ($f) has no pid"
+for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav clamsmtpd; do
+	i=0
+	until [ -s "$tmp/run/$f.pid" ]; do
+		i=$((i + 1))
+		[ "$i" -le 50 ] || die "$f has no pid"
+		sleep 0.1
+	done
 done
 
 # --- the process trees whose CPU is counted ---------------------------------
@@ -285,6 +349,7 @@ filter_pid() {
 	case $1 in
 	none) echo 0 ;;
 	milter) echo "$milter_pid" ;;
+	clamsmtp) sed -n 's/^ *//p' "$tmp/run/clamsmtpd.pid" ;;
 	*) cat "$tmp/run/proxsmtpd-$1.pid" ;;
 	esac
 }
@@ -325,12 +390,20 @@ for root in map(int, sys.argv[1:]):
 print(' '.join(out))
 EOF
 }
+# Messages discard(8) took since byte $1 of the log ("status=sent (bench)",
+# the next hop of default_transport: not the hand-over to a content
+# filter, which is also "sent").
 sent_count() {
-	grep -c ' status=sent ' "$tmp/log/maillog" || :
+	tail -c +"$(($1 + 1))" "$tmp/log/maillog" |
+	    grep -c ' status=sent (bench)' || :
+}
+log_size() {
+	wc -c <"$tmp/log/maillog"
 }
 
 # --- a check that each path scans (or does not) what it should -------------
-printf '%s\n' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*' \
+printf '%s%s\n' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD' \
+    '-ANTIVIRUS-TEST-FILE!$H+H*' \
     >"$tmp/eicar.txt"
 check_path() {	# filter expected-first-digit-for-EICAR
 	out=$(timeout 120 swaks --server 127.0.0.1 --port "$(eval echo "\$P_$1")" \
@@ -346,50 +419,60 @@ check_path() {	# filter expected-first-digit-for-EICAR
 	   die "$1: EICAR got \"$reply\", expected $2xx";;
 	esac
 }
-echo "bench: checking that milter and mailav refuse EICAR, cat and none pass it"
+echo "bench: checking that milter and mailav refuse EICAR, clamsmtp drops" \
+    "it after the queue, cat and none pass it"
 n_checks=0
 for f in $FILTERS; do
 	case $f in
 	milter|mailav) check_path "$f" 5 ;;
+	clamsmtp) check_path "$f" 2 ;;
 	*) check_path "$f" 2; n_checks=$((n_checks + 1)) ;;
 	esac
 done
 i=0
-while [ "$(sent_count)" -lt "$n_checks" ]; do
+while [ "$(sent_count 0)" -lt "$n_checks" ]; do
 	i=$((i + 1))
 	[ "$i" -le 300 ] || die "the check messages were not delivered"
 	sleep 0.1
 done
+sleep 2
+[ "$(sent_count 0)" = "$n_checks" ] ||
+    die "EICAR was delivered through a filter that should have stopped it"
 
 # --- the runs ---------------------------------------------------------------
 # run FILTER N LEN: one smtp-source run; appends "filter len n wall_ms
-# clamd_ms filter_ms postfix_ms delivered load1" to $tmp/runs.
+# clamd_ms filter_ms postfix_ms delivered load1 delivered_ms" to
+# $tmp/runs (wall_ms: all accepted; delivered_ms: all delivered).
 run() {
 	fp=$(filter_pid "$1")
 	mp=$(master_pid)
-	s0=$(sent_count)
+	off=$(log_size)
 	set -- "$1" "$2" "$3" $(cpu "$clamd_pid" "$fp" "$mp")
 	t0=$(date +%s%N)
 	rc=0
-	timeout 1800 nice smtp-source -s "$SESSIONS" -m "$2" -l "$3" \
+	# Bounded: 2 minutes and a second a message.
+	timeout $((120 + $2)) nice smtp-source -s "$SESSIONS" -m "$2" -l "$3" \
 	    -f sender@client.test -t user@remote.test -M client.bench.test \
 	    "127.0.0.1:$(eval echo "\$P_$1")" >"$tmp/log/source" 2>&1 || rc=$?
 	t1=$(date +%s%N)
 	[ "$rc" = 0 ] || { cat "$tmp/log/source" >&2;
 	    die "$1: smtp-source failed (exit $rc)"; }
-	# The queue drains (delivery to discard: counts as Postfix's work).
+	# The queue drains (delivery to discard: counts as Postfix's work),
+	# in at most 5 minutes.
 	i=0
-	while [ "$(sent_count)" -lt $((s0 + $2)) ]; do
+	while [ "$(sent_count "$off")" -lt "$2" ]; do
 		i=$((i + 1))
-		[ "$i" -le 1500 ] || break
-		sleep 0.2
+		[ "$i" -le 3000 ] || break
+		sleep 0.1
 	done
+	t2=$(date +%s%N)
 	sleep 0.5
-	got=$(( $(sent_count) - s0 ))
+	got=$(sent_count "$off")
 	set -- "$@" $(cpu "$clamd_pid" "$fp" "$mp")
 	echo "$1 $3 $2 $(( (t1 - t0) / 1000000 )) $(($7 - $4)) $(($8 - $5))" \
-	    "$(($9 - $6)) $got $(cut -d ' ' -f 1 /proc/loadavg)" >>"$tmp/runs"
-	printf '  %-7s %3d x %6d B: %6.1f msg/s, delivered %d, load %s\n' \
+	    "$(($9 - $6)) $got $(cut -d ' ' -f 1 /proc/loadavg)" \
+	    "$(( (t2 - t0) / 1000000 ))" >>"$tmp/runs"
+	printf '  %-8s %4d x %6d B: %6.1f msg/s, delivered %d, load %s\n' \
 	    "$1" "$2" "$3" "$(awk -v n="$2" -v t="$(( (t1 - t0) / 1000000 ))" \
 	    'BEGIN { print n / (t > 0 ? t : 1) * 1000 }')" "$got" \
 	    "$(cut -d ' ' -f 1 /proc/loadavg)"
@@ -436,7 +519,7 @@ function med(a, n,   i, j, t) {
 	k = $1 SUBSEP $2; c = ++cnt[k]
 	rate[k, c] = $3 / ($4 / 1000); cd[k, c] = $5 / $3; fl[k, c] = $6 / $3
 	pf[k, c] = $7 / $3; tot[k, c] = ($5 + $6 + $7) / $3
-	ld[k, c] = $9; lost[k] += $3 - $8
+	ld[k, c] = $9; lost[k] += $3 - $8; dr[k, c] = $3 / ($10 / 1000)
 	if (!(($2) in seenlen)) { seenlen[$2] = 1; lens[++nl] = $2 }
 }
 END {
@@ -446,11 +529,13 @@ END {
 	name["cat"] = "floor: proxsmtpd + `cat`"
 	name["catnd"] = "floor, TCP_NODELAY on the proxsmtpd sockets"
 	name["mailav"] = "**mailav-receive via proxsmtpd**"
-	print "| load | filter | messages/s accepted | x clamav-milter |" \
+	name["clamsmtp"] = "clamsmtp (after the queue)"
+	print "| load | filter | messages/s accepted | delivered/s |" \
+	    " x clamav-milter (accepted) |" \
 	    " CPU ms per message: total (clamd / filter / Postfix) |" \
 	    " CPU x clamav-milter | load average (1 min) during the runs |" \
 	    " lost |"
-	print "|---|---|---:|---:|---|---:|---|---:|"
+	print "|---|---|---:|---:|---:|---|---:|---|---:|"
 	for (l = 1; l <= nl; l++) {
 		len = lens[l]
 		for (i = 1; i <= nfl; i++) {
@@ -458,9 +543,10 @@ END {
 			for (c = 1; c <= n; c++) {
 				a1[c] = rate[k, c]; a2[c] = cd[k, c]
 				a3[c] = fl[k, c]; a4[c] = pf[k, c]
-				a5[c] = tot[k, c]
+				a5[c] = tot[k, c]; a6[c] = dr[k, c]
 			}
 			R[F[i]] = med(a1, n); T[F[i]] = med(a5, n)
+			D[F[i]] = med(a6, n)
 			C[F[i]] = sprintf("%.1f (%.1f / %.1f / %.1f)", T[F[i]],
 			    med(a2, n), med(a3, n), med(a4, n))
 			L[F[i]] = ""
@@ -478,8 +564,8 @@ END {
 				xr = sprintf("%.2f", R[f] / R["milter"])
 			if (("milter" in T) && T["milter"] > 0)
 				xc = sprintf("%.1f", T[f] / T["milter"])
-			printf "| %s | %s | %.1f | %s | %s | %s | %s | %d |\n",
-			    first, name[f], R[f], xr, C[f], xc, L[f], lost[k]
+			printf "| %s | %s | %.1f | %.1f | %s | %s | %s | %s | %d |\n",
+			    first, name[f], R[f], D[f], xr, C[f], xc, L[f], lost[k]
 		}
 	}
 }' "$tmp/runs" >"$tmp/table"

@@ -101,6 +101,13 @@ int compose_boundary(struct buf *out, const char *p, size_t len);
 int compose_wrap(struct buf *out, const char *text, size_t len, int width,
     const char *encoding, const char *const *keep);
 
+/*
+ * The base64 of n bytes (RFC 2045 6.8): the one encoder of mailav, in lines
+ * of 76 characters each ended by eol, or with no line breaks when eol is
+ * NULL (RFC 2047 encoded words).
+ */
+int compose_base64(struct buf *out, const void *p, size_t n, const char *eol);
+
 /* Content-Transfer-Encoding values (RFC 2045 6). */
 enum cte { CTE_7BIT, CTE_8BIT, CTE_QP, CTE_BASE64 };
 #define CTE_ALLOW_8BIT	0x01	/* 8bit is acceptable (8BITMIME transport) */
@@ -114,47 +121,5 @@ enum cte compose_cte(const char *p, size_t len, int flags);
 const char *compose_cte_name(enum cte);
 /* Append p encoded as cte with LF line ends (7bit/8bit: p as it is). */
 int compose_encode(struct buf *out, enum cte, const char *p, size_t len);
-
-/*
- * Templates (share/templates/<lang>/<role>.txt): directive lines
- * "Name: text" (one of them Subject), a blank line, then the body.
- * Lines starting with `#' before the blank line are comments.  The text
- * is UTF-8; {name} is a placeholder, {{ and }} are literal braces.
- */
-struct tmpl_dir {
-	char *name;
-	char *value;
-};
-struct tmpl {
-	char *path;
-	struct tmpl_dir *dir;
-	size_t ndir;
-	char *body;
-	int body_line;		/* line of the file where the body starts */
-};
-/*
- * Read and check a template: valid UTF-8, no NUL, a Subject directive,
- * each directive name in allowed (a NULL-terminated list; a name ending in
- * `-' allows any suffix, e.g. "Action-"), placeholders well formed.  -1
- * with a reason naming the file and line.
- */
-int tmpl_load(const char *path, const char *const *allowed, struct tmpl *,
-    struct errbuf *);
-/* The text of a directive (case-insensitive name), or NULL. */
-const char *tmpl_get(const struct tmpl *, const char *name);
-void tmpl_free(struct tmpl *);
-
-struct tmpl_var {
-	const char *name;
-	const char *value;
-};
-/*
- * Append text with every {name} replaced by its value.  -1 with a reason
- * for an unknown placeholder or a lone brace; the reason names where (the
- * template file) and, when line > 0, the line of the file (line = the line
- * text starts on, e.g. body_line), else the line within text.
- */
-int tmpl_fill(struct buf *out, const char *text, const struct tmpl_var *,
-    size_t nvars, const char *where, int line, struct errbuf *);
 
 #endif

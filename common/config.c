@@ -3,9 +3,14 @@
  * administrator edits it with any editor and a mistake names its line.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -172,4 +177,161 @@ config_free(struct config *c)
 	free(c->ent);
 	free(c->path);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+config_open(const char *path, struct config *c, struct errbuf *e)
+{
+	const char *p = path != NULL ? path : config_path();
+
+	/*
+	 * mailav.conf(5): a missing default file ($MAILAV_CONF or the
+	 * built-in path) is an empty one; a file named with -C must be there.
+	 */
+	errno = 0;
+	if (config_load(p, c, e) == 0)
+		return 0;
+	if (path == NULL && errno == ENOENT) {
+		memset(c, 0, sizeof(*c));
+		return 0;
+	}
+	return -1;
+}
+
+static const struct config_ent *
+find(const struct config *c, const char *key)
+{
+	size_t i;
+
+	for (i = c->n; i > 0; i--)
+		if (strcasecmp(c->ent[i - 1].key, key) == 0)
+			return &c->ent[i - 1];
+	return NULL;
+}
+
+/* "file:line: key" for a message about the value of key. */
+static void
+where(const struct config *c, const char *key, struct errbuf *e,
+    const char *what)
+{
+	const struct config_ent *ce = find(c, key);
+
+	errset(e, "%s:%d: %s: %s", c->path ? c->path : "config",
+	    ce ? ce->line : 0, key, what);
+}
+
+int
+config_number(const struct config *c, const char *key, long min, long max,
+    long *v, struct errbuf *e)
+{
+	const char *s = config_get(c, key);
+	char *end;
+	long n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || n < min || n > max) {
+		char what[80];
+
+		snprintf(what, sizeof(what), "not a number from %ld to %ld",
+		    min, max);
+		where(c, key, e, what);
+		return -1;
+	}
+	*v = n;
+	return 0;
+}
+
+int
+config_flag(const struct config *c, const char *key, int def, int *v,
+    struct errbuf *e)
+{
+	if ((*v = config_bool(c, key, def)) == -1) {
+		where(c, key, e, "not yes or no");
+		return -1;
+	}
+	return 0;
+}
+
+/* Host name characters only, at most n - 1 of them. */
+static int
+host_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || s[i] == '.'))
+			return 0;
+	return i > 0 && i < 254;
+}
+
+/* Postfix's myhostname, by `postconf -h myhostname', into h (or ""). */
+static void
+postfix_hostname(char *h, size_t n)
+{
+	static const char *const cmd[] = { "/usr/sbin/postconf",
+	    "/usr/bin/postconf", "/usr/local/sbin/postconf" };
+	char *argv[] = { "postconf", "-h", "myhostname", NULL };
+	posix_spawn_file_actions_t fa;
+	size_t i, len = 0;
+	ssize_t r;
+	pid_t pid = -1;
+	int fd[2], st;
+
+	h[0] = '\0';
+	for (i = 0; i < sizeof(cmd) / sizeof(cmd[0]); i++)
+		if (access(cmd[i], X_OK) == 0)
+			break;
+	if (i == sizeof(cmd) / sizeof(cmd[0]) || pipe2(fd, O_CLOEXEC) == -1)
+		return;
+	if (posix_spawn_file_actions_init(&fa) == 0) {
+		posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY,
+		    0);
+		if (posix_spawn(&pid, cmd[i], &fa, NULL, argv, environ) != 0)
+			pid = -1;
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(fd[1]);
+	while (pid != -1 && len < n - 1 && ((r = read(fd[0], h + len,
+	    n - 1 - len)) > 0 || (r == -1 && errno == EINTR)))
+		if (r > 0)
+			len += (size_t)r;
+	close(fd[0]);
+	h[len] = '\0';
+	h[strcspn(h, "\r\n")] = '\0';
+	if (pid != -1)
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+	if (pid == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
+	    !host_ok(h))
+		h[0] = '\0';
+}
+
+int
+config_hostname(const struct config *c, char *h, size_t n, struct errbuf *e)
+{
+	const char *s = config_get(c, "hostname");
+
+	if (s != NULL && *s != '\0') {
+		if (!host_ok(s) || strlen(s) >= n) {
+			where(c, "hostname", e, "not a host name");
+			return -1;
+		}
+		snprintf(h, n, "%s", s);
+		return 0;
+	}
+	postfix_hostname(h, n);
+	if (h[0] != '\0')
+		return 0;
+	if (gethostname(h, n - 1) == -1)
+		h[0] = '\0';
+	h[n - 1] = '\0';
+	if (!host_ok(h))
+		snprintf(h, n, "localhost");
+	return 0;
 }

@@ -45,4 +45,33 @@ const char *config_get(const struct config *c, const char *key);
 int config_bool(const struct config *c, const char *key, int def);
 void config_free(struct config *c);
 
+/*
+ * The configuration a program runs with: path (its -C option) or, when
+ * NULL, config_path().  The rule of mailav.conf(5) in one place: a missing
+ * default file ($MAILAV_CONF or the built-in path, not -C) is an empty
+ * configuration; any other that cannot be read is an error (-1, reason).
+ */
+int config_open(const char *path, struct config *c, struct errbuf *e);
+
+/*
+ * A number (a duration in seconds, a count) from min to max: *v is left
+ * alone when key is absent.  -1 when the value is not one, the reason
+ * naming file, line and key only.
+ */
+int config_number(const struct config *c, const char *key, long min,
+    long max, long *v, struct errbuf *e);
+/* config_bool() with such a reason for a value that is not yes or no. */
+int config_flag(const struct config *c, const char *key, int def, int *v,
+    struct errbuf *e);
+
+/*
+ * The host name written into X-Virus-Scanned and the notices: the
+ * `hostname' key, else Postfix's myhostname (`postconf -h myhostname')
+ * when postconf is installed, else gethostname(2); host name characters
+ * only, "localhost" when nothing usable is found.  -1 (reason in e) only
+ * when the key holds something that is not a host name.
+ */
+int config_hostname(const struct config *c, char *h, size_t n,
+    struct errbuf *e);
+
 #endif

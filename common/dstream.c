@@ -10,6 +10,10 @@
  *   into three bytes and keeps nothing between groups; a '=' drops the
  *   partial group (pad); other bytes are skipped.  In the stop-at-pad mode
  *   (MP_B64STOP) the first '=' ends the data, so the body is cut there.
+ *   no transfer encoding: the pieces are the body's own bytes, cut
+ *   anywhere.
+ * With lf, each CRLF of that comes out as LF; a CR that ends a piece waits
+ * for the next one, whose LF may belong to it.
  */
 #include <string.h>
 

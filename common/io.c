@@ -1,7 +1,10 @@
 /* Reading messages and writing output without losing bytes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mailav.h"
@@ -71,4 +74,113 @@ write_all(int fd, const void *p, size_t n)
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+/*
+ * Read fd to its end into anonymous memory grown with mremap(2) and backed
+ * by transparent huge pages where the kernel has them: a large message
+ * then costs a few hundred page faults instead of one per 4 KiB.  hint is
+ * the expected size (a regular file's), so that the memory is allocated
+ * once.  Anonymous pages are zero, so a NUL follows the message as it does
+ * in a buf (the engine may look one byte past the end).
+ */
+static int
+read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
+{
+	size_t cap = 2u << 20, len = 0;
+	char *p, *np;
+	ssize_t n;
+
+	while (cap <= hint && cap <= SIZE_MAX / 4)
+		cap *= 2;
+	p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		errset(e, "out of memory reading input");
+		return -1;
+	}
+	(void)madvise(p, cap, MADV_HUGEPAGE);
+	for (;;) {
+		if (cap - len < 2) {
+			if (cap > SIZE_MAX / 4 ||
+			    (np = mremap(p, cap, cap * 2, MREMAP_MAYMOVE)) ==
+			    MAP_FAILED) {
+				munmap(p, cap);
+				errset(e, "out of memory reading input");
+				return -1;
+			}
+			p = np;
+			(void)madvise(p + cap, cap, MADV_HUGEPAGE);
+			cap *= 2;
+		}
+		n = read(fd, p + len, cap - len - 1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			errset(e, "read: %s", strerror(errno));
+			munmap(p, cap);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	b->p = p;
+	b->len = len;
+	b->cap = cap;
+	return 0;
+}
+
+/*
+ * The message, from a file or stdin, in memory the caller gives back with
+ * message_free().  A file is read, never mapped: a mapped file that
+ * another process truncates while mail-strip runs (a queue or Maildir file
+ * rewritten under it) kills the process with SIGBUS when it touches the
+ * pages past the new end.  A regular file whose size changes while it is
+ * read is an error (75): the bytes would be half of one version and half
+ * of another, and the mail system keeps the message to try again.
+ */
+int
+read_message(const char *path, struct buf *b, struct errbuf *e)
+{
+	struct stat st;
+	size_t want = 0;
+	off_t off = 0;
+	int fd = STDIN_FILENO, r, regular = 0;
+
+	if (path != NULL && (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (off = lseek(fd, 0, SEEK_CUR)) != -1 && off <= st.st_size &&
+	    (unsigned long long)(st.st_size - off) < SIZE_MAX / 4) {
+		regular = 1;
+		want = (size_t)(st.st_size - off);
+	}
+	r = read_input(fd, want, b, e);
+	if (r == 0 && regular && (b->len != want || fstat(fd, &st) == -1 ||
+	    (unsigned long long)st.st_size != (unsigned long long)off + want)) {
+		errset(e, "changed while being read (%zu bytes, %zu read)",
+		    want, b->len);
+		munmap(b->p, b->cap);
+		memset(b, 0, sizeof(*b));
+		r = -1;
+	}
+	if (r == -1 && path != NULL) {
+		struct errbuf t = *e;
+
+		errset(e, "%s: %s", path, t.msg);
+	}
+	if (path != NULL)
+		close(fd);
+	return r;
+}
+
+void
+message_free(struct buf *b)
+{
+	if (b->p != NULL)
+		munmap(b->p, b->cap);
+	memset(b, 0, sizeof(*b));
 }

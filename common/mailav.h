@@ -57,6 +57,13 @@ void buf_free(struct buf *);
 /* Read all of fd (at most max bytes; 0 = no limit) into b. */
 int read_fd(int fd, struct buf *b, size_t max, struct errbuf *);
 int read_file(const char *path, struct buf *b, size_t max, struct errbuf *);
+/*
+ * A whole message, from path or (NULL) stdin, into anonymous memory that
+ * message_free() gives back; a regular file whose size changes while it is
+ * read is an error (the bytes would be half of two versions).
+ */
+int read_message(const char *path, struct buf *b, struct errbuf *);
+void message_free(struct buf *);
 /* write(2) all of it, retrying on EINTR and short writes. */
 int write_all(int fd, const void *, size_t);
 

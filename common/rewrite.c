@@ -8,9 +8,11 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "compose.h"
 #include "hdr.h"
 #include "mailav.h"
 #include "mime.h"
@@ -120,6 +122,65 @@ rw_free(struct rw_out *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* Does the line at p start an X-Virus-Scanned or X-Virus-Status field? */
+static int
+ours(const char *p, const char *next)
+{
+	static const char *const names[] = { "x-virus-scanned",
+	    "x-virus-status" };
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		n = strlen(names[i]);
+		if ((size_t)(next - p) > n && strncasecmp(p, names[i], n) == 0) {
+			for (p += n; p < next && (*p == ' ' || *p == '\t'); p++)
+				;
+			return p < next && *p == ':';
+		}
+	}
+	return 0;
+}
+
+/*
+ * A message with no header block gets the new fields with no blank line
+ * after them, so a lenient reader may take the lines up to the first
+ * blank one for header fields: copy those lines from p (up to lim) without
+ * any X-Virus field and its folded lines, which are never trusted from
+ * outside.  *endp: where the copy stopped.
+ */
+static int
+drop_forged(struct rw_out *o, const char *p, const char *lim,
+    const char **endp)
+{
+	const char *nl, *next;
+	int skipping = 0;
+
+	while (p < lim) {
+		nl = memchr(p, '\n', (size_t)(lim - p));
+		next = nl != NULL ? nl + 1 : lim;
+		if (*p == '\n' || (*p == '\r' && p + 1 < lim && p[1] == '\n'))
+			break;
+		/* A folded line has text; one of blanks only is not one. */
+		if (skipping && (*p == ' ' || *p == '\t')) {
+			const char *q = p;
+
+			while (q < next && (*q == ' ' || *q == '\t' ||
+			    *q == '\r' || *q == '\n'))
+				q++;
+			if (q < next) {
+				p = next;
+				continue;
+			}
+		}
+		if (!(skipping = ours(p, next)) &&
+		    rw_copy(o, p, (size_t)(next - p)) == -1)
+			return -1;
+		p = next;
+	}
+	*endp = p;
+	return 0;
+}
+
 /* The line end of the line that ends just before end, or NULL. */
 static const char *
 eol_before(const char *start, const char *end)
@@ -148,38 +209,6 @@ eol_first(struct span s)
 	return nl > s.p && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-int
-rw_base64(struct buf *b, const void *v, size_t n, const char *eol)
-{
-	static const char al[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *s = v;
-	char line[80];
-	size_t i = 0, k = 0;
-
-	while (i < n) {
-		unsigned x = (unsigned)s[i] << 16;
-		size_t m = n - i >= 3 ? 3 : n - i;
-
-		if (m > 1)
-			x |= (unsigned)s[i + 1] << 8;
-		if (m > 2)
-			x |= s[i + 2];
-		line[k++] = al[x >> 18 & 63];
-		line[k++] = al[x >> 12 & 63];
-		line[k++] = m > 1 ? al[x >> 6 & 63] : '=';
-		line[k++] = m > 2 ? al[x & 63] : '=';
-		i += m;
-		/* RFC 2045 section 6.8: no more than 76 characters a line. */
-		if (k == 76 || i == n) {
-			if (buf_add(b, line, k) == -1 || buf_adds(b, eol) == -1)
-				return -1;
-			k = 0;
-		}
-	}
-	return 0;
-}
-
 /* The notice text in canonical form: CRLF line ends (RFC 2045 6.8). */
 static int
 canonical(struct buf *b, const char *t, size_t n)
@@ -204,7 +233,7 @@ notice_body(struct buf *b, const char *text, size_t n, const char *eol)
 
 	if (canonical(&c, text, n) == -1)
 		return -1;
-	r = rw_base64(b, c.p, c.len, eol);
+	r = compose_base64(b, c.p, c.len, eol);
 	buf_free(&c);
 	return r;
 }
@@ -432,6 +461,10 @@ rw_message(const struct mime_msg *m, const struct rw_cut *cuts0,
 		goto nomem;
 
 	cur = hend;
+	if (hdr.len == 0 && rootcut == NULL &&
+	    drop_forged(o, hend, ncuts > 0 ? cuts[0].part->raw.p : end,
+	    &cur) == -1)
+		goto nomem;
 	if (rootcut != NULL) {
 		const char *bp = root->body.p != NULL ? root->body.p : end;
 

@@ -58,7 +58,4 @@ struct rw_cut {
 int rw_message(const struct mime_msg *, const struct rw_cut *, size_t ncuts,
     const char *addhdr, struct rw_out *out, struct errbuf *);
 
-/* Base64 (RFC 2045 section 6.8) in lines of 76 with eol after each line. */
-int rw_base64(struct buf *, const void *, size_t, const char *eol);
-
 #endif

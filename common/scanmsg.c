@@ -533,15 +533,16 @@ static void
 set_size(struct sctx *c, struct mime_msg *m, struct mime_part *n, size_t len)
 {
 	if (m == c->m0 && n->user > 0 &&
-	    strcmp(c->v->parts[n->user - 1].part, n->id[0] ? n->id : "0") == 0)
+	    strcmp(c->v->parts[n->user - 1].part, part_name(n)) == 0)
 		c->v->parts[n->user - 1].size = len;
 }
 
 /*
- * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  A text
- * in lines: 7bit or no transfer encoding (RFC 2045 2.7: lines of text),
- * quoted-printable, or a text/ type; not 8bit or binary data, where CR LF
- * may be bytes of the file.
+ * Is n read with its CRLF line ends as LF too (scan_leaf_other)?  Data in
+ * lines: 7bit, 8bit or no transfer encoding (RFC 2045 2.7 and 2.8: lines
+ * of at most 998 octets ending in CRLF), quoted-printable, or a text/
+ * type; not binary data (RFC 2045 2.9), where CR LF may be bytes of the
+ * file.
  */
 static int
 lf_reading(const struct mime_part *n)
@@ -549,8 +550,7 @@ lf_reading(const struct mime_part *n)
 	enum cte_kind k = cte_kind(n->cte);
 
 	return k == XFER_QP || strncmp(n->type, "text/", 5) == 0 ||
-	    (k == XFER_IDENTITY && strcmp(n->cte, "8bit") != 0 &&
-	    strcmp(n->cte, "binary") != 0);
+	    (k == XFER_IDENTITY && strcmp(n->cte, "binary") != 0);
 }
 
 /*
@@ -723,6 +723,43 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	return r;
 }
 
+/*
+ * A multipart with a transfer encoding of its own (RFC 2045 section 6.4
+ * forbids it), whose encoded body therefore delimits nothing: clients
+ * that decode it first find its parts in the decoded text.  Read it so,
+ * its own header above the decoded body (d), at most MAX_NEST deep.
+ */
+static int
+scan_encoded_multipart(struct sctx *c, struct mime_msg *m,
+    struct mime_part *n, const struct buf *d, struct span where)
+{
+	struct mime_msg *sub;
+	struct buf b = { 0 };
+	int r;
+
+	if (strncmp(n->type, "multipart/", 10) != 0 || !(n->flags & MP_FLAT) ||
+	    cte_identity(n->cte) || n->hdr.len == 0 || c->nest >= MAX_NEST)
+		return 0;
+	if (buf_add(&b, n->hdr.p, n->hdr.len) == -1 ||
+	    buf_add(&b, m->crlf ? "\r\n" : "\n", m->crlf ? 2 : 1) == -1 ||
+	    buf_add(&b, d->p, d->len) == -1) {
+		buf_free(&b);
+		errset(c->err, "out of memory");
+		return -1;
+	}
+	if ((sub = mime_parse_reading(b.p, b.len, c->lim, &m->rd,
+	    c->err)) == NULL) {
+		buf_free(&b);
+		return -1;
+	}
+	c->nest++;
+	r = visit(c, sub, &where);
+	c->nest--;
+	mime_free(sub);
+	buf_free(&b);
+	return r;
+}
+
 static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
@@ -788,6 +825,8 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		if (vr == -1)
 			goto out;
 	}
+	if (scan_encoded_multipart(c, m, n, &d, where) == -1)
+		goto out;
 	r = 0;
 out:
 	buf_free(&d);

@@ -664,7 +664,11 @@ top_key(struct jp *j, int which, void *arg)
 
 	switch (which) {
 	case TK_FILE:
-		return string(j, &v->file);
+		/*
+		 * "file" may be left out, and verdict_json writes a verdict
+		 * without one as null: read that back too (fuzz_verdict).
+		 */
+		return string_or_null(j, &v->file);
 	case TK_CLASS:
 		if (string(j, &s) == -1)
 			return -1;

@@ -228,6 +228,17 @@ leaf(struct mime_msg *m, struct mime_part *p, int nest)
 		touch_str(u);
 		free(u);
 	}
+	/* scanmsg.c's scan_encoded_multipart: header over decoded body. */
+	if (strncmp(p->type, "multipart/", 10) == 0 && p->flags & MP_FLAT &&
+	    !cte_identity(p->cte) && p->hdr.len > 0 && nest < MAX_NEST) {
+		struct buf h = { 0 };
+
+		CHECK(buf_add(&h, p->hdr.p, p->hdr.len) == 0);
+		CHECK(buf_add(&h, "\n", 1) == 0);
+		CHECK(buf_add(&h, d.p ? d.p : "", d.len) == 0);
+		parse(h.p, h.len, NULL, &m->rd, nest + 1);
+		buf_free(&h);
+	}
 	if ((strcmp(p->type, "message/rfc822") == 0 ||
 	    strcmp(p->type, "message/global") == 0) &&
 	    !cte_identity(p->cte) && nest < MAX_NEST)

@@ -25,7 +25,8 @@ setup() {
 	printf 'clamd = %s\nclamd_scan_timeout = 5x\n' "$PWD/none.sock" \
 	    > mailav.conf
 	run -75 mail-scan -C mailav.conf "$TOP/share/samples/clean.eml"
-	assert_output --partial "clamd_scan_timeout = 5x"
+	# the file, line and key (and nothing else of the file)
+	assert_output --partial "mailav.conf:2: clamd_scan_timeout: not a number"
 }
 
 @test "config: clamd_allow_oversize must be yes or no" {
@@ -38,4 +39,13 @@ setup() {
 @test "config: a named config file that does not exist defers (75)" {
 	run -75 mail-scan -C "$PWD/nothere.conf" -d "$SAMPLEDB" \
 	    "$TOP/share/samples/clean.eml"
+}
+
+@test "mail-scan --help (usage on stdout, exit 0) and --version" {
+	run -0 --separate-stderr mail-scan --help
+	assert_line --index 0 --partial 'usage: mail-scan [-jqS] [-C config] [-c clamd]'
+	[ -z "$stderr" ]
+	run -0 mail-scan --version
+	assert_output "mail-scan (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+	run -64 mail-scan -h
 }

@@ -170,3 +170,39 @@ X-Virus-Status: Clean
 
 body"
 }
+
+@test "strip: the host name is the hostname key, else Postfix's myhostname, else gethostname (issue 14)" {
+	printf 'strip_templates = %s/share/templates\nhostname = mx.example.jp\n' "$TOP" > h.conf
+	cp "$TOP/share/samples/clean.eml" msg.eml
+	run -0 mail-strip -C h.conf msg.eml
+	assert_line "X-Virus-Scanned: mailav $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile") on mx.example.jp"
+	printf 'strip_templates = %s/share/templates\n' "$TOP" > d.conf
+	local want
+	want=$(PATH=$PATH:/usr/sbin postconf -h myhostname 2>/dev/null) || want=$(hostname)
+	run -0 mail-strip -C d.conf msg.eml
+	assert_line --regexp "^X-Virus-Scanned: mailav .* on $want\$"
+	printf 'hostname = bad host\n' > b.conf
+	run -75 mail-strip -C b.conf msg.eml
+	assert_output --partial 'b.conf:1: hostname: not a host name'
+}
+
+@test "strip: --help on stdout (exit 0), --version, -c still names the config" {
+	run -0 --separate-stderr mail-strip --help
+	assert_line --index 0 --partial 'usage: mail-strip [-B] [-C config]'
+	[ -z "$stderr" ]
+	run -0 mail-strip --version
+	assert_output "mail-strip (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+	cp "$TOP/share/samples/clean.eml" msg.eml
+	printf 'hostname = via.dash.c\n' > h.conf
+	run -0 mail-strip -c h.conf msg.eml
+	assert_line --partial 'on via.dash.c'
+}
+
+@test "strip: no header block: forged X-Virus fields before the first blank line are dropped too" {
+	printf '\271rom: x\nX-Virus-Status: Clean\n x\nSubject: s\n\nX-Virus-Status: body\n' > msg.eml
+	mail-strip msg.eml > out.eml
+	run -0 grep -c '^X-Virus-Status:' out.eml
+	assert_output 2
+	run -0 sed -n '3,$p' out.eml
+	assert_output "$(printf '\271rom: x\nSubject: s\n\nX-Virus-Status: body')"
+}

@@ -120,3 +120,20 @@ JSON
 	echo 'strip_lang = fr' > mailav.conf
 	refused 75 msg.eml
 }
+
+@test "refuse: removed.txt with an unknown placeholder or a lone brace: exit 75 naming file and line" {
+	mk two-attachments
+	scan_json
+	mkdir -p tpl/en
+	cp "$TOP/share/templates/en/removed-body.txt" tpl/en/
+	printf 'Removed.\n  File: {filenme}\n' > tpl/en/removed.txt
+	printf 'strip_templates = %s/tpl\n' "$BATS_TEST_TMPDIR" > mailav.conf
+	refused 75 -l en -v verdict.json msg.eml
+	assert_output --partial 'tpl/en/removed.txt:2: unknown placeholder {filenme}'
+	printf 'Removed {filename} }\n' > tpl/en/removed.txt
+	refused 75 -l en -v verdict.json msg.eml
+	assert_output --partial "a lone \`}'"
+	# {{ and }} are the template dialect's literal braces (tmpl.h)
+	printf 'Removed {{%s}}: {filename}\n' x > tpl/en/removed.txt
+	run -0 mail-strip -l en -v verdict.json msg.eml
+}

@@ -11,8 +11,10 @@ TPL=$TOP/share/templates
 
 setup() {
 	cd "$BATS_TEST_TMPDIR"
-	# no machine configuration or locale leaks into the tests
-	export MAILAV_CONF=$BATS_TEST_TMPDIR/none.conf
+	# no machine configuration or locale leaks into the tests; the host
+	# name as gethostname gives it (not Postfix's myhostname, the default)
+	printf 'hostname = %s\n' "$(hostname)" >host.conf
+	export MAILAV_CONF=$BATS_TEST_TMPDIR/host.conf
 	export LC_ALL=C LANG=C
 	unset LC_MESSAGES
 }
@@ -439,4 +441,22 @@ for tok in ["Clamav.Test.File-6", sys.argv[1], sys.argv[2]]:
 assert all(len(l) <= 80 or " " not in l.strip() for l in body.splitlines()), body
 PY
 	done
+}
+
+@test "the hostname key names the host in the notice; --help, --version; -C and -c" {
+	printf 'hostname = mx.example.jp\n' >h.conf
+	run -0 notify -C h.conf -l en -r admin -t postmaster "$NF/iso2022jp.eml"
+	assert_line 'To: postmaster@mx.example.jp'
+	assert_line 'From: postmaster@mx.example.jp'
+	run -0 notify -c h.conf -l en -r admin -t postmaster "$NF/iso2022jp.eml"
+	assert_line 'To: postmaster@mx.example.jp'
+	run -0 --separate-stderr mail-notify --help
+	assert_line --index 0 --partial 'usage: mail-notify -r sender|recipient|admin'
+	[ -z "$stderr" ]
+	run -0 mail-notify --version
+	assert_output "mail-notify (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+	printf 'notify_dns_timeout = 0\n' >bad.conf
+	printf 'From: a@example.jp\nSubject: s\n\nbody\n' >o.eml
+	run -75 --separate-stderr mail-notify -C bad.conf -T "$TPL" -l en -r sender -t a@example.jp -M o.eml
+	[[ $stderr == *'bad.conf:1: notify_dns_timeout: not a number from 1 to 300'* ]]
 }

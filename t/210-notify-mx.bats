@@ -72,7 +72,8 @@ setup() {
 	cd "$BATS_TEST_TMPDIR"
 	# This server is 192.0.2.25 (the MX of ours.test): loopback never
 	# counts, so the tests cannot use the interfaces' 127.0.0.1.
-	printf 'notify_local_addresses = 192.0.2.25\n' >base.conf
+	printf 'notify_local_addresses = 192.0.2.25\nhostname = %s\n' \
+	    "$(hostname)" >base.conf
 	export MAILAV_CONF=$BATS_TEST_TMPDIR/base.conf LC_ALL=C
 }
 

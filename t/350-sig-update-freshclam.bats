@@ -186,8 +186,8 @@ first_set_untouched() {
 	[ "$(requests)" -eq 0 ]
 }
 
-# dns_start RECORD: dnsmasq on 127.0.0.1 answering TXT for
-# test.cvd.mailav.test; its address in $DNS.
+# dns_start RECORD [NAME]: dnsmasq on 127.0.0.1 answering TXT for NAME
+# (test.cvd.mailav.test); its address in $DNS.
 dns_start() {
 	command -v dnsmasq > /dev/null || skip "dnsmasq is not installed"
 	local port i
@@ -195,7 +195,7 @@ dns_start() {
 	dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts \
 	    --no-dhcp-interface= --listen-address=127.0.0.1 --bind-interfaces \
 	    --port="$port" --user="$(id -un)" --group="$(id -gn)" \
-	    --txt-record="test.cvd.mailav.test,$1" \
+	    --txt-record="${2:-test.cvd.mailav.test},$1" \
 	    --log-queries --log-facility="$W/dns.log" 3>&- &
 	echo $! > "$W/dns.pid"
 	for i in $(seq 50); do
@@ -286,4 +286,96 @@ dns_start() {
 	assert_output 'inet_addr("127.0.0.1")'
 	run grep -c AF_INET6 "$W/trace"
 	assert_output 0
+}
+
+@test "official: the ClamAV network by name (status only: no request leaves)" {
+	su_conf "source = daily cvd official" "source = main cvd official"
+	run -0 su status
+	assert_output --partial "source daily (cvd, https://database.clamav.net):"
+	assert_output --partial "source main (cvd, https://database.clamav.net):"
+	su_conf "source = phish ndb official"
+	run -78 su status
+	assert_output --partial "not an http, https or file URL"
+}
+
+@test "-n with libfreshclam: the new set test-loads, nothing switched, no state" {
+	cdiffs 3 6
+	rm -f "$W/state/freshclam.dat"
+	run -0 su -n
+	assert_output --partial "-n: the new set loads"
+	[ "$(set_snapshot)" = "$before" ]
+	[ ! -e "$W/state/freshclam.dat" ]
+	[ "$(installed_version)" = 3 ]
+}
+
+@test "the staging copy holds the whole current set by hard links" {
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	with_local
+	publish 3
+	run -0 su
+	cdiffs 3 6
+	SIG_UPDATE_STOP_AT=downloaded sig-update -c "$W/conf" > "$W/bg.out" \
+	    2>&1 3>&- &
+	pid=$!
+	# until it has stopped itself (state T), at most 15 s
+	for i in $(seq 150); do
+		[ "$(awk '{print $3}' "/proc/$pid/stat")" = T ] && break
+		sleep 0.1
+	done
+	grep -q "stopped at downloaded" "$W/bg.out"
+	fc=$(echo "$DB.sets"/tmp.*/fc.test)
+	# the other source's file is the installed inode; test.cld is new
+	[ "$(stat -c %i "$fc/local.ndb")" = "$(stat -c %i "$DB/local.ndb")" ]
+	[ "$(stat -c %h "$fc/test.cld")" = 1 ]
+	[ ! -e "$fc/test.cvd" ]
+	# (local.ndb's download would stop it again: end it here, and let a
+	# normal run recover and finish)
+	kill -9 "$pid"
+	wait "$pid" || :
+	[ "$(installed_version)" = 3 ]
+	run -0 su
+	[ "$(installed_version)" = 6 ]
+	[ ! -e "$fc" ]
+}
+
+@test "500 from the mirror: retried, then exit 75; the old set stays" {
+	cdiffs 3 6
+	fault "* status 500"
+	su_conf "update_retries = 1"
+	run -75 su
+	assert_output --partial "nothing installed"
+	[ "$(requests)" -ge 2 ]
+	[ "$(set_snapshot)" = "$before" ]
+}
+
+@test "a mirror offering an older version (test-4 after test-6): not going back" {
+	cdiffs 3 6
+	run -0 su
+	[ "$(installed_version)" = 6 ]
+	snap=$(set_snapshot)
+	publish 4
+	: > "$W/www.log"
+	run -0 su
+	assert_output --partial "is current (version 6)"
+	[ "$(installed_version)" = 6 ]
+	[ "$(set_snapshot)" = "$snap" ]
+	# the header told libfreshclam; nothing more was asked
+	[ "$(requests)" -eq 1 ]
+}
+
+@test "DNS: daily's version is field 2 of the main record (ClamAV's layout)" {
+	# the CVD header names no database: test-N.cvd serves as daily.cvd
+	rm -rf "$DB" "$DB.sets" "$W/state"/*
+	cp "$TESTDB/test-3.cvd" "$W/www/daily.cvd"
+	su_conf "source = daily cvd $URL"
+	run -0 su
+	: > "$W/www.log"
+	dns_start "1.4.6:62:3:$(date +%s):0:90:0:335" current.cvd.mailav.test
+	su_conf "source = daily cvd $URL" \
+	    "update_dns_txt = current.cvd.mailav.test" \
+	    "update_dns_server = $DNS"
+	run -0 su
+	assert_output --partial "daily.cvd is current (version 3)"
+	[ "$(requests)" -eq 0 ]
+	grep -q "query\[TXT\] current.cvd.mailav.test" "$W/dns.log"
 }

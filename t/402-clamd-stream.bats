@@ -7,16 +7,16 @@ load clamd
 # put together exactly the bytes the embedded engine decodes at once: each
 # message's attachment has an MD5 signature (t/fixtures/stream/mkstream.py)
 # that one byte lost, doubled or changed where two pieces meet would miss.
-# Plain base64, quoted-printable and 8bit are streamed, with LF or CRLF
-# (quoted-printable and 8bit with CRLF twice: as they are, and with CRLF
-# read as LF); the kinds that another reading of the MIME engine reads
+# Plain base64, quoted-printable, 7bit and 8bit are streamed, with LF or
+# CRLF (quoted-printable, 7bit and 8bit with CRLF twice: as they are, and
+# with CRLF read as LF); the kinds that another reading of the MIME engine reads
 # differently (77-column lines, junk, pads: scanmsg.c other_readings) are
 # decoded whole as before, and must give the same bytes all the same.
 
 bats_require_minimum_version 1.5.0
 
 KINDS="b64 b64-77 b64-junk b64-pad qp b64-crlf b64-junk-crlf qp-crlf
-8bit 8bit-crlf"
+8bit 8bit-crlf 7bit 7bit-crlf"
 
 setup_file() {
 	local k
@@ -43,7 +43,7 @@ teardown_file() {
 	clamd_stop
 }
 
-@test "clamd: large attachments, streamed or decoded whole, arrive byte for byte (base64 plain, odd lines, junk, pads; quoted-printable; 8bit; LF and CRLF)" {
+@test "clamd: large attachments, streamed or decoded whole, arrive byte for byte (base64 plain, odd lines, junk, pads; quoted-printable; 7bit, 8bit; LF and CRLF)" {
 	local k name
 	for k in $KINDS; do
 		same_verdicts "$BATS_FILE_TMPDIR/m/$k.eml"
@@ -52,6 +52,7 @@ teardown_file() {
 		b64-pad) name=Stream.Concat ;;
 		qp*) name=Stream.QP ;;
 		8bit*) name=Stream.8bit ;;
+		7bit*) name=Stream.7bit ;;
 		*) name=Stream.B64 ;;
 		esac
 		grep -q "\"part\":\"2\",.*\"virus\":\"$name" \
@@ -62,8 +63,11 @@ teardown_file() {
 	# With CRLF, also the content with LF lines.
 	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/qp-crlf.eml"
 	assert_output --partial '"viruses":["Stream.QP.UNOFFICIAL","Stream.QP.LF.UNOFFICIAL"]'
-	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/8bit-crlf.eml"
-	assert_output --partial '"viruses":["Stream.8bit.UNOFFICIAL","Stream.8bit.LF.UNOFFICIAL"]'
+	for k in 7bit 8bit; do
+		run -1 mail-scan -j -c "$CLAMD_SOCK" \
+		    "$BATS_FILE_TMPDIR/m/$k-crlf.eml"
+		assert_output --partial "\"viruses\":[\"Stream.$k.UNOFFICIAL\",\"Stream.$k.LF.UNOFFICIAL\"]"
+	done
 	# Both readings of the padded text: on after the pad, and up to it.
 	run -1 mail-scan -j -c "$CLAMD_SOCK" "$BATS_FILE_TMPDIR/m/b64-pad.eml"
 	assert_output --partial '"viruses":["Stream.Concat.UNOFFICIAL","Stream.Stop.UNOFFICIAL"]'

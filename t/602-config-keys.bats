@@ -70,9 +70,13 @@ keys_example() {
 	keys_example >"$BATS_TEST_TMPDIR/example"
 	run comm -23 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/example"
 	assert_output ''
-	# Commented out: the example sets nothing.
-	run grep -Ev '^[[:space:]]*(#|$)' "$TOP/share/mailav.conf"
+	# Commented out: the example sets nothing but the official network's
+	# databases, the sources a fresh install is meant to update from.
+	run grep -Ev '^[[:space:]]*(#|$)|^source = (main|daily|bytecode) cvd official$' \
+	    "$TOP/share/mailav.conf"
 	assert_output ''
+	run grep -c '^source = ' "$TOP/share/mailav.conf"
+	assert_output 3
 }
 
 @test "mailav.conf(5) and share/mailav.conf name no key that nothing reads" {

@@ -52,3 +52,16 @@ scan_ok() {
 	    >"$BATS_TEST_TMPDIR/want"
 	printf '%s\n' "$output" | diff "$BATS_TEST_TMPDIR/want" -
 }
+
+# Inputs the reader targets (fuzz/fuzz_verdict.c and the others, issue 13)
+# found trouble with: t/fixtures/fuzz-readers/, one test each.
+
+@test "fuzz regressions: a verdict with \"file\":null (verdict_json's form of one without a file) is read" {
+	printf 'strip_templates = %s\n' "$TOP/share/templates" >"$BATS_TEST_TMPDIR/conf"
+	MAILAV_CONF=$BATS_TEST_TMPDIR/conf run -0 --separate-stderr mail-strip \
+	    -v "$FIX/fuzz-readers/verdict-file-null.json" \
+	    "$TOP/share/samples/infected-attachment.eml"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/out.eml"
+	run -0 mail-scan -d "$SAMPLEDB" "$BATS_TEST_TMPDIR/out.eml"
+	assert_line clean
+}

@@ -25,12 +25,34 @@ static int jflag, qflag, sflag, prefix;
 static struct buf out;
 static const struct config *conf;
 
+static const char usage_text[] =
+    "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
+    "       mail-scan --config-sh keys\n"
+    "       mail-scan --sh file [pipeline options] [file]\n"
+    "       mail-scan --help | --version\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mail-scan [-jqS] [-C config] [-c clamd] "
-	    "[-d database] [pipeline options] [file ...]\n");
+	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
+}
+
+/* --help (usage on stdout) and --version, before any other option. */
+static void
+help_version(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0)
+			fputs(usage_text, stdout);
+		else if (strcmp(argv[i], "--version") == 0)
+			printf("mail-scan (mailav) %s\n", MAILAV_VERSION);
+		else
+			continue;
+		exit(fclose(stdout) == EOF ? EXIT_TEMPFAIL : EXIT_OK);
+	}
 }
 
 /* Filenames and types may hold anything: keep the line a line. */
@@ -255,28 +277,6 @@ clamav_msg(const char *msg)
 		warnx("more libclamav messages for this message left out");
 }
 
-/*
- * A number of seconds from the configuration.  A value that is not one is
- * a configuration error: the mail waits (75) rather than being scanned with
- * a setting the administrator did not mean.
- */
-static int
-conf_seconds(const struct config *cf, const char *key)
-{
-	const char *s = config_get(cf, key);
-	char *end;
-	long v;
-
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 86400)
-		errx(EXIT_TEMPFAIL, "%s: %s = %s: not a number of seconds "
-		    "from 1 to 86400", cf->path ? cf->path : "config", key, s);
-	return (int)v;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -287,9 +287,11 @@ main(int argc, char *argv[])
 	struct scanner *sc;
 	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
 	const char *dbv[16];
+	long tc = 0, ts = 0;
 	int ndb = 0;
 	int ch, worst = EXIT_OK, r, i;
 
+	help_version(argc, argv);
 	while ((ch = getopt_long(argc, argv, "C:c:d:jqS", pipe_longopts,
 	    NULL)) != -1) {
 		if (ch >= PIPE_OPT_FIRST) {
@@ -331,8 +333,7 @@ main(int argc, char *argv[])
 	}
 
 	/* The configuration is optional unless named. */
-	if (config_load(cfpath ? cfpath : config_path(), &cf, &e) == -1 &&
-	    (cfpath != NULL || errno != ENOENT))
+	if (config_open(cfpath, &cf, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	/* -d means the embedded engine, whatever the config says. */
 	if (clamd == NULL && db == NULL)
@@ -345,12 +346,17 @@ main(int argc, char *argv[])
 		so.dbv = dbv;
 	so.clamd = clamd && *clamd ? clamd : NULL;
 	so.clmsg = clamav_msg;
-	so.connect_timeout = conf_seconds(&cf, "clamd_connect_timeout");
-	so.scan_timeout = conf_seconds(&cf, "clamd_scan_timeout");
-	if ((so.allow_oversize = config_bool(&cf, "clamd_allow_oversize",
-	    0)) == -1)
-		errx(EXIT_TEMPFAIL, "%s: clamd_allow_oversize: not yes or no",
-		    cf.path ? cf.path : "config");
+	/*
+	 * A setting that is not valid defers the mail (75) rather than scan
+	 * with one the administrator did not mean.
+	 */
+	if (config_number(&cf, "clamd_connect_timeout", 1, 86400, &tc, &e) ==
+	    -1 || config_number(&cf, "clamd_scan_timeout", 1, 86400, &ts,
+	    &e) == -1 || config_flag(&cf, "clamd_allow_oversize", 0,
+	    &so.allow_oversize, &e) == -1)
+		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	so.connect_timeout = (int)tc;
+	so.scan_timeout = (int)ts;
 	conf = &cf;
 	if (pipe_start(&cf, &out, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);

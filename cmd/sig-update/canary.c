@@ -120,8 +120,9 @@ canary_check(const char *dir, unsigned *sigs, struct errbuf *e)
 			return -1;
 		}
 		if (r == 1) {
-			errset(e, "the new set calls a clean %s a virus (%.100s):"
-			    " it would refuse every message", canary[i].what,
+			errset(e, "the new set calls a clean %s a virus"
+			    " (%.100s): it would refuse every message",
+			    canary[i].what,
 			    v.nviruses > 0 ? v.viruses[0] :
 			    v.backstop ? v.backstop : "?");
 			verdict_free(&v);

@@ -166,6 +166,40 @@ nexttok(char **p)
 }
 
 /* "NAME TYPE URL [URL ...] [sha256=HEX]" */
+/* A parsed source line's rules, and whether it is the official network. */
+static int
+source_check(const struct conf *c, struct source *s, struct errbuf *e)
+{
+	int i;
+
+	for (i = 0; i < s->nurl && s->cvd; i++)
+		if (strncasecmp(s->url[i], SU_OFFICIAL, strlen(SU_OFFICIAL)) ==
+		    0 || strncasecmp(s->url[i], "http://database.clamav.net",
+		    26) == 0)
+			s->official = 1;	/* never the libcurl client */
+	if (s->cvd && s->pinned) {
+		/* A CVD carries its own signature; a pin would break on
+		 * every new version. */
+		errset(e, "source %s: sha256= is for plain files, a CVD is"
+		    " verified by its signature", s->name);
+		return -1;
+	}
+	for (i = 0; !s->cvd && !s->pinned && !s->insecure && i < s->nurl; i++)
+		if (strncasecmp(s->url[i], "http://", 7) == 0) {
+			/* Anyone on the path could swap the file. */
+			errset(e, "source %s: a plain file over http:// needs"
+			    " a sha256= pin (or the word \"insecure\")",
+			    s->name);
+			return -1;
+		}
+	for (i = 0; i < c->nsrc; i++)
+		if (strcmp(c->src[i].name, s->name) == 0) {
+			errset(e, "source %s: name used twice", s->name);
+			return -1;
+		}
+	return 0;
+}
+
 int
 conf_source(struct conf *c, const char *spec, struct errbuf *e)
 {
@@ -250,27 +284,8 @@ conf_source(struct conf *c, const char *spec, struct errbuf *e)
 		errset(e, "source needs NAME TYPE URL: \"%.200s\"", spec);
 		goto fail;
 	}
-	if (s->cvd && s->pinned) {
-		/* A CVD carries its own signature; a pin would break on
-		 * every new version. */
-		errset(e, "source %s: sha256= is for plain files, a CVD is"
-		    " verified by its signature", s->name);
+	if (source_check(c, s, e) == -1)
 		goto fail;
-	}
-	if (!s->cvd && !s->pinned && !s->insecure)
-		for (i = 0; i < s->nurl; i++)
-			if (strncasecmp(s->url[i], "http://", 7) == 0) {
-				/* Anyone on the path could swap the file. */
-				errset(e, "source %s: a plain file over http://"
-				    " needs a sha256= pin (or the word"
-				    " \"insecure\")", s->name);
-				goto fail;
-			}
-	for (i = 0; i < c->nsrc; i++)
-		if (strcmp(c->src[i].name, s->name) == 0) {
-			errset(e, "source %s: name used twice", s->name);
-			goto fail;
-		}
 	s->selected = 1;
 	c->nsrc++;
 	free(copy);

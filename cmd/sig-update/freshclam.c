@@ -2,10 +2,10 @@
  * CVD sources through libfreshclam, ClamAV's own update library (the code
  * freshclam runs): its User-Agent and UUID, its CDIFF ("scripted") updates
  * with their signature checks, its 429/403 bookkeeping.  It runs in a
- * private directory holding hard links of the installed files of one
- * database, so that it reads the installed version and applies CDIFFs
- * there; what it leaves is handed back as a new file for the set, and the
- * live set is never its working directory.  Its state file (freshclam.dat:
+ * private directory holding hard links of the current set, so that it
+ * reads the installed version and applies CDIFFs there; what it leaves is
+ * handed back as a new file for the set, and the live set is never its
+ * working directory.  Its state file (freshclam.dat:
  * UUID, cool-down) is kept in sig-update's state directory between runs.
  *
  * The version check by DNS is done here, not by libfreshclam: its query
@@ -13,6 +13,7 @@
  * database outside the official four could not be pointed anywhere else.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <arpa/nameser.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -321,8 +322,8 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
 			/* A .cvd is checked again; a .cld was built here
 			 * from signed CDIFFs by libfreshclam. */
 			if (i == 1 && cl_cvdverify(o->file) != CL_SUCCESS) {
-				snprintf(o->msg, sizeof(o->msg), "%.400s: does not"
-				    " verify", o->file);
+				snprintf(o->msg, sizeof(o->msg), "%.400s: does"
+				    " not verify", o->file);
 				o->kind = FCO_VERIFY;
 				return;
 			}
@@ -333,26 +334,42 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
 	o->kind = FCO_CURRENT;
 }
 
-/* Hard links of the installed files of db, and the saved freshclam.dat. */
+/*
+ * The staging copy: hard links of every file of the current set (sets are
+ * never written, and libfreshclam replaces files by rename, so the links
+ * stay as they were), and the saved freshclam.dat.
+ */
 static int
-fc_prepare(const struct conf *c, const char *db, const char *cur,
-    const char *dir, struct errbuf *e)
+fc_prepare(const struct conf *c, const char *cur, const char *dir,
+    struct errbuf *e)
 {
-	static const char *ext[] = { "cvd", "cld", NULL };
 	char from[PATH_MAX * 2], to[PATH_MAX * 2];
-	int i;
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
 
 	rm_tree(dir);
 	snprintf(to, sizeof(to), "%s/tmp", dir);
-	if (mkdir(dir, 0700) == -1 || mkdir(to, 0700) == -1) {
-		errset(e, "%s: %s", to, strerror(errno));
+	if (su_mkdir(dir, 0700, SU_NEW, e) == -1 ||
+	    su_mkdir(to, 0700, SU_NEW, e) == -1)
 		return -1;
-	}
-	for (i = 0; *cur != '\0' && ext[i] != NULL; i++) {
-		snprintf(from, sizeof(from), "%s/%s.%s", cur, db, ext[i]);
-		snprintf(to, sizeof(to), "%s/%s.%s", dir, db, ext[i]);
-		if (access(from, F_OK) == 0 && set_link(from, to, e) == -1)
+	if (*cur != '\0') {
+		if ((d = opendir(cur)) == NULL) {
+			errset(e, "%s: %s", cur, strerror(errno));
 			return -1;
+		}
+		while ((de = readdir(d)) != NULL) {
+			snprintf(from, sizeof(from), "%s/%s", cur, de->d_name);
+			snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
+			if (de->d_name[0] == '.' || lstat(from, &sb) == -1 ||
+			    !S_ISREG(sb.st_mode))
+				continue;
+			if (set_link(from, to, e) == -1) {
+				closedir(d);
+				return -1;
+			}
+		}
+		closedir(d);
 	}
 	snprintf(from, sizeof(from), "%s/" FC_DAT, c->statedir);
 	snprintf(to, sizeof(to), "%s/" FC_DAT, dir);
@@ -426,7 +443,7 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 	fc_error_t r;
 
 	memset(o, 0, sizeof(*o));
-	if (fc_prepare(c, s->name, cur, dir, &e) == -1) {
+	if (fc_prepare(c, cur, dir, &e) == -1) {
 		o->kind = FCO_IO;
 		snprintf(o->msg, sizeof(o->msg), "%s", e.msg);
 		return -1;
@@ -447,7 +464,8 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 	su_pause("downloaded");
 	now = time(NULL);
 	after = dat_retry(dat);
-	if (dat_copy(dat, saved, &e) == -1) {
+	/* -n writes no state: libfreshclam's is left as it was. */
+	if (!su_dryrun && dat_copy(dat, saved, &e) == -1) {
 		o->kind = FCO_IO;
 		snprintf(o->msg, sizeof(o->msg), "%s", e.msg);
 		return -1;

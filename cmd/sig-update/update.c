@@ -408,7 +408,8 @@ fc_job(const struct fc_out *o, struct job *j)
 		j->newver = o->ver;
 		snprintf(j->file, sizeof(j->file), "%s", o->file);
 		b = strrchr(o->file, '/');
-		snprintf(j->inst, sizeof(j->inst), "%.255s", b ? b + 1 : o->file);
+		snprintf(j->inst, sizeof(j->inst), "%.255s",
+		    b ? b + 1 : o->file);
 		if (sha_file(j->file, j->sha) == -1)
 			memset(j->sha, 0, sizeof(j->sha));
 		break;

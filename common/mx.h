@@ -1,6 +1,6 @@
-/* mail-notify's pieces: the MX rule (mx.c) beside main.c. */
-#ifndef NOTIFY_H
-#define NOTIFY_H
+/* The MX rule of mail-notify -M (mail-notify(1), "The MX rule"). */
+#ifndef MX_H
+#define MX_H
 
 #include "mailav.h"
 

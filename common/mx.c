@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "notify.h"
+#include "mx.h"
 
 #define MAXADDRS	256
 #define MAXHOSTS	16

@@ -1,0 +1,115 @@
+/*
+ * libFuzzer target for what sig-update reads from disk and from mirrors
+ * besides the signatures themselves:
+ *
+ *   - the 512-byte CVD header of a mirror's answer (head_check in
+ *     cmd/sig-update/update.c): the first 512 bytes of the input, cut and
+ *     NUL-terminated as there, through libclamav's cl_cvdparse.  libclamav
+ *     is not instrumented, so only crashes and what ASan's interceptors see
+ *     count there; the version it gives is checked against the text.
+ *   - the state file (cmd/sig-update/state.c): the whole input as
+ *     sig-update.state in a directory of ours, through state_load.  Every
+ *     value must be one line without control characters; state_save and a
+ *     second state_load must give the same records in the same order
+ *     (records whose source or key filled its field, 63 and 31 bytes, may
+ *     have been cut and are left out of that comparison).
+ *
+ * Anything else aborts.  See fuzz/README.md.
+ */
+#include <clamav.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../cmd/sig-update/sigupdate.h"
+
+static char dir[64];
+
+static void
+cvd_header(const uint8_t *data, size_t size)
+{
+	char hdr[SU_HDRLEN + 1];
+	struct cl_cvd *h;
+
+	memset(hdr, 0, sizeof(hdr));
+	memcpy(hdr, data, size < SU_HDRLEN ? size : SU_HDRLEN);
+	hdr[SU_HDRLEN] = '\0';
+	if ((h = cl_cvdparse(hdr)) == NULL)
+		return;
+	if (strncmp(hdr, "ClamAV-VDB:", 11) != 0)
+		abort();
+	cl_cvdfree(h);
+}
+
+static int
+cut(const struct srec *r)
+{
+	return strlen(r->src) == sizeof(r->src) - 1 ||
+	    strlen(r->key) == sizeof(r->key) - 1;
+}
+
+static void
+state(const uint8_t *data, size_t size)
+{
+	struct state a, b;
+	struct errbuf e;
+	char path[128];
+	FILE *fp;
+	size_t i, j;
+	const unsigned char *v;
+
+	snprintf(path, sizeof(path), "%s/sig-update.state", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		abort();
+	if (fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
+		abort();
+	if (state_load(&a, dir, &e) == -1) {
+		if (size <= 1024 * 1024)
+			abort();	/* only a file over STATE_MAX fails */
+		return;
+	}
+	for (i = 0; i < a.n; i++) {
+		for (v = (const unsigned char *)a.rec[i].val; *v; v++)
+			if (*v < ' ')
+				abort();
+		if (strpbrk(a.rec[i].src, "\t\n") != NULL ||
+		    strpbrk(a.rec[i].key, "\t\n") != NULL)
+			abort();
+	}
+	if (state_save(&a, &e) == -1) {
+		fprintf(stderr, "state_save: %s\n", e.msg);
+		abort();
+	}
+	if (state_load(&b, dir, &e) == -1)
+		abort();
+	for (i = j = 0; i < a.n; i++) {
+		if (cut(&a.rec[i]))
+			continue;
+		/* b has a's records in order, maybe with cut ones among them */
+		while (j < b.n && cut(&b.rec[j]))
+			j++;
+		if (j == b.n || strcmp(a.rec[i].src, b.rec[j].src) != 0 ||
+		    strcmp(a.rec[i].key, b.rec[j].key) != 0 ||
+		    strcmp(a.rec[i].val, b.rec[j].val) != 0)
+			abort();
+		j++;
+	}
+	state_free(&a);
+	state_free(&b);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (dir[0] == '\0') {
+		snprintf(dir, sizeof(dir), "%s/fuzz_sigupd.XXXXXX",
+		    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		if (mkdtemp(dir) == NULL)
+			abort();
+	}
+	cvd_header(data, size);
+	state(data, size);
+	return 0;
+}
