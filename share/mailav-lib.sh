@@ -195,6 +195,12 @@ scan_first() {
 	esac
 	# the names are gone: the files live on through the open fds
 	c_sendmail=${c_sendmail:-/usr/sbin/sendmail}
+	# Postfix's host name, looked up by mail-scan at most once an hour,
+	# for mail-strip and mail-notify (mail-scan(1) PIPELINE MODE)
+	if [ -n "${m_hostname:-}" ]; then
+		MAILAV_HOSTNAME=$m_hostname
+		export MAILAV_HOSTNAME
+	fi
 	MAILAV_TIMEOUT=${c_filter_timeout:-60}
 	export MAILAV_TIMEOUT
 	case $MAILAV_TIMEOUT in
