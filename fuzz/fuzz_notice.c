@@ -19,18 +19,27 @@
  *   - hdr_unfold and hdr_token leave no CR or LF.
  *
  * The whole input also goes to compose_addr_norm as an envelope address
- * (the -t argument) with the same checks.  Anything else aborts.  See
+ * (the -t argument) with the same checks, and, as a message on a file
+ * descriptor, through mail-notify's own reading (common/notice.c):
+ * notice_read must read it or refuse it with a reason; every field it
+ * keeps for the notice (subject, from, to, date, msgid, sender, the
+ * Message-ID text, References, the From: address) has no CR or LF;
+ * notice_loop answers 0 or 1, notice_from_domain 0 or 1 with a lower-case
+ * domain without CR, LF or a trailing dot.  Anything else aborts.  See
  * fuzz/README.md.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <unistr.h>
 
 #include "compose.h"
 #include "hdr.h"
 #include "mailav.h"
+#include "notice.h"
 
 static void
 one_line(const char *s)
@@ -152,6 +161,57 @@ field(const struct hdr_field *f)
 	}
 }
 
+/* mail-notify's reading of the original, from a file descriptor. */
+static void
+orig(const uint8_t *data, size_t size)
+{
+	static int fd = -1;
+	struct notice_orig o;
+	struct errbuf e;
+	char *dom, *p;
+	int st = 0, r;
+
+	if (fd == -1 && (fd = memfd_create("fuzz_notice", 0)) == -1)
+		abort();
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, data, size, 0) !=
+	    (ssize_t)size || lseek(fd, 0, SEEK_SET) == -1)
+		abort();
+	memset(&o, 0, sizeof(o));
+	e.msg[0] = '\0';
+	if (notice_read(fd, "fuzz", NULL, &o, &st, &e) == -1) {
+		if (e.msg[0] == '\0' || st == 0)
+			abort();
+		notice_orig_free(&o);
+		return;
+	}
+	no_crlf(o.subject);
+	no_crlf(o.from);
+	no_crlf(o.to);
+	no_crlf(o.date);
+	no_crlf(o.msgid);
+	no_crlf(o.sender);
+	no_crlf(o.msgid_text);
+	no_crlf(o.from_addr);
+	if (o.refs.len > 0 && memchr(o.refs.p, '\r', o.refs.len) != NULL)
+		abort();
+	if (o.refs.len > 0 && memchr(o.refs.p, '\n', o.refs.len) != NULL)
+		abort();
+	if ((r = notice_loop(&o, &e)) != 0 && r != 1)
+		abort();
+	dom = NULL;
+	if ((r = notice_from_domain(&o, &dom, &e)) == 1) {
+		no_crlf(dom);
+		if (dom[0] == '\0' || dom[strlen(dom) - 1] == '.')
+			abort();
+		for (p = dom; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				abort();
+		free(dom);
+	} else if (r != 0)
+		abort();
+	notice_orig_free(&o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -170,5 +230,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(z) == size)
 		address(z);
 	free(z);
+	orig(data, size);
 	return 0;
 }
