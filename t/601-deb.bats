@@ -138,6 +138,18 @@ ExecStart=/usr/bin/sig-update -q"
 	    /usr/share/mailav/samples/infected-attachment.eml
 	refute_output --partial 'EICAR'
 	[ "$(dpkg-query -W -f='${Version}' mailav)" = "$VERSION" ]
+	# The installed receive pipeline, as the filter user, on a clean
+	# message (nothing is sent): tagged and passed.
+	# (The configuration in /var/lib/mailav, which mailav can read and
+	# the purge removes.)
+	echo "database = /usr/share/mailav/samples/db" >/var/lib/mailav/t601.conf
+	run runuser -u mailav -- env PATH=/usr/bin:/bin \
+	    MAILAV_CONF=/var/lib/mailav/t601.conf \
+	    /usr/share/mailav/mailav-receive user@example.jp \
+	    </usr/share/mailav/samples/clean.eml
+	echo "$output"
+	assert_success
+	assert_output --partial 'X-Virus-Status: Clean'
 
 	# The filter user: a system account with its own group.
 	run getent passwd mailav
