@@ -8,7 +8,9 @@
 # one line per difference and a summary; exit 0 when there is none.
 #
 # Environment: BASE_BIN (a bin/ directory to compare against instead of
-# building main), BASE_REF (default main), MAILAV_SHARED.
+# building main), BASE_REF (default main), NEW_BIN (instead of this tree's
+# build/bin), MAILAV_SHARED, KEEP (a directory
+# that gets both sides of every difference).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -16,7 +18,7 @@ top=$(pwd)
 shared=${MAILAV_SHARED:-$top/../shared}
 corpus=$shared/corpus
 ref=${BASE_REF:-main}
-new=$top/build/bin
+new=${NEW_BIN:-$top/build/bin}
 
 die() {
 	echo "bench/compare.sh: $*" >&2
@@ -74,18 +76,41 @@ run() {
 	done <"$tmp/files"
 }
 
+# nodel FILE: the verdict line without its "deletable" fields (jq).
+nodel() {
+	head -n 1 "$1" | jq -c 'del(.deletable, .parts[]?.deletable)' \
+	    2>/dev/null || :
+}
+
 run base "$base"
 run new "$new"
 n=0
 diffs=0
+dels=0
 while IFS= read -r f; do
 	n=$((n + 1))
 	for k in verdict tag body strip; do
-		if ! cmp -s "$tmp/base/$n.$k" "$tmp/new/$n.$k"; then
+		cmp -s "$tmp/base/$n.$k" "$tmp/new/$n.$k" && continue
+		diffs=$((diffs + 1))
+		# A verdict that differs only in "deletable" (the one rule of
+		# common/part.c) is told apart from any other difference.
+		if [ "$k" = verdict ] && command -v jq >/dev/null &&
+		    [ "$(tail -n 1 "$tmp/base/$n.$k")" = \
+		    "$(tail -n 1 "$tmp/new/$n.$k")" ] &&
+		    [ "$(nodel "$tmp/base/$n.$k")" = \
+		    "$(nodel "$tmp/new/$n.$k")" ]; then
+			echo "differs: verdict (deletable only) $f"
+			dels=$((dels + 1))
+		else
 			echo "differs: $k $f"
-			diffs=$((diffs + 1))
+		fi
+		if [ -n "${KEEP:-}" ]; then
+			mkdir -p "$KEEP"
+			cp "$tmp/base/$n.$k" "$KEEP/$n.$k.base"
+			cp "$tmp/new/$n.$k" "$KEEP/$n.$k.new"
 		fi
 	done
 done <"$tmp/files"
-echo "$n messages, $((n * 4)) outputs compared, $diffs differ"
+echo "$n messages, $((n * 4)) outputs compared, $diffs differ" \
+    "($dels verdicts only in deletable)"
 [ "$diffs" -eq 0 ]

@@ -387,24 +387,13 @@ struct blockarg {
 	const char *how;
 };
 
+/* A file found inside a text: its how is "uuencode" or "yenc". */
 static int
-uu_cb(void *arg, const char *name, const char *p, size_t n)
+file_cb(void *arg, const char *name, const char *p, size_t n)
 {
 	struct blockarg *a = arg;
 
-	if (scan_attr(a->c, p, n, a->where, "uuencode", name, n) == -1) {
-		a->c->failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-static int
-yenc_cb(void *arg, const char *name, const char *p, size_t n)
-{
-	struct blockarg *a = arg;
-
-	if (scan_attr(a->c, p, n, a->where, "yenc", name, n) == -1) {
+	if (scan_attr(a->c, p, n, a->where, a->how, name, n) == -1) {
 		a->c->failed = 1;
 		return -1;
 	}
@@ -428,11 +417,11 @@ static int
 scan_flat(struct sctx *c, const char *p, size_t n, struct span where,
     int raw)
 {
-	struct blockarg a = { c, where, NULL };
+	struct blockarg a = { c, where, "uuencode" };
 
 	if (raw && scan_attr(c, p, n, where, NULL, NULL, 0) == -1)
 		return -1;
-	if (uu_blocks(p, n, uu_cb, &a) == -1 || c->failed)
+	if (uu_blocks(p, n, file_cb, &a) == -1 || c->failed)
 		return -1;
 	if (b64_blocks(p, n, b64_cb, &a) == -1 || c->failed)
 		return -1;
@@ -804,9 +793,11 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	/* Files uuencoded inside a text (RFC 1341 era mailers). */
 	/* And yEnc (Thunderbird decodes it in a text as a file). */
 	if (strncmp(n->type, "text/", 5) == 0 || n->flags & MP_FLAT) {
-		if (uu_blocks(d.p, d.len, uu_cb, &a) == -1 || c->failed)
+		a.how = "uuencode";
+		if (uu_blocks(d.p, d.len, file_cb, &a) == -1 || c->failed)
 			goto out;
-		if (yenc_blocks(d.p, d.len, yenc_cb, &a) == -1 || c->failed)
+		a.how = "yenc";
+		if (yenc_blocks(d.p, d.len, file_cb, &a) == -1 || c->failed)
 			goto out;
 	}
 	if (n->flags & MP_FLAT &&

@@ -40,12 +40,3 @@ setup() {
 	run -75 mail-scan -C "$PWD/nothere.conf" -d "$SAMPLEDB" \
 	    "$TOP/share/samples/clean.eml"
 }
-
-@test "mail-scan --help (usage on stdout, exit 0) and --version" {
-	run -0 --separate-stderr mail-scan --help
-	assert_line --index 0 --partial 'usage: mail-scan [-jqS] [-C config] [-c clamd]'
-	[ -z "$stderr" ]
-	run -0 mail-scan --version
-	assert_output "mail-scan (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
-	run -64 mail-scan -h
-}

@@ -40,6 +40,26 @@ setup() {
 > X-Virus-Status: Clean"
 }
 
+@test "strip: no hostname key: Postfix's literal myhostname from main.cf, postconf not started" {
+	printf 'strip_templates = %s/share/templates\n' "$TOP" > mailav.conf
+	mkdir pf
+	printf '# test\nmyhostname = old.example\nmyhostname = mx1.example.net\n' \
+	    > pf/main.cf
+	cp "$TOP/share/samples/clean.eml" msg.eml
+	run -0 env MAIL_CONFIG="$PWD/pf" mail-strip msg.eml
+	assert_line "X-Virus-Scanned: mailav $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile") on mx1.example.net"
+	if command -v strace >/dev/null; then
+		MAIL_CONFIG=$PWD/pf strace -f -e trace=execve -o trace \
+		    mail-strip msg.eml > /dev/null
+		run grep -c execve trace
+		assert_output 1
+	fi
+	# a value Postfix expands is left to postconf (or the system's name)
+	printf 'myhostname = mx.$mydomain\n' > pf/main.cf
+	run -0 env MAIL_CONFIG="$PWD/pf" mail-strip msg.eml
+	refute_line --partial 'on mx.$mydomain'
+}
+
 @test "strip: tagger reads stdin; a clean verdict changes nothing more" {
 	cp "$TOP/share/samples/clean.eml" msg.eml
 	mail-scan -d "$SAMPLEDB" -j msg.eml > verdict.json
@@ -186,12 +206,7 @@ body"
 	assert_output --partial 'b.conf:1: hostname: not a host name'
 }
 
-@test "strip: --help on stdout (exit 0), --version, -c still names the config" {
-	run -0 --separate-stderr mail-strip --help
-	assert_line --index 0 --partial 'usage: mail-strip [-B] [-C config]'
-	[ -z "$stderr" ]
-	run -0 mail-strip --version
-	assert_output "mail-strip (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+@test "strip: -c still names the config (deprecated; --help and --version: t/150)" {
 	cp "$TOP/share/samples/clean.eml" msg.eml
 	printf 'hostname = via.dash.c\n' > h.conf
 	run -0 mail-strip -c h.conf msg.eml

@@ -443,18 +443,13 @@ PY
 	done
 }
 
-@test "the hostname key names the host in the notice; --help, --version; -C and -c" {
+@test "the hostname key names the host in the notice; -C and -c (--help, --version: t/150)" {
 	printf 'hostname = mx.example.jp\n' >h.conf
 	run -0 notify -C h.conf -l en -r admin -t postmaster "$NF/iso2022jp.eml"
 	assert_line 'To: postmaster@mx.example.jp'
 	assert_line 'From: postmaster@mx.example.jp'
 	run -0 notify -c h.conf -l en -r admin -t postmaster "$NF/iso2022jp.eml"
 	assert_line 'To: postmaster@mx.example.jp'
-	run -0 --separate-stderr mail-notify --help
-	assert_line --index 0 --partial 'usage: mail-notify -r sender|recipient|admin'
-	[ -z "$stderr" ]
-	run -0 mail-notify --version
-	assert_output "mail-notify (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
 	printf 'notify_dns_timeout = 0\n' >bad.conf
 	printf 'From: a@example.jp\nSubject: s\n\nbody\n' >o.eml
 	run -75 --separate-stderr mail-notify -C bad.conf -T "$TPL" -l en -r sender -t a@example.jp -M o.eml
