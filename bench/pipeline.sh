@@ -86,8 +86,8 @@ milter_pid=
 cleanup() {
 	set +e
 	postfix -c "$tmp/pf" stop >/dev/null 2>&1
-	for f in "$tmp"/run/proxsmtpd-*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	for f in "$tmp"/run/proxsmtpd-*.pid "$tmp/run/clamsmtpd.pid"; do
+		[ -f "$f" ] && kill "$(sed -n 's/^ *//p' "$f")" 2>/dev/null
 	done
 	for p in $milter_pid $clamd_pid; do
 		kill "$p" 2>/dev/null

@@ -394,6 +394,13 @@ config_hostname(const struct config *c, char *h, size_t n, struct errbuf *e)
 		snprintf(h, n, "%s", s);
 		return 0;
 	}
+	/* The pipelines look Postfix's name up once (mail-scan keeps it
+	 * for an hour) and hand it to every tool: no postconf per tool. */
+	s = getenv("MAILAV_HOSTNAME");
+	if (s != NULL && host_ok(s) && strlen(s) < n) {
+		snprintf(h, n, "%s", s);
+		return 0;
+	}
 	if (maincf_hostname(h, n))
 		return 0;
 	postfix_hostname(h, n);

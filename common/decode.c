@@ -332,6 +332,18 @@ decode_uu(const char *s, size_t n, struct buf *out)
 	return 0;
 }
 
+/* Hand a file found in a text to fn, and free its name and bytes. */
+static int
+give_file(int (*fn)(void *, const char *, const char *, size_t), void *arg,
+    struct buf *name, struct buf *data)
+{
+	int r = fn(arg, name->p, data->p ? data->p : "", data->len);
+
+	buf_free(name);
+	buf_free(data);
+	return r;
+}
+
 int
 uu_blocks(const char *s, size_t n,
     int (*fn)(void *, const char *, const char *, size_t), void *arg)
@@ -359,10 +371,7 @@ uu_blocks(const char *s, size_t n,
 			}
 		}
 		found++;
-		int r = fn(arg, nm.p, data.p ? data.p : "", data.len);
-		buf_free(&nm);
-		buf_free(&data);
-		if (r == -1)
+		if (give_file(fn, arg, &nm, &data) == -1)
 			return -1;
 	}
 	return found;
@@ -516,10 +525,7 @@ yenc_blocks(const char *s, size_t n,
 			return -1;
 		}
 		found++;
-		int r = fn(arg, name.p, data.p ? data.p : "", data.len);
-		buf_free(&name);
-		buf_free(&data);
-		if (r == -1)
+		if (give_file(fn, arg, &name, &data) == -1)
 			return -1;
 		nx = end;
 	}

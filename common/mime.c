@@ -13,6 +13,7 @@
 
 #include "hdr.h"
 #include "mime.h"
+#include "part.h"
 
 struct ctx {
 	struct mime_msg *m;
@@ -441,13 +442,6 @@ read_header(struct ctx *c, struct mime_part *p, const char *deftype)
 	}
 }
 
-static int
-is_message_type(const char *t)
-{
-	return strcmp(t, "message/rfc822") == 0 ||
-	    strcmp(t, "message/global") == 0;
-}
-
 static struct mime_part *parse_entity(struct ctx *, struct span,
     struct mime_part *, const char *, const char *, int);
 
@@ -639,7 +633,7 @@ parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
 
 	if (p->depth >= c->lim.max_depth) {
 		if (strncmp(p->type, "multipart/", 10) == 0 ||
-		    is_message_type(p->type)) {
+		    part_is_message_type(p->type)) {
 			c->m->flags |= MM_LIMIT_DEPTH;
 			p->flags |= MP_FLAT;
 		}
@@ -650,7 +644,7 @@ parse_entity(struct ctx *c, struct span raw, struct mime_part *parent,
 		    (c->nomem || !other_boundary(c, p) ||
 		    parse_multipart(c, p) == 0))
 			p->flags |= MP_BROKEN | MP_FLAT;
-	} else if (is_message_type(p->type) && cte_identity(p->cte)) {
+	} else if (part_is_message_type(p->type) && cte_identity(p->cte)) {
 		/*
 		 * RFC 2046 section 5.2.1: message/rfc822 is not encoded.  An
 		 * encoded one stays a leaf here; mail-scan decodes and reads
@@ -681,7 +675,7 @@ set_roles(struct mime_part *p, int in_attached, int signed_)
 		signed_ = 1;
 	if (signed_)
 		p->flags |= MP_SIGNED;
-	if (p->parent != NULL && is_message_type(p->type))
+	if (p->parent != NULL && part_is_message_type(p->type))
 		in_attached = 1;	/* an attached message is one attachment */
 	if (in_attached)
 		p->role = ROLE_ATTACHMENT;

@@ -61,6 +61,8 @@ struct mime_limits {
 #define MM_LIMIT_DEPTH	0x01
 #define MM_LIMIT_PARTS	0x02
 #define MM_LIMIT_HEADER	0x04
+/* Not the parser's: the backstop was skipped (scanmsg.c, MAX_SECTIONS). */
+#define MM_LIMIT_PARAMS	0x08
 
 /*
  * One way of reading an ambiguous message.  Parsers disagree on these

@@ -104,6 +104,14 @@ static int clinit_done;
 #define MAX_SCANTIME	120000		/* ms */
 
 /*
+ * CL_ENGINE_MAX_SCANTIME of the engines clamav_load() makes, in ms: under
+ * the filter's own time limit (scan_opts.engine_time), so that libclamav
+ * gives up on one pathological scan and says so before the whole filter
+ * is killed (issue 13 item 10).
+ */
+static long scantime_ms = MAX_SCANTIME;
+
+/*
  * libclamav makes a directory for every scan and writes what it extracts
  * (the parts its mail parser finds, HTML, PDF objects ...) into files
  * there; mail-scan scans several buffers per message.  On ext4 that
@@ -251,7 +259,7 @@ clamav_load(struct cl_engine *eng, const char *const *dbv,
 	    cl.engine_set_num(eng, CL_ENGINE_MAX_FILESIZE, MAX_FILESIZE) ||
 	    cl.engine_set_num(eng, CL_ENGINE_MAX_RECURSION, MAX_RECURSION) ||
 	    cl.engine_set_num(eng, CL_ENGINE_MAX_FILES, MAX_FILES) ||
-	    cl.engine_set_num(eng, CL_ENGINE_MAX_SCANTIME, MAX_SCANTIME)) {
+	    cl.engine_set_num(eng, CL_ENGINE_MAX_SCANTIME, scantime_ms)) {
 		errset(e, "cannot set libclamav limits");
 		return -1;
 	}
@@ -357,6 +365,8 @@ scanner_open(const struct scan_opts *o, struct errbuf *e)
 	}
 	clmsg_hook = o->clmsg;
 	cl.set_clcb_msg(clmsg);
+	scantime_ms = o->engine_time > 0 && o->engine_time * 1000L <
+	    MAX_SCANTIME ? o->engine_time * 1000L : MAX_SCANTIME;
 	if (!clinit_done) {
 		if ((r = cl.init(CL_INIT_DEFAULT)) != CL_SUCCESS) {
 			errset(e, "libclamav: %s", cl.strerror(r));

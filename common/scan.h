@@ -16,6 +16,7 @@ struct scan_opts {
 	int connect_timeout;	/* seconds (clamd) */
 	int scan_timeout;	/* seconds per scan (clamd) */
 	int allow_oversize;	/* clamd: part over StreamMaxLength is not 75 */
+	int engine_time;	/* embedded: libclamav's time per scan, s (0: 120) */
 	/*
 	 * Embedded: libclamav's own messages ("LibClamAV Warning: ..."),
 	 * for the program to print; NULL drops them.

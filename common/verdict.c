@@ -70,7 +70,8 @@ json_str(struct buf *b, const char *s)
 int
 verdict_json(const struct verdict *v, struct buf *b)
 {
-	static const char *lim[] = { "depth", "parts", "header" };
+	static const char *lim[] = { "depth", "parts", "header",
+	    "parameters" };
 	size_t i;
 	int first = 1;
 
@@ -86,7 +87,7 @@ verdict_json(const struct verdict *v, struct buf *b)
 	    json_str(b, v->backstop) == -1 ||
 	    buf_adds(b, ",\"limits\":[") == -1)
 		return -1;
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
 		if (!(v->limits & (1U << i)))
 			continue;
 		if (buf_printf(b, "%s\"%s\"", first ? "" : ",", lim[i]) == -1)

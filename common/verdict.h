@@ -16,7 +16,8 @@
  * "backstop" names a virus only libclamav's own mail parser found in the whole
  * message (not attributable to a part, so not deletable).
  * "limits" lists "depth", "parts", "header" when a limit made mail-scan scan
- * the rest flat.
+ * the rest flat, and "parameters" when a flood of RFC 2231 parameter
+ * sections made it skip the whole-message backstop.
  */
 #ifndef VERDICT_H
 #define VERDICT_H

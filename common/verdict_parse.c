@@ -641,6 +641,8 @@ add_limit(struct jp *j, char *s, struct verdict *v)
 		bit = MM_LIMIT_PARTS;
 	else if (strcmp(s, "header") == 0)
 		bit = MM_LIMIT_HEADER;
+	else if (strcmp(s, "parameters") == 0)
+		bit = MM_LIMIT_PARAMS;
 	free(s);
 	if (bit == 0)
 		return fail(j, "unknown limit");

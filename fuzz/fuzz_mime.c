@@ -13,6 +13,7 @@
 
 #include "hdr.h"
 #include "mime.h"
+#include "part.h"
 
 /* The largest input looked at (run.sh also passes -max_len). */
 #define MAX_INPUT	(1024 * 1024)
@@ -239,9 +240,7 @@ leaf(struct mime_msg *m, struct mime_part *p, int nest)
 		parse(h.p, h.len, NULL, &m->rd, nest + 1);
 		buf_free(&h);
 	}
-	if ((strcmp(p->type, "message/rfc822") == 0 ||
-	    strcmp(p->type, "message/global") == 0) &&
-	    !cte_identity(p->cte) && nest < MAX_NEST)
+	if (part_is_message_type(p->type) && !cte_identity(p->cte) && nest < MAX_NEST)
 		parse(d.p ? d.p : "", d.len, NULL, &m->rd, nest + 1);
 	buf_free(&d);
 }

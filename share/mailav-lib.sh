@@ -33,29 +33,61 @@ log() {
 	printf '%s: %s\n' "${m_prog:-mailav}" "$*" >&2
 }
 
+# log_text ACTION: the message's line (mail-scan writes it to syslog).
+log_text() {
+	m_l="$1; class=${m_class:--} viruses=${m_viruses:--}"
+	m_l="$m_l from=<${SENDER:-}> to=${m_rcptlist:--}"
+	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
+	m_l="$m_l notices=${m_notices:-none}"
+}
+
 # syslog_line ACTION: the message's one syslog line (facility mail, tag the
 # script's name), unless mail-scan already wrote it.  Only on the paths that
 # are not clean, so one more mail-scan start is no cost that matters.
 syslog_line() {
 	[ "$m_logged" = no ] || return 0
 	m_logged=yes
-	m_l="$1; class=${m_class:--} viruses=${m_viruses:--}"
-	m_l="$m_l from=<${SENDER:-}> to=${m_rcptlist:--}"
-	m_l="$m_l queue_id=${m_queueid:--} message_id=${m_msgid:--}"
-	m_l="$m_l notices=${m_notices:-none}"
-	mail-scan --log "$m_prog" --since "${m_t0:-0}" --log-line "$m_l" \
-	    2>/dev/null && return 0
+	log_text "$1"
+	if [ "${m_sig:-no}" = yes ]; then
+		# killed because time is up: the line is left to a background
+		# job (its output nowhere, so proxsmtpd sees ours end) and the
+		# script ends now
+		syslog_send >/dev/null 2>&1 </dev/null &
+		return 0
+	fi
+	syslog_send
+}
+
+# (the redirections are the commands', never the function's: a trap that
+# runs meanwhile must write its reply to our stderr)
+syslog_send() {
+	timeout -k 1 5 mail-scan --log "$m_prog" --since "${m_t0:-0}" \
+	    --log-line "$m_l" 2>/dev/null && return 0
 	# no mail-scan to say it (not installed, PATH): logger(1), if any
-	logger -t "$m_prog" -p mail.warning -- "$m_l" 2>/dev/null || :
+	timeout -k 1 5 logger -t "$m_prog" -p mail.warning -- "$m_l" \
+	    2>/dev/null || :
+}
+
+# emit_passed FILE ACTION: FILE (the stripped message) to stdout, then its
+# line, in one mail-scan run; nothing is written before every notice is
+# out, so a 451 never leaves half an answer on stdout.
+emit_passed() {
+	log_text "$2"
+	$m_tool mail-scan --log "$m_prog" --since "${m_t0:-0}" --emit "$1" \
+	    --log-line "$m_l" || die_tempfail "cannot write the message"
+	m_logged=yes
+	m_done=0
+	exit 0
 }
 
 # Temporary failure: Postfix (or the client) tries again later.  Never
 # "deliver unscanned".
 die_tempfail() {
-	log "$*"
-	syslog_line "deferred 451 ($*)"
-	printf '\n451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
 	m_done=75
+	log "$*"
+	printf '\n451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
+	# the reply first: a log that hangs or is killed cannot take it away
+	syslog_line "deferred 451 ($*)"
 	exit 75
 }
 
@@ -78,19 +110,19 @@ on_exit() {
 	esac
 	m_done=75
 	log "unexpected failure (status $m_rc)"
-	syslog_line "deferred 451 (unexpected failure, status $m_rc)"
 	printf '\n451 4.3.0 Virus check temporarily unavailable, try again later\n' >&2
+	syslog_line "deferred 451 (unexpected failure, status $m_rc)"
 	exit 75
 }
 
-# tool NAME ARGS...: a tool on the paths that are not clean, with the time
-# limit.  timeout(1) exits 124 when the limit is hit, 128+N when the tool
-# died of signal N: callers treat every status they do not expect as a
-# temporary failure.  (The clean path needs none: mail-scan holds itself
-# and its tagger to filter_timeout with alarm(2).)
-tool() {
-	timeout -k 5 "${c_filter_timeout:-60}" "$@"
-}
+# $m_tool NAME ARGS...: a tool on the paths that are not clean, with the
+# time limit (set by scan_first).  timeout(1) exits 124 when the limit is
+# hit, 128+N when the tool died of signal N: callers treat every status
+# they do not expect as a temporary failure.  It is a command, not a shell
+# function: the redirections written after it are the tool's alone, never
+# the shell's while a trap runs.  (The clean path needs none: mail-scan
+# holds itself and its tagger to filter_timeout with alarm(2).)
+m_tool='timeout -k 5 60'
 
 # find_tools: where mail-scan and the others are.  $MAILAV_BINDIR first,
 # then the bin directory beside an installed share/mailav, then PATH as
@@ -130,7 +162,7 @@ mailav_setup() {
 	m_prog=$1
 	umask 077
 	trap 'on_exit "$?"' EXIT
-	trap 'die_tempfail "killed by a signal"' HUP INT TERM
+	trap 'm_sig=yes; die_tempfail "killed by a signal"' HUP INT TERM
 	find_tools
 	# proxsmtpd (which sets CLIENT and SERVER for its filter) always
 	# hands over the DATA still stuffed: -S is implied there, so that a
@@ -154,7 +186,7 @@ scan_first() {
 	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
 	    --unlink "$m_base.sh" --unlink "$m_base.out" \
 	    --unlink "$m_base.notice" --unlink "$m_base.err" \
-	    --log "$m_prog" --tagger mail-strip \
+	    --log "$m_prog" --tagger mail-strip --tag-output "$m_out" \
 	    --sender "${SENDER:-}" "$@" || m_rc=$?
 	case $m_rc in
 	0|1|75)
@@ -163,8 +195,18 @@ scan_first() {
 	esac
 	# the names are gone: the files live on through the open fds
 	c_sendmail=${c_sendmail:-/usr/sbin/sendmail}
+	# Postfix's host name, looked up by mail-scan at most once an hour,
+	# for mail-strip and mail-notify (mail-scan(1) PIPELINE MODE)
+	if [ -n "${m_hostname:-}" ]; then
+		MAILAV_HOSTNAME=$m_hostname
+		export MAILAV_HOSTNAME
+	fi
 	MAILAV_TIMEOUT=${c_filter_timeout:-60}
 	export MAILAV_TIMEOUT
+	case $MAILAV_TIMEOUT in
+	''|*[!0-9]*) MAILAV_TIMEOUT=60 ;;
+	esac
+	m_tool="timeout -k 5 $MAILAV_TIMEOUT"
 	m_rcptlist=
 	m_rest=${m_rcpts:-}
 	while [ -n "$m_rest" ]; do
@@ -219,15 +261,15 @@ notify() {
 	m_rc=0
 	if [ "${5:-}" = -M ]; then
 		# the sender's warning: -M for the MX rule
-		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		$m_tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
 		    -f "${SENDER:-}" -M "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	elif [ -n "${SENDER:-}" ]; then
 		# the envelope sender for the report ("-f ''" would be the
 		# null sender, which mail-notify's loop rules are about)
-		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		$m_tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
 		    -f "$SENDER" "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	else
-		tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
+		$m_tool mail-notify -r "$1" -t "$2" -v "$m_json" -a "$3" \
 		    "$m_msg" <"$m_msg" >&8 2>&9 || m_rc=$?
 	fi
 	exec 8>&-
@@ -239,7 +281,7 @@ notify() {
 	m_why=${m_why#nothing to send: }
 	[ -z "$m_why" ] || log "mail-notify: $m_why"
 	if [ "$m_rc" = 0 ]; then
-		tool "$c_sendmail" -i -f '' -- "$2" <"$m_notice" || {
+		$m_tool "$c_sendmail" -i -f '' -- "$2" <"$m_notice" || {
 			log "sendmail failed for the $1 notice to <$2>"
 			m_notices=${m_notices:+$m_notices,}"$1:<$2>(sendmail failed)"
 			return 1
@@ -267,14 +309,20 @@ notify() {
 	return 1
 }
 
-# rescan_emit: the stripped message ($m_out) scanned again and, as it is
-# read, copied to stdout; the caller delivers it only when the scan says
-# clean (status 0): otherwise the script exits non-zero and proxsmtpd (or
-# mailav-pipe) throws the output away.
-rescan_emit() {
+# rescan: the stripped message ($m_out) scanned again: m_rc 0 when clean,
+# 1 when still infected, and then only when mail-scan's class line (-q)
+# agrees; anything else is a failure (2).
+rescan() {
 	m_rc=0
-	tool mail-scan $m_smtp --json /dev/null --copy /dev/stdout "$m_out" ||
-	    m_rc=$?
+	exec 9>"$m_err"
+	$m_tool mail-scan $m_smtp -q "$m_out" >&9 || m_rc=$?
+	m_c2=
+	{ IFS= read -r m_c2 || :; } <"$m_err"
+	case $m_rc:$m_c2 in
+	0:clean) ;;
+	1:body*|1:attachments*) ;;
+	0:*|1:*) m_rc=2 ;;
+	esac
 }
 
 # The exit codes of the tools, from their man pages.

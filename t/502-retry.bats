@@ -165,3 +165,31 @@ erin@archive.test"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
 }
+
+@test "a tagger that writes half its output and fails: 451, nothing on stdout" {
+	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/bin/mail-strip"
+	chmod 755 "$D/bin/mail-strip"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	for p in mailav-send mailav-receive; do
+		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+	done
+}
+
+@test "issue 16: a clean message starts the shell, mail-scan and mail-strip, nothing else" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	export RECIPIENTS=carol@archive.test
+	for p in mailav-send mailav-receive; do
+		# the first run looks Postfix's host name up (once an hour)
+		SENDER=first@remote.test "$TOP/share/$p" \
+		    <"$TOP/share/samples/clean.eml" >/dev/null 2>&1
+		run -0 strace -f -qq -e trace=execve -o "$D/trace" \
+		    "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
+		run grep 'execve(.*= 0$' "$D/trace"
+		assert_equal "${#lines[@]}" 3
+		assert_line --index 0 --partial "/share/$p"
+		assert_line --index 1 --partial '"mail-scan"'
+		assert_line --index 2 --partial '"mail-strip"'
+	done
+}

@@ -125,11 +125,8 @@ ExecStart=/usr/bin/sig-update -q"
 
 	# The installed programs, by their absolute path (PATH of the test
 	# has the build's first).
-	if "$BIN/mail-scan" --version >/dev/null 2>&1; then
-		run /usr/bin/mail-scan --version
-		assert_success
-		assert_output --partial "$VERSION"
-	fi
+	run -0 /usr/bin/mail-scan --version
+	assert_output "mail-scan (mailav) $VERSION"
 	run -1 /usr/bin/mail-scan -d /usr/share/mailav/samples/db \
 	    /usr/share/mailav/samples/infected-attachment.eml
 	assert_output --partial 'eicar.com	68	Eicar-Test-Signature'
@@ -141,6 +138,18 @@ ExecStart=/usr/bin/sig-update -q"
 	    /usr/share/mailav/samples/infected-attachment.eml
 	refute_output --partial 'EICAR'
 	[ "$(dpkg-query -W -f='${Version}' mailav)" = "$VERSION" ]
+	# The installed receive pipeline, as the filter user, on a clean
+	# message (nothing is sent): tagged and passed.
+	# (The configuration in /var/lib/mailav, which mailav can read and
+	# the purge removes.)
+	echo "database = /usr/share/mailav/samples/db" >/var/lib/mailav/t601.conf
+	run runuser -u mailav -- env PATH=/usr/bin:/bin \
+	    MAILAV_CONF=/var/lib/mailav/t601.conf \
+	    /usr/share/mailav/mailav-receive user@example.jp \
+	    </usr/share/mailav/samples/clean.eml
+	echo "$output"
+	assert_success
+	assert_output --partial 'X-Virus-Status: Clean'
 
 	# The filter user: a system account with its own group.
 	run getent passwd mailav

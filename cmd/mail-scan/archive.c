@@ -329,6 +329,48 @@ pipe_log_recipients(void)
 	buf_free(&rc);
 }
 
+/*
+ * The host name the tools put in their headers, when mailav.conf has no
+ * hostname key: Postfix's myhostname costs a postconf run (milliseconds)
+ * per tool, so it is looked up here at most once an hour, kept in
+ * seen_dir/.hostname, and handed on as MAILAV_HOSTNAME.
+ */
+static void
+pipe_hostname(const struct config *cf, const char *seen, struct buf *out)
+{
+	struct errbuf e = { "" };
+	char path[4096], h[256];
+	struct stat st;
+	ssize_t r;
+	int fd;
+
+	if (config_get(cf, "hostname") != NULL || seen == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/.hostname", seen);
+	h[0] = '\0';
+	if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    time(NULL) - st.st_mtime < 3600 &&
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW)) != -1) {
+		r = read(fd, h, sizeof(h) - 1);
+		close(fd);
+		h[r > 0 ? r : 0] = '\0';
+		h[strcspn(h, "\n")] = '\0';
+	}
+	if (h[0] == '\0') {
+		if (config_hostname(cf, h, sizeof(h), &e) == -1 || h[0] == '\0')
+			return;
+		if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW,
+		    0600)) != -1) {
+			(void)write_all(fd, h, strlen(h));
+			(void)write_all(fd, "\n", 1);
+			close(fd);
+		}
+	}
+	/* config_hostname checks the name; the tagger inherits it */
+	if (setenv("MAILAV_HOSTNAME", h, 1) == 0)
+		sh_assign(out, "m_hostname", h);
+}
+
 int
 pipe_envelope(const struct config *cf, const char *msg, size_t len,
     struct buf *out, struct errbuf *e)
@@ -353,6 +395,7 @@ pipe_envelope(const struct config *cf, const char *msg, size_t len,
 	sh_assign(out, "m_digest", hex);
 	seen = seen_dir(cf);
 	sh_assign(out, "m_seen", seen);
+	pipe_hostname(cf, seen, out);
 	if (!po.archive) {
 		r = 0;
 		goto out;

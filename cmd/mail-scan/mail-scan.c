@@ -112,7 +112,12 @@ report(const struct verdict *v, const char *name)
 			add_field(v->backstop);
 			buf_adds(&out, " FOUND (whole message only)\n");
 		}
-		if (v->limits) {
+		if (v->limits & MM_LIMIT_PARAMS) {
+			line_start(name);
+			buf_adds(&out, "-\tlimits\tparameters\t-\t-\t"
+			    "whole-message scan skipped\n");
+		}
+		if (v->limits & ~(unsigned)MM_LIMIT_PARAMS) {
 			/* "depth parts header", no trailing space. */
 			const char *sep = "";
 
@@ -277,6 +282,26 @@ clamav_msg(const char *msg)
 		warnx("more libclamav messages for this message left out");
 }
 
+/*
+ * libclamav's time for one scan: half the filter's time limit (the
+ * MAILAV_TIMEOUT the pipelines export, else filter_timeout), so that a
+ * scan libclamav cannot finish is its error (75, said in the log) before
+ * the filter is killed for its time; 0 (libclamav's 120 s) without one.
+ * A filter_timeout that cannot be read is the pipeline's error to report.
+ */
+static int
+engine_time(const struct config *cf)
+{
+	const char *s = getenv("MAILAV_TIMEOUT");
+	long t;
+
+	if (s == NULL || *s == '\0')
+		s = config_get(cf, "filter_timeout");
+	if (s == NULL || (t = strtol(s, NULL, 10)) < 1 || t > 86400)
+		return 0;
+	return t < 2 ? 1 : (int)(t / 2);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -357,6 +382,7 @@ main(int argc, char *argv[])
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	so.connect_timeout = (int)tc;
 	so.scan_timeout = (int)ts;
+	so.engine_time = engine_time(&cf);
 	conf = &cf;
 	if (pipe_start(&cf, &out, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);

@@ -45,7 +45,8 @@ struct pipe_opts po;
 
 enum {
 	O_SH = PIPE_OPT_FIRST, O_JSON, O_COPY, O_CONFIG, O_SENDER, O_RCPTS,
-	O_ARCHIVE, O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE
+	O_ARCHIVE, O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE, O_EMIT,
+	O_TAGOUT
 };
 
 static const struct config *pcf;
@@ -60,6 +61,8 @@ const struct option pipe_longopts[] = {
 	{ "log", required_argument, NULL, O_LOG },
 	{ "log-line", required_argument, NULL, O_LOGLINE },
 	{ "since", required_argument, NULL, O_SINCE },
+	{ "emit", required_argument, NULL, O_EMIT },
+	{ "tag-output", required_argument, NULL, O_TAGOUT },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "copy", required_argument, NULL, O_COPY },
 	{ "config-sh", required_argument, NULL, O_CONFIG },
@@ -85,6 +88,12 @@ pipe_option(int ch, const char *arg)
 		break;
 	case O_LOGLINE:
 		po.logline = arg;
+		break;
+	case O_TAGOUT:
+		po.tagout = arg;
+		break;
+	case O_EMIT:
+		po.emit = arg;
 		break;
 	case O_SINCE:
 		po.since = strtoll(arg, NULL, 10);
@@ -154,20 +163,53 @@ send_log(const char *text)
 		warnx("%.200s", e.msg);
 }
 
+/* FILE to standard output, all of it, checked, in pieces. */
+static int
+emit_file(const char *path, struct errbuf *e)
+{
+	char b[65536];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		errset(e, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, b, sizeof(b))) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			errset(e, "%s: %s", path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (write_all(1, b, (size_t)n) == -1) {
+			errset(e, "stdout: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
 int
 pipe_start(const struct config *cf, struct buf *out, struct errbuf *e)
 {
 	pcf = cf;
 	t0 = now_ms();
 	pipe_unlink();
+	if ((po.sh || getenv("MAILAV_TIMEOUT") != NULL) &&
+	    pipe_deadline(cf, e) == -1)
+		return -1;
 	if (po.logline != NULL) {
+		/* --emit: the message goes out first, the line says so after */
+		if (po.emit != NULL && emit_file(po.emit, e) == -1)
+			return -1;
 		send_log(po.logline);
 		return 0;
 	}
 	pipe_log_recipients();
-	if ((po.sh || getenv("MAILAV_TIMEOUT") != NULL) &&
-	    pipe_deadline(cf, e) == -1)
-		return -1;
 	if (po.keys != NULL && pipe_config_sh(cf, out, e) == -1)
 		return -1;
 	if (po.sh != NULL)
@@ -477,6 +519,17 @@ run_tagger(struct errbuf *e)
 		close(pfd[0]);
 		if (dup2(pfd[1], 2) == -1)
 			_exit(127);
+		/* --tag-output: into that file, so that nothing reaches our
+		 * standard output unless the tagger succeeds */
+		if (po.tagout != NULL) {
+			int fd = open(po.tagout, O_WRONLY | O_TRUNC);
+
+			if (fd == -1 || dup2(fd, 1) == -1) {
+				warn("%s", po.tagout);
+				_exit(127);
+			}
+			close(fd);
+		}
 		alarm(left ? left : 1);
 		execlp(po.tagger, po.tagger, po.copy, (char *)NULL);
 		warn("%s", po.tagger);
@@ -507,7 +560,7 @@ run_tagger(struct errbuf *e)
 			return -1;
 		}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
+		return po.tagout != NULL ? emit_file(po.tagout, e) : 0;
 	if (WIFSIGNALED(st))
 		errset(e, "%s (tagging) killed by signal %d%s", po.tagger,
 		    WTERMSIG(st), WTERMSIG(st) == SIGALRM ?

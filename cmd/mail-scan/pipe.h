@@ -14,6 +14,8 @@ struct pipe_opts {
 	const char *logtag;	/* --log TAG */
 	const char *logline;	/* --log-line TEXT */
 	long long since;	/* --since MS (epoch milliseconds) */
+	const char *emit;	/* --emit FILE, with --log-line */
+	const char *tagout;	/* --tag-output FILE */
 	int archive;		/* --archive */
 	const char *json;	/* --json FILE */
 	const char *copy;	/* --copy FILE */
