@@ -1,8 +1,9 @@
 /*
  * mail-scan's pipeline mode (share/mailav-send, mailav-receive): what the
  * shell needs from one run of one program, so that a clean message costs
- * the shell, mail-scan and mail-strip and nothing else.  See the
- * PIPELINE MODE section of mail-scan(1).
+ * the shell and two mail-scan runs (this one, which tags it with --tag,
+ * and the --emit run that sends it) and nothing else.  See the PIPELINE
+ * MODE section of mail-scan(1).
  *
  *   --config-sh KEYS   the values of those keys, as shell assignments
  *   --sh               the verdict as shell assignments (class, deletable,
@@ -13,6 +14,7 @@
  *   --archive          the original into archive_maildir when a recipient
  *                      is in archive_domains, before the scan
  *   --unlink FILE      unlink FILE at once (the shell holds it open)
+ *   --tag FILE         a clean message tagged into FILE, nothing on stdout
  *
  * Everything printed for the shell is single-quoted: a value can hold
  * anything but a NUL and still only ever be assigned.
@@ -37,6 +39,7 @@
 #include "config.h"
 #include "hdr.h"
 #include "slog.h"
+#include "tag.h"
 #include "mailav.h"
 #include "pipe.h"
 #include "verdict.h"
@@ -46,7 +49,7 @@ struct pipe_opts po;
 enum {
 	O_SH = PIPE_OPT_FIRST, O_JSON, O_COPY, O_CONFIG, O_SENDER, O_RCPTS,
 	O_ARCHIVE, O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE, O_EMIT,
-	O_TAGOUT
+	O_TAGOUT, O_TAG
 };
 
 static const struct config *pcf;
@@ -63,6 +66,7 @@ const struct option pipe_longopts[] = {
 	{ "since", required_argument, NULL, O_SINCE },
 	{ "emit", required_argument, NULL, O_EMIT },
 	{ "tag-output", required_argument, NULL, O_TAGOUT },
+	{ "tag", required_argument, NULL, O_TAG },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "copy", required_argument, NULL, O_COPY },
 	{ "config-sh", required_argument, NULL, O_CONFIG },
@@ -91,6 +95,9 @@ pipe_option(int ch, const char *arg)
 		break;
 	case O_TAGOUT:
 		po.tagout = arg;
+		break;
+	case O_TAG:
+		po.tag = arg;
 		break;
 	case O_EMIT:
 		po.emit = arg;
@@ -588,36 +595,30 @@ log_message(const char *action)
 }
 
 /*
- * status is the scan's exit status.  A clean message is tagged (--tagger)
- * and its line logged here; an infected one is the shell's to log, as it
- * decides what happens; a failure of ours is logged with its cause.  The
- * fields file gets m_logged=yes when the line is written.
+ * --tag: a clean message tagged here, into that file, with no program
+ * started; nothing reaches our standard output (the filter sends the file
+ * with --emit once it is done, and that run logs the line).
  */
-int
-pipe_finish(int status, const char *cause, struct buf *out)
+static int
+tag_here(struct errbuf *e)
 {
-	struct errbuf e = { "" };
-	char act[700];
-	int fd, r = status;
+	char host[256];
 
-	if (status == EXIT_OK && po.tagger != NULL && run_tagger(&e) == -1) {
-		warnx("%s", e.msg);
-		cause = e.msg;
-		r = EXIT_TEMPFAIL;
+	if (po.copy == NULL) {
+		errset(e, "--tag needs --copy");
+		return -1;
 	}
-	if (r != EXIT_OK && r != EXIT_FOUND)
-		sh_assign(out, "m_cause", cause && *cause ? cause :
-		    "mail-scan failed");
-	if (po.logtag != NULL && r != EXIT_FOUND) {
-		if (r == EXIT_OK)
-			log_message("passed");
-		else {
-			snprintf(act, sizeof(act), "deferred 451 (%s)",
-			    cause && *cause ? cause : "mail-scan failed");
-			log_message(act);
-		}
-		buf_adds(out, "m_logged=yes\n");
-	}
+	if (config_hostname(pcf, host, sizeof(host), e) == -1)
+		return -1;
+	return tag_clean_file(po.copy, po.tag, host, e);
+}
+
+/* The fields file (--sh), then r; 75 when it cannot be written. */
+static int
+pipe_write_sh(struct buf *out, int r)
+{
+	int fd;
+
 	if (po.sh == NULL || out->p == NULL)
 		return r;
 	if ((fd = open(po.sh, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
@@ -627,4 +628,42 @@ pipe_finish(int status, const char *cause, struct buf *out)
 	}
 	out->len = 0;
 	return r;
+}
+
+/*
+ * status is the scan's exit status.  A clean message is tagged (--tagger,
+ * or --tag) and its line logged here (with --tag by the --emit run that
+ * sends it, as the filter does for a stripped one); an infected one is the shell's to log, as it
+ * decides what happens; a failure of ours is logged with its cause.  The
+ * fields file gets m_logged=yes when the line is written.
+ */
+int
+pipe_finish(int status, const char *cause, struct buf *out)
+{
+	struct errbuf e = { "" };
+	char act[700];
+	int r = status;
+
+	if (status == EXIT_OK && ((po.tagger != NULL && run_tagger(&e) == -1) ||
+	    (po.tag != NULL && tag_here(&e) == -1))) {
+		warnx("%s", e.msg);
+		cause = e.msg;
+		r = EXIT_TEMPFAIL;
+	}
+	if (r != EXIT_OK && r != EXIT_FOUND)
+		sh_assign(out, "m_cause", cause && *cause ? cause :
+		    "mail-scan failed");
+	if (po.logtag != NULL && r != EXIT_FOUND) {
+		if (r == EXIT_OK && po.tag != NULL)
+			return pipe_write_sh(out, r);	/* --emit logs it */
+		if (r == EXIT_OK)
+			log_message("passed");
+		else {
+			snprintf(act, sizeof(act), "deferred 451 (%s)",
+			    cause && *cause ? cause : "mail-scan failed");
+			log_message(act);
+		}
+		buf_adds(out, "m_logged=yes\n");
+	}
+	return pipe_write_sh(out, r);
 }

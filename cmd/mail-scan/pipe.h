@@ -16,6 +16,7 @@ struct pipe_opts {
 	long long since;	/* --since MS (epoch milliseconds) */
 	const char *emit;	/* --emit FILE, with --log-line */
 	const char *tagout;	/* --tag-output FILE */
+	const char *tag;	/* --tag FILE */
 	int archive;		/* --archive */
 	const char *json;	/* --json FILE */
 	const char *copy;	/* --copy FILE */
