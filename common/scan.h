@@ -85,8 +85,10 @@ unsigned long scanner_oversized(const struct scanner *);
 void scanner_close(struct scanner *);
 
 /*
- * libclamav settings mail-scan uses (documented in mail-scan(1)), shared
- * with sig-update's test load so both judge a database the same way.
+ * libclamav settings mail-scan uses (documented in mail-scan(1)), behind
+ * scanner_open().  sig-update's test load (common/su_canary.c) opens a
+ * scanner on the new set, so it loads through this very code and both
+ * judge a database the same way.
  */
 struct cl_engine;
 int clamav_load(struct cl_engine *, const char *const *dbv,

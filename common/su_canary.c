@@ -11,7 +11,7 @@
 
 #include "scan.h"
 #include "scanmsg.h"
-#include "sigupdate.h"
+#include "sigupd.h"
 
 static const struct {
 	const char *what;
@@ -89,7 +89,7 @@ keep_error(const char *m)
  * and calls them all clean, -1 with the reason.
  */
 int
-canary_check(const char *dir, unsigned *sigs, struct errbuf *e)
+su_canary_check(const char *dir, unsigned *sigs, struct errbuf *e)
 {
 	static const struct mime_limits lim = MIME_LIMITS_DEFAULT;
 	struct scan_opts so;
