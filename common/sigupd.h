@@ -211,6 +211,7 @@ void su_nap(long secs);
 
 /* The last error libclamav reported through its message callback. */
 extern char su_clmsg[256];
+void su_clmsg_keep(const char *);	/* into su_clmsg, trailing space cut */
 
 /* su_canary.c: mail-scan's load of dir, then clean messages scanned. */
 int su_canary_check(const char *dir, unsigned *sigs, struct errbuf *);

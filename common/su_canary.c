@@ -74,14 +74,8 @@ static const struct {
 static void
 keep_error(const char *m)
 {
-	size_t n;
-
-	if (su_clmsg[0] != '\0' || strstr(m, "Error") == NULL)
-		return;
-	snprintf(su_clmsg, sizeof(su_clmsg), "%s", m);
-	n = strlen(su_clmsg);
-	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
-		su_clmsg[--n] = '\0';
+	if (su_clmsg[0] == '\0' && strstr(m, "Error") != NULL)
+		su_clmsg_keep(m);
 }
 
 /*

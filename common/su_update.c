@@ -78,19 +78,24 @@ su_worse_exit(int a, int b)
 	return rank(b) > rank(a) ? b : a;
 }
 
+void
+su_clmsg_keep(const char *msg)
+{
+	size_t n;
+
+	snprintf(su_clmsg, sizeof(su_clmsg), "%s", msg);
+	n = strlen(su_clmsg);
+	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
+		su_clmsg[--n] = '\0';
+}
+
 /* libclamav's messages: keep the last error for our own report instead of
  * letting it print "LibClamAV Error" lines on its own. */
 static void
 clmsg(enum cl_msg sev, const char *full, const char *msg, void *ctx)
 {
-	size_t n;
-
-	if (sev != CL_MSG_ERROR)
-		return;
-	snprintf(su_clmsg, sizeof(su_clmsg), "%s", msg);
-	n = strlen(su_clmsg);
-	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
-		su_clmsg[--n] = '\0';
+	if (sev == CL_MSG_ERROR)
+		su_clmsg_keep(msg);
 }
 
 int
