@@ -102,13 +102,17 @@ grab_lock(const struct su_ctx *c, int *fdp)
 	return EXIT_OK;
 }
 
+static const char usage_text[] =
+    "usage: sig-update [-nq] [-C config] [-d dbdir] [--jitter seconds]\n"
+    "                  [source ...]\n"
+    "       sig-update [-C config] [-d dbdir] status\n"
+    "       sig-update [-nq] [-C config] [-d dbdir] --rollback\n"
+    "       sig-update --help | --version\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sig-update [-nq] [-c config] [-d dbdir]"
-	    " [--jitter seconds] [source ...]\n"
-	    "       sig-update [-c config] [-d dbdir] status\n"
-	    "       sig-update [-nq] [-c config] [-d dbdir] --rollback\n");
+	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
 }
 
@@ -236,9 +240,11 @@ main(int argc, char **argv)
 
 	c.report = report;
 	c.moment = moment;
-	while ((ch = getopt_long(argc, argv, "c:d:nqhV", lopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:c:d:nqV", lopts, NULL)) !=
+	    -1) {
 		switch (ch) {
-		case 'c': cfg = optarg; break;
+		case 'C':
+		case 'c': cfg = optarg; break;	/* -C as in every mailav tool */
 		case 'd': dbdir = optarg; break;
 		case 'n': c.dryrun = 1; break;
 		case 'q': quiet = 1; break;
@@ -250,6 +256,9 @@ main(int argc, char **argv)
 			    jitter > 86400)
 				usage();
 			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fclose(stdout) == EOF ? EXIT_IOERR : EXIT_OK;
 		case 'V':
 			printf("sig-update (mailav) %s\n", MAILAV_VERSION);
 			return 0;
