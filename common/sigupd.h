@@ -3,13 +3,15 @@
  * common/config.c), the state file (su_state.c), HTTP and file transfers
  * (su_fetch.c), the database sets (su_dbset.c), libfreshclam and the DNS
  * check (su_freshclam.c), the canary scan (su_canary.c), clamd's RELOAD
- * (su_clamd.c) and the runs themselves (su_update.c: update, rollback,
- * status).  Like the rest of common/ it never prints and never exits: what
- * a run has to say goes through the context's report callback, which the
- * program (cmd/sig-update/main.c) turns into standard output, standard
- * error or syslog lines; the parts below return -1 (or an outcome) with a
- * reason.  libfreshclam alone writes to standard error itself (its
- * progress and errors; its own library, not ours).
+ * (su_clamd.c) and the runs themselves (su_update.c: update and rollback;
+ * su_status.c: status).  Like the rest of common/ it never prints and
+ * never exits (only the children it forks, for the test load and for
+ * update_post_command, end with _exit): what a run has to say goes through
+ * the context's report callback, which the program (cmd/sig-update/main.c)
+ * turns into standard output, standard error or syslog lines; the parts
+ * below return -1 (or an outcome) with a reason.  libfreshclam alone
+ * writes to standard error itself (its progress and errors; its own
+ * library, not ours).
  */
 #ifndef SIGUPD_H
 #define SIGUPD_H
@@ -197,7 +199,10 @@ int su_fcl_update(const struct su_ctx *, const struct su_source *,
 long long su_dns_version(const struct su_ctx *, const char *db, char *msg,
     size_t);
 
-/* su_update.c: the runs; each returns an exit code of exitcode.h. */
+/*
+ * su_update.c, su_status.c: the runs; each returns an exit code of
+ * exitcode.h (EXIT_OK, EXIT_COOLDOWN, ..., the worst of its sources').
+ */
 int su_init(struct errbuf *);	/* libclamav, its messages kept */
 int su_update(struct su_ctx *, struct su_state *);
 int su_rollback(struct su_ctx *, struct su_state *);

@@ -18,7 +18,7 @@
 
 #include "sigupd.h"
 
-static int quiet;
+static int quiet, in_status;
 
 /*
  * The engine's messages: errors (and warnings unless -q) on standard
@@ -36,7 +36,7 @@ report(void *arg, int prio, const char *msg)
 		printf("%s\n", msg);
 		return;
 	}
-	if (arg != NULL && prio <= LOG_ERR) {	/* status: no syslog */
+	if (in_status && prio <= LOG_ERR) {	/* no syslog for status */
 		warnx("%s", msg);
 		return;
 	}
@@ -211,7 +211,7 @@ status(struct su_ctx *c, struct su_state *st)
 {
 	int rc;
 
-	c->arg = c;	/* errors as warnx(3) lines, none to syslog */
+	in_status = 1;	/* errors as warnx(3) lines, none to syslog */
 	rc = su_status(c, st);
 	if (rc == EXIT_OK && (fflush(stdout) == EOF || ferror(stdout))) {
 		warn("stdout");
