@@ -340,29 +340,24 @@ set_client_key(struct su_ctx *c, const char *k, const char *v,
 static int
 set_key(struct su_ctx *c, const char *k, const char *v, struct errbuf *e)
 {
+#define SECS(key, field) { key, offsetof(struct su_ctx, field) }
 	static const struct {
 		const char *key;
 		size_t off;
 	} secs[] = {
-		{ "update_connect_timeout",
-		    offsetof(struct su_ctx, connect_timeout) },
-		{ "update_timeout", offsetof(struct su_ctx, timeout) },
-		{ "update_low_speed_time",
-		    offsetof(struct su_ctx, low_speed_time) },
-		{ "update_backoff", offsetof(struct su_ctx, backoff) },
-		{ "update_retry_wait_max",
-		    offsetof(struct su_ctx, retry_wait_max) },
-		{ "update_ratelimit_cooldown",
-		    offsetof(struct su_ctx, ratelimit_cooldown) },
-		{ "update_forbidden_cooldown",
-		    offsetof(struct su_ctx, forbidden_cooldown) },
-		{ "update_lock_wait", offsetof(struct su_ctx, lock_wait) },
-		{ "update_test_timeout",
-		    offsetof(struct su_ctx, test_timeout) },
-		{ "update_jitter", offsetof(struct su_ctx, jitter) },
-		{ "update_clamd_timeout",
-		    offsetof(struct su_ctx, clamd_timeout) },
+		SECS("update_connect_timeout", connect_timeout),
+		SECS("update_timeout", timeout),
+		SECS("update_low_speed_time", low_speed_time),
+		SECS("update_backoff", backoff),
+		SECS("update_retry_wait_max", retry_wait_max),
+		SECS("update_ratelimit_cooldown", ratelimit_cooldown),
+		SECS("update_forbidden_cooldown", forbidden_cooldown),
+		SECS("update_lock_wait", lock_wait),
+		SECS("update_test_timeout", test_timeout),
+		SECS("update_jitter", jitter),
+		SECS("update_clamd_timeout", clamd_timeout),
 	};
+#undef SECS
 	size_t i;
 	long long n;
 	int r;
@@ -441,7 +436,7 @@ set_key(struct su_ctx *c, const char *k, const char *v, struct errbuf *e)
 }
 
 /*
- * Read path (-c), or $MAILAV_CONF or the default file when NULL, by the
+ * Read path (-C), or $MAILAV_CONF or the default file when NULL, by the
  * rules of mailav.conf(5) (config_open): a missing default file is an
  * empty configuration.
  */
