@@ -212,7 +212,7 @@ su_conf_source(struct su_ctx *c, const char *spec, struct errbuf *e)
 	int field = 0, i;
 
 	if (c->nsrc == SU_MAXSRC) {
-		errset(e, "more than %d sources", SU_MAXSRC);
+		errset(e, "source: more than %d sources", SU_MAXSRC);
 		return -1;
 	}
 	s = &c->src[c->nsrc];
