@@ -338,6 +338,13 @@ install_local_ndb() {
 	run -64 sig-update --bogus
 }
 
+@test "a missing \$MAILAV_CONF is an empty configuration, as mailav.conf(5) says" {
+	run -78 env MAILAV_CONF="$W/nonexistent" sig-update -d "$W/db"
+	assert_output "sig-update: no source configured (the \"source\" key of $W/nonexistent)"
+	run -0 env MAILAV_CONF="$W/nonexistent" sig-update -d "$W/db" status
+	assert_output "database set: none installed at $W/db"
+}
+
 @test "--help is the man page's SYNOPSIS, on stdout; -C is -c" {
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	run -0 --separate-stderr sig-update --help
