@@ -66,6 +66,7 @@ struct su_ctx {
 	void (*moment)(void *arg, const char *point);
 	void *arg;		/* for both */
 
+	/* The configuration, from here on (su_conf_defaults clears it). */
 	char path[PATH_MAX];
 	char dbdir[SU_PATH];
 	char statedir[SU_PATH];
