@@ -54,22 +54,12 @@ options(int argc, char *argv[], struct opts *o)
 
 	while ((c = getopt_long(argc, argv, "BC:c:l:p:v:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'B':
-			o->body = 1;
-			break;
+		case 'B': o->body = 1; break;
 		case 'C':
-		case 'c':	/* deprecated: -C as in every mailav tool */
-			o->cfile = optarg;
-			break;
-		case 'l':
-			o->lang = optarg;
-			break;
-		case 'p':
-			o->plist = optarg;
-			break;
-		case 'v':
-			o->vfile = optarg;
-			break;
+		case 'c': o->cfile = optarg; break;	/* -c: deprecated */
+		case 'l': o->lang = optarg; break;
+		case 'p': o->plist = optarg; break;
+		case 'v': o->vfile = optarg; break;
 		case 'H':
 			fputs(usage_text, stdout);
 			exit(fclose(stdout) == EOF ? EXIT_TEMPFAIL : EXIT_OK);
