@@ -39,8 +39,8 @@ struct pipe_run {
 	long long t0;		/* when pipe_start() ran, epoch ms */
 	char *class, *viruses, *msgid, *queueid;	/* for the log line */
 	struct buf logrcpts;	/* "<a>,<b>" */
-	char said[300];		/* the first line the tagger wrote on stderr */
-	int spoke;		/* it wrote something there (said may be "") */
+	char said[300];		/* the tagger's first line on stderr */
+	int spoke;		/* it wrote there (said may be "") */
 	struct errbuf warn;	/* a warning for the caller, "" when none */
 };
 
