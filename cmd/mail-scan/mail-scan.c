@@ -318,16 +318,53 @@ finish(int status)
 	return status;
 }
 
+/* Every message, or with --sh the one, through the engine. */
+static int
+scan_all(const struct scan_opts *so, int argc, char *argv[])
+{
+	struct buf pmsg = { 0 };
+	struct errbuf e = { "" };
+	struct scanner *sc;
+	int worst = EXIT_OK, r, i;
+
+	/* --sh: one message, read (and archived) before the engine. */
+	if (pr.sh != NULL && (argc > 1 ||
+	    (r = load_one(argc && strcmp(argv[0], "-") != 0 ? argv[0] :
+	    NULL, &pmsg)) != EXIT_OK))
+		return finish(argc > 1 ? EXIT_USAGE : r);
+	if ((sc = scanner_open(so, &e)) == NULL) {
+		buf_free(&pmsg);
+		fail("%s", e.msg);
+		return finish(EXIT_TEMPFAIL);
+	}
+	prefix = argc > 1;
+	if (argc == 0)
+		worst = scan_one(sc, NULL, pr.sh ? &pmsg : NULL);
+	for (i = 0; i < argc; i++) {
+		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i],
+		    pr.sh ? &pmsg : NULL);
+		/* The worst verdict wins: tempfail over found over clean. */
+		if (r == EXIT_TEMPFAIL || (r == EXIT_FOUND &&
+		    worst == EXIT_OK))
+			worst = r;
+	}
+	scanner_close(sc);
+	worst = finish(worst);
+	if (fclose(stdout) == EOF) {
+		warn("stdout");
+		return EXIT_TEMPFAIL;
+	}
+	return worst;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct opts o = { 0 };
 	struct scan_opts so = { 0 };
 	struct config cf = { 0 };
-	struct buf pmsg = { 0 };
 	struct errbuf e = { "" };
-	struct scanner *sc;
-	int worst = EXIT_OK, r, i;
+	int r;
 
 	help_version(argc, argv);
 	options(argc, argv, &o);
@@ -346,37 +383,12 @@ main(int argc, char *argv[])
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	said();
 	if (pipe_config_only(&pr))
-		return flush_out() == -1 || fclose(stdout) == EOF ?
+		r = flush_out() == -1 || fclose(stdout) == EOF ?
 		    EXIT_TEMPFAIL : EXIT_OK;
-
-	/* --sh: one message, read (and archived) before the engine. */
-	if (pr.sh != NULL && (argc > 1 ||
-	    (r = load_one(argc && strcmp(argv[0], "-") != 0 ? argv[0] :
-	    NULL, &pmsg)) != EXIT_OK))
-		return finish(argc > 1 ? EXIT_USAGE : r);
-	if ((sc = scanner_open(&so, &e)) == NULL) {
-		fail("%s", e.msg);
-		return finish(EXIT_TEMPFAIL);
-	}
-	prefix = argc > 1;
-	if (argc == 0)
-		worst = scan_one(sc, NULL, pr.sh ? &pmsg : NULL);
-	for (i = 0; i < argc; i++) {
-		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i],
-		    pr.sh ? &pmsg : NULL);
-		/* The worst verdict wins: tempfail over found over clean. */
-		if (r == EXIT_TEMPFAIL || (r == EXIT_FOUND &&
-		    worst == EXIT_OK))
-			worst = r;
-	}
-	scanner_close(sc);
-	worst = finish(worst);
+	else
+		r = scan_all(&so, argc, argv);
 	pipe_free(&pr);
 	config_free(&cf);
 	buf_free(&out);
-	if (fclose(stdout) == EOF) {
-		warn("stdout");
-		return EXIT_TEMPFAIL;
-	}
-	return worst;
+	return r;
 }
