@@ -73,6 +73,13 @@ int verdict_text(const struct verdict *, const char *name, int quiet,
     struct buf *);
 /* Parse one JSON verdict (as written above); -1 with a reason. */
 int verdict_parse(const char *, size_t, struct verdict *, struct errbuf *);
+/*
+ * The verdict in the file at path (mail-strip -v, mail-notify -v): -1
+ * with *status 75 when it cannot be read, 65 (the reason naming the file)
+ * when it is not a verdict.
+ */
+int verdict_load(const char *path, struct verdict *, int *status,
+    struct errbuf *);
 void verdict_free(struct verdict *);
 
 #endif

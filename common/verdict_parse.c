@@ -766,6 +766,26 @@ bad:
 	return -1;
 }
 
+int
+verdict_load(const char *path, struct verdict *v, int *status,
+    struct errbuf *e)
+{
+	struct buf b = { 0 };
+	struct errbuf why;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	*status = EXIT_TEMPFAIL;
+	if (read_file(path, &b, MAXINPUT, e) == -1)
+		return -1;
+	if ((r = verdict_parse(b.p, b.len, v, &why)) == -1) {
+		*status = EXIT_DATAERR;
+		errset(e, "%s: %s", path, why.msg);
+	}
+	buf_free(&b);
+	return r;
+}
+
 void
 verdict_free(struct verdict *v)
 {
