@@ -103,7 +103,9 @@ int pipe_report(struct pipe_run *, const struct verdict *, struct buf *out,
  * the --tag-output file, emitted on fd 1 only when it succeeds), held to
  * what is left of the time limit.  The first line it writes on stderr is
  * left in pr->said.  -1 with a reason when it fails.  The caller flushes
- * its stdio first.
+ * its stdio first.  (The fork child that cannot exec the tagger writes why
+ * into that pipe and ends with 127, as a shell would: the one write of
+ * this module that is not the caller's buffer or fd 1.)
  */
 int pipe_tagger(struct pipe_run *, struct errbuf *);
 /*
