@@ -766,6 +766,22 @@ bad:
 	return -1;
 }
 
+void
+verdict_free(struct verdict *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nparts; i++)
+		vpart_free(&v->parts[i]);
+	free(v->parts);
+	for (i = 0; i < v->nviruses; i++)
+		free(v->viruses[i]);
+	free(v->viruses);
+	free(v->file);
+	free(v->backstop);
+	memset(v, 0, sizeof(*v));
+}
+
 int
 verdict_load(const char *path, struct verdict *v, int *status,
     struct errbuf *e)
@@ -784,20 +800,4 @@ verdict_load(const char *path, struct verdict *v, int *status,
 	}
 	buf_free(&b);
 	return r;
-}
-
-void
-verdict_free(struct verdict *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->nparts; i++)
-		vpart_free(&v->parts[i]);
-	free(v->parts);
-	for (i = 0; i < v->nviruses; i++)
-		free(v->viruses[i]);
-	free(v->viruses);
-	free(v->file);
-	free(v->backstop);
-	memset(v, 0, sizeof(*v));
 }
