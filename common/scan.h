@@ -24,6 +24,16 @@ struct scan_opts {
 	void (*clmsg)(const char *);
 };
 
+/*
+ * The rest of *so from mailav.conf(5): the engine (clamd, else database,
+ * else MAILAV_DBDIR) unless so->clamd or so->db is set already (a db set
+ * means the embedded engine), the clamd_* keys, and libclamav's time per
+ * scan from the time limit.  -1 when a key's value is not valid.
+ */
+struct config;
+int scan_configure(struct scan_opts *, const struct config *,
+    struct errbuf *);
+
 struct scanner;
 
 /*
