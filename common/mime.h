@@ -120,6 +120,20 @@ int decode_base64_mode(const char *, size_t, struct buf *out,
 int decode_base64_lines(const char *, size_t, struct buf *out,
     size_t *last);
 int b64_lines_differ(const char *, size_t);
+/*
+ * decode_base64_mode(B64_RESTART) that also tells: regular, a length of
+ * lines from the start (each a multiple of 4 of base64 and '=' only,
+ * all of one length and line end) that b64_lines_differ_from() may skip;
+ * data_after_pad, base64 after the first '=' (the B64_STOP reading would
+ * differ).
+ */
+struct b64_shape {
+	size_t regular;
+	int data_after_pad;
+};
+int decode_base64_shape(const char *, size_t, struct buf *out,
+    struct b64_shape *);
+int b64_lines_differ_from(const char *, size_t, size_t from);
 int decode_qp(const char *, size_t, struct buf *out);
 int decode_qp_mode(const char *, size_t, struct buf *out, int loose);
 int qp_has_invalid(const char *, size_t);

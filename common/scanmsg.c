@@ -63,6 +63,7 @@ struct done {
 	struct span raw, body;
 	char *type, *cte;
 	unsigned flags;
+	int agree;		/* b64_modes_agree() of body, or -1 unknown */
 };
 
 struct sctx {
@@ -465,31 +466,52 @@ b64_modes_agree(struct span s)
 	return 1;
 }
 
+static int
+same_leaf(const struct done *d, const struct mime_part *n)
+{
+	return d->raw.p == n->raw.p && d->raw.len == n->raw.len &&
+	    d->body.p == n->body.p && d->body.len == n->body.len &&
+	    strcmp(d->type, n->type) == 0 && strcmp(d->cte, n->cte) == 0;
+}
+
+/*
+ * Would the stop-at-pad reading of n decode it as the other readings do?
+ * The decoder of an earlier reading may have learnt it already (struct
+ * b64_shape), which spares a look through the whole body.
+ */
+static int
+stop_agrees(const struct sctx *c, const struct mime_part *n)
+{
+	for (size_t i = 0; i < c->ndone; i++)
+		if (c->done[i].agree != -1 && same_leaf(&c->done[i], n))
+			return c->done[i].agree;
+	return b64_modes_agree(n->body);
+}
+
 /*
  * 1 when an earlier reading scanned a leaf just like n (struct done),
- * else 0 and n is recorded; -1 on ENOMEM.  Only for readings of the
- * original bytes: an encoded message/rfc822 is parsed per reading.
+ * else 0 and n is recorded (*slot: its index, else -1); -1 on ENOMEM.
+ * Only for readings of the original bytes: an encoded message/rfc822 is
+ * parsed per reading.
  */
 static int
 done_before(struct sctx *c, const struct mime_msg *m,
-    const struct mime_part *n)
+    const struct mime_part *n, long *slot)
 {
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
+	*slot = -1;
 	/* Readings of the message's own bytes (scan_unclosed's too). */
 	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
 	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
-	    !b64_modes_agree(n->body))
+	    !stop_agrees(c, n))
 		flags |= MP_B64STOP;
 	for (size_t i = 0; i < c->ndone; i++) {
 		d = &c->done[i];
-		if (d->raw.p == n->raw.p && d->raw.len == n->raw.len &&
-		    d->body.p == n->body.p && d->body.len == n->body.len &&
-		    d->flags == flags && strcmp(d->type, n->type) == 0 &&
-		    strcmp(d->cte, n->cte) == 0)
+		if (d->flags == flags && same_leaf(d, n))
 			return m != c->m0;
 	}
 	if (c->ndone == c->donecap) {
@@ -505,6 +527,7 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	d->raw = n->raw;
 	d->body = n->body;
 	d->flags = flags;
+	d->agree = -1;
 	d->type = strdup(n->type);
 	d->cte = strdup(n->cte);
 	if (d->type == NULL || d->cte == NULL) {
@@ -512,7 +535,7 @@ done_before(struct sctx *c, const struct mime_msg *m,
 		free(d->cte);
 		return -1;
 	}
-	c->ndone++;
+	*slot = (long)c->ndone++;
 	return 0;
 }
 
@@ -651,20 +674,22 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
  */
 static int
 scan_leaf_other(struct sctx *c, const struct mime_part *n,
-    const struct buf *d, struct span where)
+    const struct buf *d, const struct b64_shape *sh, struct span where)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct buf x = { 0 };
 	size_t last;
 	int r = 0;
 
-	if (k == XFER_BASE64 && !b64_modes_agree(n->body) &&
+	if (k == XFER_BASE64 && (sh != NULL ? sh->data_after_pad :
+	    !b64_modes_agree(n->body)) &&
 	    (r = decode_base64_mode(n->body.p, n->body.len, &x,
 	    B64_SKIP)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
 	if (r == 0 && k == XFER_BASE64 &&
-	    b64_lines_differ(n->body.p, n->body.len) &&
+	    b64_lines_differ_from(n->body.p, n->body.len,
+	    sh != NULL ? sh->regular : 0) &&
 	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
 	    &last)) == 0) {
 		r = scan_buf(c, &x, where);
@@ -758,9 +783,11 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 {
 	struct buf d = { 0 };
 	struct blockarg a = { c, where, NULL };
+	struct b64_shape shape, *sh = NULL;
+	long slot;
 	int r = -1;
 
-	if ((r = done_before(c, m, n)) != 0) {
+	if ((r = done_before(c, m, n, &slot)) != 0) {
 		if (r == -1)
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
@@ -768,13 +795,24 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if ((r = stream_leaf(c, m, n, where)) != 0)
 		return r == -1 ? -1 : 0;
 	r = -1;
-	if (mime_decode(n, &d, c->err) == -1)
+	if (cte_kind(n->cte) == XFER_BASE64 && !(n->flags & MP_B64STOP)) {
+		/* mime_decode()'s decoding, and what the others need. */
+		sh = &shape;
+		if (decode_base64_shape(n->body.p, n->body.len, &d, sh) ==
+		    -1) {
+			errset(c->err, "out of memory decoding part %s",
+			    n->id);
+			return -1;
+		}
+		if (slot != -1)
+			c->done[slot].agree = !sh->data_after_pad;
+	} else if (mime_decode(n, &d, c->err) == -1)
 		return -1;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
 	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
-	    scan_leaf_other(c, n, &d, where) == -1)
+	    scan_leaf_other(c, n, &d, sh, where) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
