@@ -789,6 +789,19 @@ b64_lines_differ_from(const char *s, size_t n, size_t from)
 	return 0;
 }
 
+/* Does the text hold a CRLF?  memchr(3) runs where memmem(3) crawls. */
+int
+has_crlf(const char *p, size_t n)
+{
+	const char *q, *e = p + n;
+
+	for (q = memchr(p, '\r', n); q != NULL && q + 1 < e;
+	    q = memchr(q + 1, '\r', (size_t)(e - q - 1)))
+		if (q[1] == '\n')
+			return 1;
+	return 0;
+}
+
 /* Does the text hold an '=' that is no "=XX" and no soft break? */
 int
 qp_has_invalid(const char *s, size_t n)

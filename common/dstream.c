@@ -201,7 +201,7 @@ dstream_next(void *arg, const char **p, size_t *n, struct errbuf *err)
 		/* Only quoted-printable has a LF reading (scanmsg.c). */
 		if (d->kind == DS_QP && ((d->lastcr && *n > 0 &&
 		    (*p)[0] == '\n') ||
-		    (*n > 1 && memmem(*p, *n, "\r\n", 2) != NULL)))
+		    has_crlf(*p, *n)))
 			d->crlf = 1;
 		if (*n > 0)
 			d->lastcr = (*p)[*n - 1] == '\r';

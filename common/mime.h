@@ -95,6 +95,19 @@ struct mime_msg *mime_parse(const char *p, size_t len,
 struct mime_msg *mime_parse_reading(const char *p, size_t len,
     const struct mime_limits *, const struct mime_reading *,
     struct errbuf *);
+/*
+ * The same, sharing with the other readings of the message at base what
+ * they would each find alike: where the lines that may delimit a large
+ * multipart are (the boundary walk, one pass over the part's bytes per
+ * reading otherwise).  Only parses of bytes inside base share; sh
+ * outlives them.  NULL from mime_share_new() on ENOMEM (parse unshared).
+ */
+struct mime_share;
+struct mime_share *mime_share_new(const char *base, size_t len);
+void mime_share_free(struct mime_share *);
+struct mime_msg *mime_parse_shared(const char *p, size_t len,
+    const struct mime_limits *, const struct mime_reading *,
+    struct mime_share *, struct errbuf *);
 void mime_free(struct mime_msg *);
 /* Pre-order walk: mime_walk(root) gives the next part after p, or NULL. */
 struct mime_part *mime_walk(const struct mime_part *root,
@@ -137,6 +150,8 @@ int b64_lines_differ_from(const char *, size_t, size_t from);
 int decode_qp(const char *, size_t, struct buf *out);
 int decode_qp_mode(const char *, size_t, struct buf *out, int loose);
 int qp_has_invalid(const char *, size_t);
+/* Does it hold a CRLF?  (memmem(3) for "\r\n", at memchr(3) speed.) */
+int has_crlf(const char *, size_t);
 int decode_uu(const char *, size_t, struct buf *out);
 int decode_yenc(const char *, size_t, struct buf *out);
 int decode_binhex(const char *, size_t, struct buf *out);
