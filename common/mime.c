@@ -40,8 +40,13 @@ struct dlist {
 	const char *scanned;	/* lines before this are in line[] */
 };
 
-/* Multipart bodies shorter than this are looked through by each reading. */
+/*
+ * Multipart bodies shorter than this are looked through by each reading.
+ * (A test build sets 0, to share every one.)
+ */
+#ifndef SHARE_MIN
 #define SHARE_MIN	(64 * 1024)
+#endif
 /* Candidate lines kept for one message, at most (8 MiB of pointers). */
 #define SHARE_LINES	(1024 * 1024)
 
