@@ -215,16 +215,19 @@ decode_qp(const char *s, size_t n, struct buf *out)
  * an '=' before anything but two hex digits is left out, and "=X" at a
  * line end (one character after the '=') is a soft break.
  */
-int
-decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
+static int qp_bad_at(const char *, const char *);
+
+static int
+qp_decode(const char *s, size_t n, struct buf *out, int loose,
+    struct qp_shape *sh)
 {
 	const char *p = s, *e = s + n;
-	char *o;
+	char *o, *o0;
 
 	/* Output never outgrows input: store directly, as for base64. */
 	if (buf_grow(out, n) == -1)
 		return -1;
-	o = out->p + out->len;
+	o = o0 = out->p + out->len;
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *le = nl ? nl : e, *eol = le, *te;
@@ -256,14 +259,26 @@ decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 			if (q + 2 < te &&
 			    (h = hexv((unsigned char)q[1])) >= 0 &&
 			    (l = hexv((unsigned char)q[2])) >= 0) {
-				*o++ = (char)(h * 16 + l);
+				*o = (char)(h * 16 + l);
+				if (sh != NULL && *o == '\n' && o > o0 &&
+				    o[-1] == '\r')
+					sh->crlf = 1;
+				o++;
 				q += 2;
-			} else if (!loose)
-				*o++ = *q;
+			} else {
+				/* Every '=' but a soft break's comes here. */
+				if (sh != NULL && !sh->invalid)
+					sh->invalid = qp_bad_at(q, e);
+				if (!loose)
+					*o++ = *q;
+			}
 		}
 		if (nl == NULL)
 			break;
 		if (!soft) {
+			if (sh != NULL && (eol < nl || (o > o0 &&
+			    o[-1] == '\r')))
+				sh->crlf = 1;
 			memcpy(o, eol, (size_t)(nl + 1 - eol));
 			o += nl + 1 - eol;
 		}
@@ -272,6 +287,25 @@ decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 	out->len = (size_t)(o - out->p);
 	out->p[out->len] = '\0';
 	return 0;
+}
+
+int
+decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
+{
+	return qp_decode(s, n, out, loose, NULL);
+}
+
+/*
+ * decode_qp() and what the other readings need, learnt at each '=' and
+ * line end the decoder comes to anyway instead of in passes of their own
+ * over the encoded and the decoded bytes (issue 16).
+ */
+int
+decode_qp_shape(const char *s, size_t n, struct buf *out,
+    struct qp_shape *sh)
+{
+	memset(sh, 0, sizeof(*sh));
+	return qp_decode(s, n, out, 0, sh);
 }
 
 #define UUDEC(c)	(((c) - ' ') & 077)
@@ -802,6 +836,20 @@ has_crlf(const char *p, size_t n)
 	return 0;
 }
 
+/* Is the '=' at q (text ending at e) no "=XX" and no soft break? */
+static int
+qp_bad_at(const char *q, const char *e)
+{
+	const char *r = q + 1;
+
+	if (e - q >= 3 && hexv((unsigned char)q[1]) >= 0 &&
+	    hexv((unsigned char)q[2]) >= 0)
+		return 0;
+	while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
+		r++;
+	return r < e && *r != '\n';
+}
+
 /* Does the text hold an '=' that is no "=XX" and no soft break? */
 int
 qp_has_invalid(const char *s, size_t n)
@@ -809,17 +857,9 @@ qp_has_invalid(const char *s, size_t n)
 	const char *q = s, *e = s + n;
 
 	while ((q = memchr(q, '=', (size_t)(e - q))) != NULL) {
-		const char *r = q + 1;
-
-		if (e - q >= 3 && hexv((unsigned char)q[1]) >= 0 &&
-		    hexv((unsigned char)q[2]) >= 0) {
-			q += 3;
-			continue;
-		}
-		while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
-			r++;
-		if (r < e && *r != '\n')
+		if (qp_bad_at(q, e))
 			return 1;
+		/* Past a good escape's digits, which are no '='. */
 		q++;
 	}
 	return 0;

@@ -150,6 +150,16 @@ int b64_lines_differ_from(const char *, size_t, size_t from);
 int decode_qp(const char *, size_t, struct buf *out);
 int decode_qp_mode(const char *, size_t, struct buf *out, int loose);
 int qp_has_invalid(const char *, size_t);
+/*
+ * decode_qp() that also tells: invalid, qp_has_invalid() of the input;
+ * crlf, has_crlf() of what it decoded.
+ */
+struct qp_shape {
+	int invalid;
+	int crlf;
+};
+int decode_qp_shape(const char *, size_t, struct buf *out,
+    struct qp_shape *);
 /* Does it hold a CRLF?  (memmem(3) for "\r\n", at memchr(3) speed.) */
 int has_crlf(const char *, size_t);
 int decode_uu(const char *, size_t, struct buf *out);

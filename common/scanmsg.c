@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "dstream.h"
 #include "part.h"
@@ -89,48 +91,67 @@ struct sctx {
 	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
-/* One step of hash(): a bijection of h for each w. */
+/* 64 x 64 -> 128 bit product, its halves folded (GCC and Clang). */
 static inline uint64_t
-hstep(uint64_t h, uint64_t w)
+mum(uint64_t a, uint64_t b)
 {
-	h = (h ^ w) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t
+load64(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
 }
 
 /*
- * The key of the identical-content table.  Four lanes of eight bytes,
- * each its own chain of steps, so the multiplications overlap: one chain
- * was a tenth of the MIME engine's time on a 50 MiB attachment (issue
- * 16), four run at memory speed.  The lanes are folded in one after the
- * other, each step a bijection, so contents that differ in one lane only
- * never meet.
+ * The key of the identical-content table: four lanes, each taking 16
+ * bytes a step with one wide multiplication, so the lanes overlap and
+ * the hash runs at memory speed (one chain of 8 bytes a step was a
+ * tenth of the MIME engine's time on a 50 MiB attachment, issue 16).
+ * The lanes start from a secret drawn once per process, so that a
+ * sender cannot make a part whose key is that of another part's content
+ * and have it skipped; getrandom(2) failing leaves a weaker seed.
  */
 static uint64_t
 hash(const void *p, size_t n)
 {
+	static uint64_t seed;
 	const unsigned char *c = p;
-	uint64_t h[4] = { 0xcbf29ce484222325ULL ^ n, 0x9e3779b97f4a7c15ULL,
-	    0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL };
+	uint64_t h[4];
 	size_t i = 0;
 
-	for (; n - i >= 32; i += 32)
-		for (int k = 0; k < 4; k++) {
-			uint64_t w;
-
-			memcpy(&w, c + i + 8 * k, 8);
-			h[k] = hstep(h[k], w);
-		}
-	for (int k = 1; k < 4; k++)
-		h[0] = hstep(h[0], h[k]);
-	for (; n - i >= 8; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, c + i, 8);
-		h[0] = hstep(h[0], w);
+	if (seed == 0) {
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(seed))
+			seed = (uint64_t)(uintptr_t)&seed ^
+			    (uint64_t)getpid() << 32;
+		seed |= 1;
 	}
-	for (; i < n; i++)
-		h[0] = (h[0] ^ c[i]) * 0x100000001b3ULL;
-	return h[0];
+	for (int k = 0; k < 4; k++)
+		h[k] = seed * (uint64_t)(2 * k + 3) ^ n;
+	for (; n - i >= 64; i += 64)
+		for (int k = 0; k < 4; k++)
+			h[k] = mum(load64(c + i + 16 * k) ^
+			    0xa0761d6478bd642fULL ^ h[k],
+			    load64(c + i + 16 * k + 8) ^ 0xe7037ed1a0b428dbULL);
+	for (; n - i >= 16; i += 16)
+		h[0] = mum(load64(c + i) ^ 0xa0761d6478bd642fULL ^ h[0],
+		    load64(c + i + 8) ^ 0xe7037ed1a0b428dbULL);
+	if (i < n) {
+		unsigned char t[16] = { 0 };
+
+		memcpy(t, c + i, n - i);
+		h[0] = mum(load64(t) ^ 0xa0761d6478bd642fULL ^ h[0],
+		    load64(t + 8) ^ 0xe7037ed1a0b428dbULL ^ (n - i));
+	}
+	return mum(h[0] ^ 0x8ebc6af09c88c6e3ULL, h[1] ^ seed) ^
+	    mum(h[2] ^ 0x589965cc75374cc3ULL, h[3] ^ n);
 }
 
 static struct seen *
@@ -702,7 +723,8 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
  */
 static int
 scan_leaf_other(struct sctx *c, const struct mime_part *n,
-    const struct buf *d, const struct b64_shape *sh, struct span where)
+    const struct buf *d, const struct b64_shape *sh,
+    const struct qp_shape *qsh, struct span where)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct buf x = { 0 };
@@ -726,7 +748,8 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 			    NULL, 0);
 	}
 	x.len = 0;
-	if (r == 0 && k == XFER_QP && qp_has_invalid(n->body.p, n->body.len) &&
+	if (r == 0 && k == XFER_QP && (qsh != NULL ? qsh->invalid :
+	    qp_has_invalid(n->body.p, n->body.len)) &&
 	    (r = decode_qp_mode(n->body.p, n->body.len, &x, 1)) == 0)
 		r = scan_buf(c, &x, where);
 	x.len = 0;
@@ -744,7 +767,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 		r = scan_buf(c, &x, where);
 	x.len = 0;
 	if (r == 0 && lf_reading(n) &&
-	    has_crlf(d->p, d->len) &&
+	    (qsh != NULL ? qsh->crlf : has_crlf(d->p, d->len)) &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
 		for (size_t i = 0; i < d->len; i++)
@@ -805,6 +828,27 @@ scan_encoded_multipart(struct sctx *c, struct mime_msg *m,
 	return r;
 }
 
+/*
+ * mime_decode(), and with sh (base64 read on past '=') or qsh (quoted-
+ * printable) what scan_leaf_other() needs to know, from the same pass.
+ */
+static int
+decode_leaf(struct sctx *c, const struct mime_part *n, struct buf *d,
+    struct b64_shape *sh, struct qp_shape *qsh)
+{
+	int r;
+
+	if (sh != NULL)
+		r = decode_base64_shape(n->body.p, n->body.len, d, sh);
+	else if (qsh != NULL)
+		r = decode_qp_shape(n->body.p, n->body.len, d, qsh);
+	else
+		return mime_decode(n, d, c->err);
+	if (r == -1)
+		errset(c->err, "out of memory decoding part %s", n->id);
+	return r;
+}
+
 static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
@@ -812,6 +856,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	struct buf d = { 0 };
 	struct blockarg a = { c, where, NULL };
 	struct b64_shape shape, *sh = NULL;
+	struct qp_shape qshape, *qsh = NULL;
 	long slot;
 	int r = -1;
 
@@ -823,24 +868,19 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if ((r = stream_leaf(c, m, n, where)) != 0)
 		return r == -1 ? -1 : 0;
 	r = -1;
-	if (cte_kind(n->cte) == XFER_BASE64 && !(n->flags & MP_B64STOP)) {
-		/* mime_decode()'s decoding, and what the others need. */
+	if (cte_kind(n->cte) == XFER_BASE64 && !(n->flags & MP_B64STOP))
 		sh = &shape;
-		if (decode_base64_shape(n->body.p, n->body.len, &d, sh) ==
-		    -1) {
-			errset(c->err, "out of memory decoding part %s",
-			    n->id);
-			return -1;
-		}
-		if (slot != -1)
-			c->done[slot].agree = !sh->data_after_pad;
-	} else if (mime_decode(n, &d, c->err) == -1)
+	else if (cte_kind(n->cte) == XFER_QP)
+		qsh = &qshape;
+	if (decode_leaf(c, n, &d, sh, qsh) == -1)
 		return -1;
+	if (sh != NULL && slot != -1)
+		c->done[slot].agree = !sh->data_after_pad;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
 	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
-	    scan_leaf_other(c, n, &d, sh, where) == -1)
+	    scan_leaf_other(c, n, &d, sh, qsh, where) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
