@@ -32,6 +32,9 @@ static const signed char b64val[256] = {
 static uint32_t b64q[4][256];
 static int b64q_ready;
 
+/* Decoded bytes between calls of a decode_progress (mime.h). */
+#define PROGRESS	(64 * 1024)
+
 /* 0 for a base64 character or '=', else 1 (b64_lines_differ). */
 static unsigned char b64cls[256];
 
@@ -60,8 +63,8 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 {
 	unsigned long acc = 0;
 	int bits = 0, pad = 0, regular = 1, eol = 0;
-	size_t i, i0, crs = 0, period = 0;
-	char *o;
+	size_t i, i0, crs = 0, period = 0, told = 0;
+	char *o, *o0;
 
 	/*
 	 * Six bits in, at most six out: the room reserved here is enough,
@@ -72,7 +75,7 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 		return -1;
 	if (!b64q_ready)
 		b64q_init();
-	o = out->p + out->len;
+	o = o0 = out->p + out->len;
 	for (i = 0; i < n; i++) {
 		/*
 		 * Whole groups of four, the common case, three bytes a time:
@@ -101,6 +104,11 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 
 		if (v < 0 && sh != NULL && s[i] != '=') {
 			/* The shape of the lines (struct b64_shape). */
+			if (sh->progress != NULL &&
+			    (size_t)(o - o0) - told >= PROGRESS) {
+				told = (size_t)(o - o0);
+				sh->progress(sh->arg, o0, told);
+			}
 			if (s[i] == '\r')
 				crs++;
 			else if (s[i] != '\n')
@@ -173,7 +181,8 @@ int
 decode_base64_shape(const char *s, size_t n, struct buf *out,
     struct b64_shape *sh)
 {
-	memset(sh, 0, sizeof(*sh));
+	sh->regular = 0;
+	sh->data_after_pad = 0;
 	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 
@@ -217,12 +226,14 @@ decode_qp(const char *s, size_t n, struct buf *out)
  */
 static int qp_bad_at(const char *, const char *);
 
+
 static int
 qp_decode(const char *s, size_t n, struct buf *out, int loose,
     struct qp_shape *sh)
 {
 	const char *p = s, *e = s + n;
 	char *o, *o0;
+	size_t told = 0;
 
 	/* Output never outgrows input: store directly, as for base64. */
 	if (buf_grow(out, n) == -1)
@@ -275,6 +286,11 @@ qp_decode(const char *s, size_t n, struct buf *out, int loose,
 		}
 		if (nl == NULL)
 			break;
+		if (sh != NULL && sh->progress != NULL &&
+		    (size_t)(o - o0) - told >= PROGRESS) {
+			told = (size_t)(o - o0);
+			sh->progress(sh->arg, o0, told);
+		}
 		if (!soft) {
 			if (sh != NULL && (eol < nl || (o > o0 &&
 			    o[-1] == '\r')))
@@ -304,7 +320,8 @@ int
 decode_qp_shape(const char *s, size_t n, struct buf *out,
     struct qp_shape *sh)
 {
-	memset(sh, 0, sizeof(*sh));
+	sh->invalid = 0;
+	sh->crlf = 0;
 	return qp_decode(s, n, out, 0, sh);
 }
 
@@ -821,6 +838,66 @@ b64_lines_differ_from(const char *s, size_t n, size_t from)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * 16 bytes at once with the compiler's vector types (GCC and Clang, any
+ * target), for the looks at every byte of a whole message.
+ */
+typedef unsigned char v16u __attribute__((vector_size(16)));
+
+const char *
+bare_cr(const char *p, size_t n)
+{
+	const char *cr = memchr(p, '\r', n);
+	size_t i;
+
+	/* No CR at all (LF mail): memchr(3) is the fastest look. */
+	if (cr == NULL)
+		return NULL;
+	/*
+	 * CRLF mail: memchr(3) for each CR was a call a line; 64 bytes a
+	 * step here cost a few instructions whatever the line ends.
+	 */
+	for (i = (size_t)(cr - p); n - i >= 65; i += 64) {
+		v16u m = { 0 };
+		uint64_t a, b;
+
+		for (int k = 0; k < 64; k += 16) {
+			v16u v, w;
+
+			memcpy(&v, p + i + k, 16);
+			memcpy(&w, p + i + k + 1, 16);
+			m |= (v16u)(v == '\r') & (v16u)(w != '\n');
+		}
+		memcpy(&a, &m, 8);
+		memcpy(&b, (const char *)&m + 8, 8);
+		if ((a | b) != 0)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
+			return p + i;
+	return NULL;
+}
+
+size_t
+crlf_to_lf(char *dst, const char *src, size_t n)
+{
+	const char *q = src, *e = src + n, *cr;
+	char *o = dst;
+
+	while ((cr = memchr(q, '\r', (size_t)(e - q))) != NULL) {
+		/* The run to the CR, and the CR unless a LF follows it. */
+		size_t run = (size_t)(cr - q) +
+		    (cr + 1 == e || cr[1] != '\n');
+
+		memcpy(o, q, run);
+		o += run;
+		q = cr + 1;
+	}
+	memcpy(o, q, (size_t)(e - q));
+	return (size_t)(o - dst) + (size_t)(e - q);
 }
 
 /* Does the text hold a CRLF?  memchr(3) runs where memmem(3) crawls. */

@@ -134,6 +134,14 @@ int decode_base64_lines(const char *, size_t, struct buf *out,
     size_t *last);
 int b64_lines_differ(const char *, size_t);
 /*
+ * Set by the caller of decode_base64_shape() or decode_qp_shape(), or
+ * NULL: called now and then (every 64 KiB or so, at a line end) with the
+ * start of what the decoder stores and how many bytes of it are final,
+ * so they can be looked at while they are still in the cache.
+ */
+typedef void decode_progress(void *arg, const char *p, size_t n);
+
+/*
  * decode_base64_mode(B64_RESTART) that also tells: regular, a length of
  * lines from the start (each a multiple of 4 of base64 and '=' only,
  * all of one length and line end) that b64_lines_differ_from() may skip;
@@ -143,6 +151,8 @@ int b64_lines_differ(const char *, size_t);
 struct b64_shape {
 	size_t regular;
 	int data_after_pad;
+	decode_progress *progress;	/* in */
+	void *arg;			/* in */
 };
 int decode_base64_shape(const char *, size_t, struct buf *out,
     struct b64_shape *);
@@ -157,11 +167,17 @@ int qp_has_invalid(const char *, size_t);
 struct qp_shape {
 	int invalid;
 	int crlf;
+	decode_progress *progress;	/* in */
+	void *arg;			/* in */
 };
 int decode_qp_shape(const char *, size_t, struct buf *out,
     struct qp_shape *);
 /* Does it hold a CRLF?  (memmem(3) for "\r\n", at memchr(3) speed.) */
 int has_crlf(const char *, size_t);
+/* The first CR not followed by LF, or NULL. */
+const char *bare_cr(const char *, size_t);
+/* Copy n bytes to dst (room for n) with each CRLF as LF; the length. */
+size_t crlf_to_lf(char *dst, const char *src, size_t n);
 int decode_uu(const char *, size_t, struct buf *out);
 int decode_yenc(const char *, size_t, struct buf *out);
 int decode_binhex(const char *, size_t, struct buf *out);

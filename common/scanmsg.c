@@ -116,16 +116,20 @@ load64(const unsigned char *p)
  * tenth of the MIME engine's time on a 50 MiB attachment, issue 16).
  * The lanes start from a secret drawn once per process, so that a
  * sender cannot make a part whose key is that of another part's content
- * and have it skipped; getrandom(2) failing leaves a weaker seed.
+ * and have it skipped; getrandom(2) failing leaves a weaker seed.  It
+ * goes in blocks of 64 bytes (struct hctx), so a decoder can have the
+ * bytes it stored hashed while they are still in the cache (hc_upto()).
  */
-static uint64_t
-hash(const void *p, size_t n)
-{
-	static uint64_t seed;
-	const unsigned char *c = p;
+struct hctx {
 	uint64_t h[4];
-	size_t i = 0;
+	size_t off;		/* the bytes before it are hashed */
+};
 
+static uint64_t seed;
+
+static void
+hc_init(struct hctx *hc)
+{
 	if (seed == 0) {
 		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
 		    (ssize_t)sizeof(seed))
@@ -134,13 +138,40 @@ hash(const void *p, size_t n)
 		seed |= 1;
 	}
 	for (int k = 0; k < 4; k++)
-		h[k] = seed * (uint64_t)(2 * k + 3) ^ n;
-	for (; n - i >= 64; i += 64)
+		hc->h[k] = seed * (uint64_t)(2 * k + 3);
+	hc->off = 0;
+}
+
+/*
+ * The first n bytes at base are there for good: hash their blocks (a
+ * decode_progress, mime.h).
+ */
+static void
+hc_upto(void *arg, const char *base, size_t n)
+{
+	struct hctx *hc = arg;
+	const unsigned char *c = (const unsigned char *)base;
+	size_t i = hc->off;
+
+	for (; n >= i && n - i >= 64; i += 64)
 		for (int k = 0; k < 4; k++)
-			h[k] = mum(load64(c + i + 16 * k) ^
-			    0xa0761d6478bd642fULL ^ h[k],
-			    load64(c + i + 16 * k + 8) ^ 0xe7037ed1a0b428dbULL);
-	for (; n - i >= 16; i += 16)
+			hc->h[k] = mum(load64(c + i + 16 * k) ^
+			    0xa0761d6478bd642fULL ^ hc->h[k],
+			    load64(c + i + 16 * k + 8) ^
+			    0xe7037ed1a0b428dbULL);
+	hc->off = i;
+}
+
+/* The key of the n bytes at base. */
+static uint64_t
+hc_end(struct hctx *hc, const void *base, size_t n)
+{
+	const unsigned char *c = base;
+	uint64_t *h = hc->h;
+	size_t i;
+
+	hc_upto(hc, base, n);
+	for (i = hc->off; n - i >= 16; i += 16)
 		h[0] = mum(load64(c + i) ^ 0xa0761d6478bd642fULL ^ h[0],
 		    load64(c + i + 8) ^ 0xe7037ed1a0b428dbULL);
 	if (i < n) {
@@ -152,6 +183,15 @@ hash(const void *p, size_t n)
 	}
 	return mum(h[0] ^ 0x8ebc6af09c88c6e3ULL, h[1] ^ seed) ^
 	    mum(h[2] ^ 0x589965cc75374cc3ULL, h[3] ^ n);
+}
+
+static uint64_t
+hash(const void *p, size_t n)
+{
+	struct hctx hc;
+
+	hc_init(&hc);
+	return hc_end(&hc, p, n);
 }
 
 static struct seen *
@@ -191,11 +231,21 @@ seen_slot(struct sctx *c, uint64_t h, size_t len)
 static int add_pend(struct sctx *, long, struct span, const char *,
     const char *, size_t);
 
+static int scan_key(struct sctx *, uint64_t, const char *, size_t,
+    struct span, const char *, const char *, size_t);
+
 static int
 scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
     const char *how, const char *name, size_t size)
 {
-	uint64_t h = hash(p, n);
+	return scan_key(c, hash(p, n), p, n, where, how, name, size);
+}
+
+/* scan_attr() of p whose key h is known. */
+static int
+scan_key(struct sctx *c, uint64_t h, const char *p, size_t n,
+    struct span where, const char *how, const char *name, size_t size)
+{
 	struct seen *s;
 
 	if ((s = seen_slot(c, h, n)) == NULL) {
@@ -770,10 +820,7 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 	    (qsh != NULL ? qsh->crlf : has_crlf(d->p, d->len)) &&
 	    (r = buf_grow(&x, d->len)) == 0) {
 		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
-		for (size_t i = 0; i < d->len; i++)
-			if (d->p[i] != '\r' || i + 1 == d->len ||
-			    d->p[i + 1] != '\n')
-				x.p[x.len++] = d->p[i];
+		x.len = crlf_to_lf(x.p, d->p, d->len);
 		r = scan_buf(c, &x, where);
 	}
 	x.len = 0;
@@ -855,8 +902,9 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 {
 	struct buf d = { 0 };
 	struct blockarg a = { c, where, NULL };
-	struct b64_shape shape, *sh = NULL;
-	struct qp_shape qshape, *qsh = NULL;
+	struct b64_shape shape = { 0 }, *sh = NULL;
+	struct qp_shape qshape = { 0 }, *qsh = NULL;
+	struct hctx hc;
 	long slot;
 	int r = -1;
 
@@ -868,6 +916,10 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if ((r = stream_leaf(c, m, n, where)) != 0)
 		return r == -1 ? -1 : 0;
 	r = -1;
+	/* Its key is hashed as it is decoded (struct hctx). */
+	hc_init(&hc);
+	shape.progress = qshape.progress = hc_upto;
+	shape.arg = qshape.arg = &hc;
 	if (cte_kind(n->cte) == XFER_BASE64 && !(n->flags & MP_B64STOP))
 		sh = &shape;
 	else if (cte_kind(n->cte) == XFER_QP)
@@ -879,7 +931,8 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
-	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
+	if (scan_key(c, hc_end(&hc, d.p, d.len), d.p, d.len, where, NULL,
+	    NULL, 0) == -1 ||
 	    scan_leaf_other(c, n, &d, sh, qsh, where) == -1)
 		goto out;
 	/*
@@ -1009,17 +1062,11 @@ static int
 scan_bare_cr(struct sctx *c, const char *p, size_t len)
 {
 	struct mime_msg *m;
-	const char *q;
 	char *cp;
 	size_t i;
 	int r;
 
-	/* memchr: this look at every byte was 1% of mail-scan's work. */
-	for (q = memchr(p, '\r', len); q != NULL; q = memchr(q + 1, '\r',
-	    len - (size_t)(q + 1 - p)))
-		if (q + 1 == p + len || q[1] != '\n')
-			break;
-	if (q == NULL)
+	if (bare_cr(p, len) == NULL)
 		return 0;
 	if ((cp = malloc(len)) == NULL) {
 		errset(c->err, "out of memory");
