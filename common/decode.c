@@ -892,11 +892,11 @@ crlf_to_lf(char *dst, const char *src, size_t n)
 		size_t run = (size_t)(cr - q) +
 		    (cr + 1 == e || cr[1] != '\n');
 
-		memcpy(o, q, run);
+		memmove(o, q, run);
 		o += run;
 		q = cr + 1;
 	}
-	memcpy(o, q, (size_t)(e - q));
+	memmove(o, q, (size_t)(e - q));
 	return (size_t)(o - dst) + (size_t)(e - q);
 }
 

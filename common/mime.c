@@ -53,7 +53,9 @@ struct dlist {
 struct mime_share {
 	const char *base;
 	size_t len;
-	struct dlist *tab;	/* open addressing, body and boundary */
+	struct dlist **tab;	/* open addressing, body and boundary; each
+				   list stays where it is while a parse
+				   of a part inside it grows the table */
 	size_t cap, n;
 	size_t lines;		/* in all of tab */
 };
@@ -581,10 +583,12 @@ mime_share_free(struct mime_share *sh)
 {
 	if (sh == NULL)
 		return;
-	for (size_t i = 0; i < sh->cap; i++) {
-		free(sh->tab[i].boundary);
-		free(sh->tab[i].line);
-	}
+	for (size_t i = 0; i < sh->cap; i++)
+		if (sh->tab[i] != NULL) {
+			free(sh->tab[i]->boundary);
+			free(sh->tab[i]->line);
+			free(sh->tab[i]);
+		}
 	free(sh->tab);
 	free(sh);
 }
@@ -597,10 +601,10 @@ share_slot(const struct mime_share *sh, const char *body, size_t len,
 
 	for (const char *q = b; *q != '\0'; q++)
 		h = h * 131 + (unsigned char)*q;
-	for (i = h & (sh->cap - 1); sh->tab[i].body != NULL;
+	for (i = h & (sh->cap - 1); sh->tab[i] != NULL;
 	    i = (i + 1) & (sh->cap - 1))
-		if (sh->tab[i].body == body && sh->tab[i].len == len &&
-		    strcmp(sh->tab[i].boundary, b) == 0)
+		if (sh->tab[i]->body == body && sh->tab[i]->len == len &&
+		    strcmp(sh->tab[i]->boundary, b) == 0)
 			break;
 	return i;
 }
@@ -611,6 +615,7 @@ share_get(struct ctx *c, struct span body, const char *b)
 {
 	struct mime_share *sh = c->sh;
 	struct dlist *d;
+	size_t i;
 
 	if (sh == NULL || body.len < SHARE_MIN || body.p < sh->base ||
 	    body.p + body.len > sh->base + sh->len)
@@ -622,24 +627,29 @@ share_get(struct ctx *c, struct span body, const char *b)
 		if ((t.tab = calloc(ncap, sizeof(*t.tab))) == NULL)
 			return NULL;
 		t.cap = ncap;
-		for (size_t i = 0; i < sh->cap; i++)
-			if (sh->tab[i].body != NULL)
-				t.tab[share_slot(&t, sh->tab[i].body,
-				    sh->tab[i].len, sh->tab[i].boundary)] =
+		for (i = 0; i < sh->cap; i++)
+			if (sh->tab[i] != NULL)
+				t.tab[share_slot(&t, sh->tab[i]->body,
+				    sh->tab[i]->len, sh->tab[i]->boundary)] =
 				    sh->tab[i];
 		free(sh->tab);
 		*sh = t;
 	}
-	d = &sh->tab[share_slot(sh, body.p, body.len, b)];
-	if (d->body == NULL) {
-		if ((d->boundary = strdup(b)) == NULL)
+	i = share_slot(sh, body.p, body.len, b);
+	if (sh->tab[i] == NULL) {
+		if ((d = calloc(1, sizeof(*d))) == NULL)
 			return NULL;
+		if ((d->boundary = strdup(b)) == NULL) {
+			free(d);
+			return NULL;
+		}
 		d->body = body.p;
 		d->len = body.len;
 		d->scanned = body.p;
+		sh->tab[i] = d;
 		sh->n++;
 	}
-	return d;
+	return sh->tab[i];
 }
 
 /*

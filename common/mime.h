@@ -176,7 +176,10 @@ int decode_qp_shape(const char *, size_t, struct buf *out,
 int has_crlf(const char *, size_t);
 /* The first CR not followed by LF, or NULL. */
 const char *bare_cr(const char *, size_t);
-/* Copy n bytes to dst (room for n) with each CRLF as LF; the length. */
+/*
+ * Copy n bytes to dst (room for n; dst == src works) with each CRLF as LF;
+ * the length.
+ */
 size_t crlf_to_lf(char *dst, const char *src, size_t n);
 int decode_uu(const char *, size_t, struct buf *out);
 int decode_yenc(const char *, size_t, struct buf *out);

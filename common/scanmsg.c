@@ -241,10 +241,9 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 	return scan_key(c, hash(p, n), p, n, where, how, name, size);
 }
 
-/* scan_attr() of p whose key h is known. */
-static int
-scan_key(struct sctx *c, uint64_t h, const char *p, size_t n,
-    struct span where, const char *how, const char *name, size_t size)
+/* The scan ticket of p (key h): its first scan's, else a new one. */
+static long
+seen_ticket(struct sctx *c, uint64_t h, const char *p, size_t n)
 {
 	struct seen *s;
 
@@ -260,7 +259,44 @@ scan_key(struct sctx *c, uint64_t h, const char *p, size_t n,
 		s->len = n;
 		c->tabn++;
 	}
-	return add_pend(c, s->ticket, where, how, name, size);
+	return s->ticket;
+}
+
+/* scan_attr() of p whose key h is known. */
+static int
+scan_key(struct sctx *c, uint64_t h, const char *p, size_t n,
+    struct span where, const char *how, const char *name, size_t size)
+{
+	long t = seen_ticket(c, h, p, n);
+
+	return t == -1 ? -1 : add_pend(c, t, where, how, name, size);
+}
+
+/*
+ * A scan whose place among the others is here but whose bytes come later
+ * (struct later): its pend entry, to be filled by pend_fill(), is held
+ * now, so that the answers are taken in the same order whenever the
+ * bytes are made.  Returns its index, or -1.
+ */
+static long
+pend_hold(struct sctx *c, struct span where)
+{
+	return add_pend(c, -1, where, NULL, NULL, 0) == -1 ? -1 :
+	    (long)c->npend - 1;
+}
+
+/* Scan the bytes of held entry slot (none: it stays unscanned). */
+static int
+pend_fill(struct sctx *c, long slot, const char *p, size_t n)
+{
+	long t;
+
+	if (slot == -1 || n == 0)
+		return 0;
+	if ((t = seen_ticket(c, hash(p, n), p, n)) == -1)
+		return -1;
+	c->pend[slot].ticket = t;
+	return 0;
 }
 
 /* Note that a virus found by scan ticket is to be attributed to where. */
@@ -760,6 +796,20 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
 }
 
 /*
+ * The readings of a leaf scan_leaf_other() defers until the decoded copy
+ * d is done with (scan_leaf_later()), so that the leaf's readings hold
+ * one decoded copy at a time (issue 16): pend entries held in their
+ * place, or -1.
+ */
+struct later {
+	long skip;		/* base64, '=' skipped */
+	long lines, tail;	/* base64 line by line, its last block */
+	long loose;		/* quoted-printable, bad escapes dropped */
+	long alt;		/* the other CTE in the field */
+	long lf;		/* CRLF lines as LF, made in d itself */
+};
+
+/*
  * The readings of a leaf's encoding that some client takes and
  * mime_decode (d) does not: base64 with '=' skipped, and line by line
  * (also only the block after junk and blank lines); quoted-printable with
@@ -769,60 +819,41 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
  * so that libclamav, which takes a text with tags for HTML and matches
  * its normalised form only, sees the raw text too.  Each only when it
  * would differ from d: a plain leaf costs no extra decode or copy, an
- * odd one a few.  mailav(7), READING MESSAGES.
+ * odd one a few.  Those made from the encoded bytes, and the LF reading,
+ * wait in *lt.  mailav(7), READING MESSAGES.
  */
 static int
 scan_leaf_other(struct sctx *c, const struct mime_part *n,
     const struct buf *d, const struct b64_shape *sh,
-    const struct qp_shape *qsh, struct span where)
+    const struct qp_shape *qsh, struct span where, struct later *lt)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct buf x = { 0 };
-	size_t last;
 	int r = 0;
 
+	lt->skip = lt->lines = lt->tail = lt->loose = lt->alt = lt->lf = -1;
 	if (k == XFER_BASE64 && (sh != NULL ? sh->data_after_pad :
-	    !b64_modes_agree(n->body)) &&
-	    (r = decode_base64_mode(n->body.p, n->body.len, &x,
-	    B64_SKIP)) == 0)
-		r = scan_buf(c, &x, where);
-	x.len = 0;
-	if (r == 0 && k == XFER_BASE64 &&
-	    b64_lines_differ_from(n->body.p, n->body.len,
+	    !b64_modes_agree(n->body)) && (lt->skip = pend_hold(c, where)) ==
+	    -1)
+		return -1;
+	if (k == XFER_BASE64 && b64_lines_differ_from(n->body.p, n->body.len,
 	    sh != NULL ? sh->regular : 0) &&
-	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
-	    &last)) == 0) {
-		r = scan_buf(c, &x, where);
-		if (r == 0 && last > 0)
-			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
-			    NULL, 0);
-	}
-	x.len = 0;
-	if (r == 0 && k == XFER_QP && (qsh != NULL ? qsh->invalid :
+	    ((lt->lines = pend_hold(c, where)) == -1 ||
+	    (lt->tail = pend_hold(c, where)) == -1))
+		return -1;
+	if (k == XFER_QP && (qsh != NULL ? qsh->invalid :
 	    qp_has_invalid(n->body.p, n->body.len)) &&
-	    (r = decode_qp_mode(n->body.p, n->body.len, &x, 1)) == 0)
-		r = scan_buf(c, &x, where);
-	x.len = 0;
-	if (r == 0 && n->cte_alt != NULL) {
-		struct mime_part alt = *n;
-
-		alt.cte = n->cte_alt;
-		alt.flags &= ~(unsigned)MP_B64STOP;
-		if ((r = mime_decode(&alt, &x, c->err)) == 0)
-			r = scan_buf(c, &x, where);
-	}
-	x.len = 0;
-	if (r == 0 && type_binhex(n->type) && k != XFER_IDENTITY &&
+	    (lt->loose = pend_hold(c, where)) == -1)
+		return -1;
+	if (n->cte_alt != NULL && (lt->alt = pend_hold(c, where)) == -1)
+		return -1;
+	if (type_binhex(n->type) && k != XFER_IDENTITY &&
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
-	x.len = 0;
 	if (r == 0 && lf_reading(n) &&
 	    (qsh != NULL ? qsh->crlf : has_crlf(d->p, d->len)) &&
-	    (r = buf_grow(&x, d->len)) == 0) {
-		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
-		x.len = crlf_to_lf(x.p, d->p, d->len);
-		r = scan_buf(c, &x, where);
-	}
+	    (lt->lf = pend_hold(c, where)) == -1)
+		r = -1;
 	x.len = 0;
 	if (r == 0 && strncmp(n->type, "text/", 5) == 0 &&
 	    memchr(d->p, '<', d->len) != NULL &&
@@ -831,6 +862,53 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 		    x.len - (size_t)(q - x.p))) != NULL; q++)
 			*q = ' ';
 		r = scan_buf(c, &x, where);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
+}
+
+/*
+ * The readings *lt holds, once scan_leaf() is done with d: the LF one
+ * made in d itself (CRLF lines as a Unix client saves them, RFC 2046
+ * 4.1.1), d freed, then each decoding of the encoded bytes in turn.
+ */
+static int
+scan_leaf_later(struct sctx *c, const struct mime_part *n, struct buf *d,
+    const struct later *lt)
+{
+	struct buf x = { 0 };
+	size_t last;
+	int r = 0;
+
+	if (lt->lf != -1) {
+		d->len = crlf_to_lf(d->p, d->p, d->len);
+		r = pend_fill(c, lt->lf, d->p, d->len);
+	}
+	buf_free(d);
+	if (r == 0 && lt->skip != -1 && (r = decode_base64_mode(n->body.p,
+	    n->body.len, &x, B64_SKIP)) == 0)
+		r = pend_fill(c, lt->skip, x.p, x.len);
+	x.len = 0;
+	if (r == 0 && lt->lines != -1 && (r = decode_base64_lines(n->body.p,
+	    n->body.len, &x, &last)) == 0) {
+		r = pend_fill(c, lt->lines, x.p, x.len);
+		if (r == 0 && last > 0)
+			r = pend_fill(c, lt->tail, x.p + last, x.len - last);
+	}
+	x.len = 0;
+	if (r == 0 && lt->loose != -1 && (r = decode_qp_mode(n->body.p,
+	    n->body.len, &x, 1)) == 0)
+		r = pend_fill(c, lt->loose, x.p, x.len);
+	x.len = 0;
+	if (r == 0 && lt->alt != -1) {
+		struct mime_part alt = *n;
+
+		alt.cte = n->cte_alt;
+		alt.flags &= ~(unsigned)MP_B64STOP;
+		if ((r = mime_decode(&alt, &x, c->err)) == 0)
+			r = pend_fill(c, lt->alt, x.p, x.len);
 	}
 	buf_free(&x);
 	if (r == -1 && c->err->msg[0] == '\0')
@@ -905,6 +983,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	struct b64_shape shape = { 0 }, *sh = NULL;
 	struct qp_shape qshape = { 0 }, *qsh = NULL;
 	struct hctx hc;
+	struct later lt = { -1, -1, -1, -1, -1, -1 };
 	long slot;
 	int r = -1;
 
@@ -933,7 +1012,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	set_size(c, m, n, d.len);
 	if (scan_key(c, hc_end(&hc, d.p, d.len), d.p, d.len, where, NULL,
 	    NULL, 0) == -1 ||
-	    scan_leaf_other(c, n, &d, sh, qsh, where) == -1)
+	    scan_leaf_other(c, n, &d, sh, qsh, where, &lt) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
@@ -980,7 +1059,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	}
 	if (scan_encoded_multipart(c, m, n, &d, where) == -1)
 		goto out;
-	r = 0;
+	r = scan_leaf_later(c, n, &d, &lt);
 out:
 	buf_free(&d);
 	return r;
@@ -1259,7 +1338,8 @@ attempt(struct sctx *c, const char *p, size_t len)
 	    scanner_wait(c->sc, c->err) == -1)
 		return -1;
 	for (size_t i = 0; i < c->npend; i++)
-		if (scanner_result(c->sc, c->pend[i].ticket, &virus) == 1 &&
+		if (c->pend[i].ticket != -1 &&
+		    scanner_result(c->sc, c->pend[i].ticket, &virus) == 1 &&
 		    attribute(c, &c->pend[i], virus) == -1)
 			goto nomem;
 	if (bt != -1 && scanner_result(c->sc, bt, &virus) == 1) {
