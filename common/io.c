@@ -82,8 +82,13 @@ write_all(int fd, const void *p, size_t n)
  * then costs a few hundred page faults instead of one per 4 KiB.  hint is
  * the expected size (a regular file's), so that the memory is allocated
  * once.  Anonymous pages are zero, so a NUL follows the message as it does
- * in a buf (the engine may look one byte past the end).
+ * in a buf (the engine may look one byte past the end).  Huge pages only
+ * where a message may fill them (a hint of HUGE_MIN or more, or once it
+ * outgrows the first mapping): the kernel zeroes all 2 MiB of one on the
+ * first touch, about 0.2 ms of CPU a message for the few KiB that most
+ * mail is.
  */
+#define HUGE_MIN	(1u << 20)
 static int
 read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
 {
@@ -99,7 +104,8 @@ read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
 		errset(e, "out of memory reading input");
 		return -1;
 	}
-	(void)madvise(p, cap, MADV_HUGEPAGE);
+	if (hint >= HUGE_MIN)
+		(void)madvise(p, cap, MADV_HUGEPAGE);
 	for (;;) {
 		if (cap - len < 2) {
 			if (cap > SIZE_MAX / 4 ||
