@@ -26,6 +26,11 @@
 #           the setting an administrator can deploy against proxsmtpd
 #           1.10's stalls.  The route is put back as it was after each run
 #           and on exit (needs ip(8); the rows are left out without it).
+#   catlq, mailavlq  the same proxsmtpd listening on 127.0.0.2, with
+#           `quickack 1` on a route to 127.0.0.2 only for the run: Postfix
+#           ACKs proxsmtpd's replies at once (no EHLO stall), the return
+#           smtpd still delays its ACKs (the stall at the end of DATA stays,
+#           and a long message is not sent one segment a line).
 #   clamsmtp after the queue: content_filter -> clamsmtpd (Debian's
 #           clamsmtpd.conf, its postfix.html) -> reinjection smtpd
 # Load: Postfix's smtp-source, SMALL_N messages with SMALL_LEN bytes of body
@@ -60,7 +65,7 @@ BIG_N=${BIG_N:-500}
 BIG_LEN=${BIG_LEN:-102400}
 SESSIONS=${SESSIONS:-10}
 ROUNDS=${ROUNDS:-3}
-FILTERS=${FILTERS:-none milter cat catnd catqa mailav mailavqa clamsmtp}
+FILTERS=${FILTERS:-none milter cat catnd catqa catlq mailav mailavqa mailavlq clamsmtp}
 CLAMSMTPD=${CLAMSMTPD:-/usr/sbin/clamsmtpd}
 CLAMSMTPD_CONF=${CLAMSMTPD_CONF:-/etc/clamsmtpd.conf}
 PATH=$PATH:/usr/sbin:/usr/lib/postfix/sbin
@@ -96,6 +101,21 @@ if command -v ip >/dev/null 2>&1; then
 	qa_route=$(ip -4 route show table local 127.0.0.1 2>/dev/null |
 	    sed -n 's/ *$//; /^local 127\.0\.0\.1 /p' | sed 1q)
 fi
+# lq_route on|off: a route of its own to 127.0.0.2 with quickack 1, or
+# none (there was none before: checked below).
+lq_set=
+lq_route() {
+	case $1:$lq_set in
+	on:*)
+		ip route add local 127.0.0.2 dev lo table local quickack 1 ||
+		    die "cannot add the quickack route to 127.0.0.2"
+		lq_set=yes ;;
+	off:yes)
+		ip route del local 127.0.0.2 dev lo table local ||
+		    echo "bench: cannot delete the route to 127.0.0.2" >&2
+		lq_set= ;;
+	esac
+}
 qa_set=
 quickack() {
 	[ -n "$qa_route" ] || return 0
@@ -117,6 +137,7 @@ milter_pid=
 cleanup() {
 	set +e
 	quickack off
+	lq_route off
 	postfix -c "$tmp/pf" stop >/dev/null 2>&1
 	for f in "$tmp"/run/proxsmtpd-*.pid "$tmp/run/clamsmtpd.pid"; do
 		[ -f "$f" ] && kill "$(sed -n 's/^ *//p' "$f")" 2>/dev/null
@@ -137,24 +158,28 @@ mkdir -p "$tmp/run" "$tmp/log" "$tmp/inst/bin" "$tmp/inst/share/mailav" \
 # Ports from the kernel, released at once (a small race; bounded below).
 set -- $(python3 -c '
 import socket
-s = [socket.socket() for _ in range(12)]
+s = [socket.socket() for _ in range(16)]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 P_none=$1 P_milter=$2 P_cat=$3 P_mailav=$4 P_ret=$5 PX_cat=$6 PX_mailav=$7
 P_catnd=$8 PX_catnd=$9 P_clamsmtp=${10} PX_clamsmtp=${11} P_reinj=${12}
+P_catlq=${13} PX_catlq=${14} P_mailavlq=${15} PX_mailavlq=${16}
 
-if [ -z "$qa_route" ]; then
-	f=
-	for x in $FILTERS; do
-		case $x in
-		*qa) echo "bench: no ip(8) or no local route to 127.0.0.1:" \
-		    "leaving out $x" ;;
-		*) f="$f $x" ;;
-		esac
-	done
-	FILTERS=${f# }
-fi
+lq_ok=
+[ -z "$qa_route" ] || [ -n "$(ip -4 route show table local 127.0.0.2)" ] ||
+    lq_ok=yes
+f=
+for x in $FILTERS; do
+	case $x:$qa_route:$lq_ok in
+	*qa::*) echo "bench: no ip(8) or no local route to 127.0.0.1:" \
+	    "leaving out $x" ;;
+	*lq:*:) echo "bench: no ip(8), or a route to 127.0.0.2 is there" \
+	    "already: leaving out $x" ;;
+	*) f="$f $x" ;;
+	esac
+done
+FILTERS=${f# }
 # --- clamd ------------------------------------------------------------------
 echo "bench: generating the database ($HASHES hashes, $PATTERNS patterns)"
 bench_gendb "$tmp/db" "$HASHES" "$PATTERNS"
@@ -272,6 +297,10 @@ svc() {
 		svc "127.0.0.1:$(eval echo "\$P_$f")" smtp 127.0.0.1:10025 \
 		    "127.0.0.1:$(eval echo "\$PX_$f")"
 	done
+	for f in catlq mailavlq; do
+		svc "127.0.0.1:$(eval echo "\$P_$f")" smtp 127.0.0.1:10025 \
+		    "127.0.0.2:$(eval echo "\$PX_$f")"
+	done
 	svc "127.0.0.1:$P_ret" 127.0.0.1:10026
 	# clamsmtp's postfix.html, its content_filter on our port only.
 	cat <<EOF
@@ -314,7 +343,7 @@ proxy() {
 		shipped:FilterCommand:*/usr/local/*)
 			line="${line%%/usr/local/*}$tmp/inst/${line#*/usr/local/}" ;;
 		*:FilterCommand:*) line="FilterCommand: $3" ;;
-		*:Listen:*) line="Listen: 127.0.0.1:$2" ;;
+		*:Listen:*) line="Listen: $2" ;;
 		*:OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
 		*:TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
 		*:User:*) line="User: nobody" ;;
@@ -338,9 +367,11 @@ proxy() {
 chmod 1777 "$tmp/run"
 # The floor as cheap as proxsmtpd allows: it runs FilterCommand with
 # sh -c, and exec saves the shell's fork (as the shipped file does).
-proxy cat "$PX_cat" "exec cat"
-proxy catnd "$PX_catnd" "exec cat" "$tmp/run/nodelay.so"
-proxy mailav "$PX_mailav" shipped
+proxy cat "127.0.0.1:$PX_cat" "exec cat"
+proxy catnd "127.0.0.1:$PX_catnd" "exec cat" "$tmp/run/nodelay.so"
+proxy mailav "127.0.0.1:$PX_mailav" shipped
+proxy catlq "127.0.0.2:$PX_catlq" "exec cat"
+proxy mailavlq "127.0.0.2:$PX_mailavlq" shipped
 # clamsmtpd: Debian's clamsmtpd.conf with our ports, clamd and files.
 while IFS= read -r line; do
 	case $line in
@@ -369,22 +400,27 @@ until [ -S "$tmp/run/milter.sock" ]; do
 done
 # Bounded: 10 s a port.
 wait_port() {
-	python3 - "$1" <<'EOF' || die "nothing listens on 127.0.0.1:$1"
+	python3 - "$1" "${2:-127.0.0.1}" <<'EOF' ||
 import socket, sys, time
 for _ in range(100):
     try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        socket.create_connection((sys.argv[2], int(sys.argv[1])), 1).close()
         sys.exit(0)
     except OSError:
         time.sleep(0.1)
 sys.exit(1)
 EOF
+	    die "nothing listens on ${2:-127.0.0.1}:$1"
 }
 for p in $P_none $P_milter $P_cat $P_catnd $P_mailav $P_ret $PX_cat \
-    $PX_catnd $PX_mailav $P_clamsmtp $PX_clamsmtp $P_reinj; do
+    $PX_catnd $PX_mailav $P_clamsmtp $PX_clamsmtp $P_reinj $P_catlq \
+    $P_mailavlq; do
 	wait_port "$p"
 done
-for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav clamsmtpd; do
+wait_port "$PX_catlq" 127.0.0.2
+wait_port "$PX_mailavlq" 127.0.0.2
+for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav proxsmtpd-catlq \
+    proxsmtpd-mailavlq clamsmtpd; do
 	i=0
 	until [ -s "$tmp/run/$f.pid" ]; do
 		i=$((i + 1))
@@ -478,7 +514,7 @@ n_checks=0
 for f in $FILTERS; do
 	case $f in
 	*qa) ;;
-	milter|mailav) check_path "$f" 5 ;;
+	milter|mailav|mailavlq) check_path "$f" 5 ;;
 	clamsmtp) check_path "$f" 2 ;;
 	*) check_path "$f" 2; n_checks=$((n_checks + 1)) ;;
 	esac
@@ -496,7 +532,7 @@ sleep 2
 # HOLD=1: no runs; the setup stays up (ports in $tmp/ports) until
 # $tmp/hold is removed, for strace and one-off measurements by hand.
 if [ -n "${HOLD:-}" ]; then
-	for f in none milter cat catnd mailav clamsmtp; do
+	for f in none milter cat catnd catlq mailav mailavlq clamsmtp; do
 		echo "$f $(eval echo "\$P_$f") $(filter_pid "$f")"
 	done >"$tmp/ports"
 	echo "ret $P_ret" >>"$tmp/ports"
@@ -518,6 +554,7 @@ run() {
 	off=$(log_size)
 	case $1 in
 	*qa) quickack on ;;
+	*lq) lq_route on ;;
 	esac
 	set -- "$1" "$2" "$3" $(cpu "$clamd_pid" "$fp" "$mp")
 	t0=$(date +%s%N)
@@ -539,6 +576,7 @@ run() {
 	done
 	t2=$(date +%s%N)
 	quickack off
+	lq_route off
 	sleep 0.5
 	got=$(sent_count "$off")
 	set -- "$@" $(cpu "$clamd_pid" "$fp" "$mp")
@@ -604,6 +642,8 @@ END {
 	name["mailav"] = "**mailav-receive via proxsmtpd**"
 	name["catqa"] = "floor, `quickack 1` on the route to 127.0.0.1"
 	name["mailavqa"] = "**mailav-receive, `quickack 1` on the route**"
+	name["catlq"] = "floor, proxsmtpd on 127.0.0.2 with `quickack 1` on its route"
+	name["mailavlq"] = "**mailav-receive, proxsmtpd on 127.0.0.2, `quickack 1` there**"
 	name["clamsmtp"] = "clamsmtp (after the queue)"
 	print "| load | filter | messages/s accepted | delivered/s |" \
 	    " x clamav-milter (accepted) |" \
@@ -677,7 +717,11 @@ END {
 	    "floor is proxsmtpd 1.10 writing line by line and waiting for" \
 	    "the peer's delayed ACK, about 40 ms twice per message); the" \
 	    "quickack rows are the same filters with \`quickack 1\` on the" \
-	    "kernel's route to 127.0.0.1 during their runs, the setting" \
+	    "kernel's route to 127.0.0.1 during their runs (both stalls go;" \
+	    "every line proxsmtpd writes is then a segment of its own), the" \
+	    "127.0.0.2 rows with proxsmtpd listening on 127.0.0.2 and" \
+	    "\`quickack 1\` on a route to that address only (the EHLO stall" \
+	    "goes, the one at the end of DATA stays): the settings" \
 	    "share/README gives an administrator against those stalls."
 	echo "<!-- pipeline: end -->"
 } >"$tmp/section.md"
