@@ -77,6 +77,34 @@ write_all(int fd, const void *p, size_t n)
 }
 
 /*
+ * open(path, O_WRONLY | flags, mode), the file then empty, as with O_TRUNC
+ * but without it: ext4 writes a file that open(2) truncated out to disk
+ * when it is closed (its auto_da_alloc rule, for files replaced by
+ * truncation), so each temporary file of a pipeline run, which the shell
+ * made empty and which is deleted soon after, would cost a disk write
+ * (about 0.07 ms of CPU and 0.2 ms of waiting here).  Only a regular file
+ * that is not empty is truncated, with ftruncate(2); O_TRUNC does nothing
+ * to FIFOs and devices either.
+ */
+int
+open_empty(const char *path, int flags, int mode)
+{
+	struct stat st;
+	int fd, saved;
+
+	if ((fd = open(path, O_WRONLY | (flags & ~O_TRUNC), mode)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    ftruncate(fd, 0) == -1)) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Read fd to its end into anonymous memory grown with mremap(2) and backed
  * by transparent huge pages where the kernel has them: a large message
  * then costs a few hundred page faults instead of one per 4 KiB.  hint is

@@ -323,13 +323,13 @@ pipe_unlink(void)
 		(void)unlink(po.unlinkv[i]);
 }
 
-/* Write all of p to path (created 0600, truncated), checked. */
+/* Write all of p to path (created 0600, emptied: open_empty), checked. */
 static int
 write_path(const char *path, const char *p, size_t len, struct errbuf *e)
 {
 	int fd;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
+	if ((fd = open_empty(path, O_CREAT, 0600)) == -1) {
 		errset(e, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -522,7 +522,7 @@ run_tagger(struct errbuf *e)
 		/* --tag-output: into that file, so that nothing reaches our
 		 * standard output unless the tagger succeeds */
 		if (po.tagout != NULL) {
-			int fd = open(po.tagout, O_WRONLY | O_TRUNC);
+			int fd = open_empty(po.tagout, 0, 0);
 
 			if (fd == -1 || dup2(fd, 1) == -1) {
 				warn("%s", po.tagout);
@@ -620,7 +620,7 @@ pipe_finish(int status, const char *cause, struct buf *out)
 	}
 	if (po.sh == NULL || out->p == NULL)
 		return r;
-	if ((fd = open(po.sh, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	if ((fd = open_empty(po.sh, O_CREAT, 0600)) == -1 ||
 	    write_all(fd, out->p, out->len) == -1 || close(fd) == -1) {
 		warn("%s", po.sh);
 		return EXIT_TEMPFAIL;
