@@ -219,7 +219,7 @@ pipe_write_file(const char *path, const void *p, size_t len,
 {
 	int fd, r, saved;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
+	if ((fd = open_empty(path, O_CREAT, 0600)) == -1) {
 		errset(e, "%s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -416,7 +416,7 @@ tagger_child(const struct pipe_run *pr, int errfd, unsigned left)
 	/* --tag-output: into that file, so that nothing reaches our
 	 * standard output unless the tagger succeeds */
 	if (pr->tagout != NULL) {
-		if ((fd = open(pr->tagout, O_WRONLY | O_TRUNC)) == -1 ||
+		if ((fd = open_empty(pr->tagout, 0, 0)) == -1 ||
 		    dup2(fd, 1) == -1)
 			child_fail(pr->tagout);
 		close(fd);
