@@ -33,7 +33,7 @@ tag_clean_file(const char *in, const char *out, const char *host,
 	    rw_message(pl.m, NULL, 0, hdrs.p, &rw, e) == -1)
 		goto out;
 	/* (no O_NOFOLLOW: the filters name their open files /dev/fd/N) */
-	if ((fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	if ((fd = open_empty(out, O_CREAT, 0600)) == -1 ||
 	    rw_write(&rw, fd) == -1) {
 		errset(e, "%s: %s", out, strerror(errno));
 		goto out;
