@@ -40,8 +40,9 @@ scan_both() {
 
 @test "twelve nested multiparts of 100 KiB and more: EICAR found in the innermost, every reading" {
 	# Every level's body is over the size whose delimiter lines are
-	# shared, so the shared table grows while the outer levels are
-	# still being split.
+	# shared, and each level goes on after its inner multipart (a text
+	# part), so the shared table grows while the outer levels are still
+	# being split and each of them reads on after that.
 	{
 		printf 'From: a@example.org\nMIME-Version: 1.0\n'
 		printf 'Content-Type: multipart/mixed; boundary=b0\n\n'
@@ -56,13 +57,16 @@ scan_both() {
 		printf 'Content-Disposition: attachment; filename="e.com"\n'
 		printf 'Content-Transfer-Encoding: base64\n\n'
 		eicar | base64 -w 76
-		for i in 11 10 9 8 7 6 5 4 3 2 1 0; do
-			printf -- '--b%d--\n' "$i"
+		printf -- '--b11--\n'
+		for i in 10 9 8 7 6 5 4 3 2 1 0; do
+			printf -- '--b%d\nContent-Type: text/plain\n\n' "$i"
+			printf 'level %d\n--b%d--\n' "$i" "$i"
 		done
 	} >m.eml
 	crlf m.eml
 	check_out() {
 		grep -q '^1\.1\.1\.1\.1\.1\.1\.1\.1\.1\.1\.2	attachment	application/octet-stream	e\.com	68	Eicar-Test-Signature[^	]* FOUND$' out
+		grep -q '^2	body	text/plain	-	' out
 		! grep -q 'whole message only' out
 		assert_equal "${lines[-1]}" "attachments"
 	}
