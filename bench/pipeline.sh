@@ -21,6 +21,16 @@
 #           LD_PRELOAD): how much of the floor is proxsmtpd 1.10's line by
 #           line writes waiting for delayed ACKs, how much the design
 #   mailav  smtpd_proxy_filter -> proxsmtpd (mailav-receive) -> return smtpd
+#   catqa, mailavqa  cat and mailav with `quickack 1` on the kernel's
+#           route to 127.0.0.1 for the run (share/README, "Delayed ACKs"):
+#           the setting an administrator can deploy against proxsmtpd
+#           1.10's stalls.  The route is put back as it was after each run
+#           and on exit (needs ip(8); the rows are left out without it).
+#   catlq, mailavlq  the same proxsmtpd listening on 127.0.0.2, with
+#           `quickack 1` on a route to 127.0.0.2 only for the run: Postfix
+#           ACKs proxsmtpd's replies at once (no EHLO stall), the return
+#           smtpd still delays its ACKs (the stall at the end of DATA stays,
+#           and a long message is not sent one segment a line).
 #   clamsmtp after the queue: content_filter -> clamsmtpd (Debian's
 #           clamsmtpd.conf, its postfix.html) -> reinjection smtpd
 # Load: Postfix's smtp-source, SMALL_N messages with SMALL_LEN bytes of body
@@ -37,6 +47,7 @@
 #
 #   sh bench/pipeline.sh                     (after `make all`, as root)
 #   ROUNDS=1 SMALL_N=200 BIG_N=50 sh bench/pipeline.sh   (a quick look)
+#   HOLD=1 HASHES=1000 PATTERNS=100 sh bench/pipeline.sh  (set up, no runs)
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,7 +65,7 @@ BIG_N=${BIG_N:-500}
 BIG_LEN=${BIG_LEN:-102400}
 SESSIONS=${SESSIONS:-10}
 ROUNDS=${ROUNDS:-3}
-FILTERS=${FILTERS:-none milter cat catnd mailav clamsmtp}
+FILTERS=${FILTERS:-none milter cat catnd catqa catlq mailav mailavqa mailavlq clamsmtp}
 CLAMSMTPD=${CLAMSMTPD:-/usr/sbin/clamsmtpd}
 CLAMSMTPD_CONF=${CLAMSMTPD_CONF:-/etc/clamsmtpd.conf}
 PATH=$PATH:/usr/sbin:/usr/lib/postfix/sbin
@@ -82,9 +93,51 @@ load0=$(cut -d ' ' -f 1-3 /proc/loadavg)
 tmp=$(mktemp -d /tmp/mailav-bench-pipe.XXXXXX)
 chmod 755 "$tmp"
 clamd_pid=
+# quickack on|off: `quickack 1` on the local route to 127.0.0.1 (every TCP
+# connection over it ACKs at once instead of waiting up to 40 ms for more
+# data, RFC 1122 4.2.3.2), or the route as it was.  Only for the *qa runs.
+qa_route=
+if command -v ip >/dev/null 2>&1; then
+	qa_route=$(ip -4 route show table local 127.0.0.1 2>/dev/null |
+	    sed -n 's/ *$//; /^local 127\.0\.0\.1 /p' | sed 1q)
+fi
+# lq_route on|off: a route of its own to 127.0.0.2 with quickack 1, or
+# none (there was none before: checked below).
+lq_set=
+lq_route() {
+	case $1:$lq_set in
+	on:*)
+		ip route add local 127.0.0.2 dev lo table local quickack 1 ||
+		    die "cannot add the quickack route to 127.0.0.2"
+		lq_set=yes ;;
+	off:yes)
+		ip route del local 127.0.0.2 dev lo table local ||
+		    echo "bench: cannot delete the route to 127.0.0.2" >&2
+		lq_set= ;;
+	esac
+}
+qa_set=
+quickack() {
+	[ -n "$qa_route" ] || return 0
+	case $1:$qa_set in
+	on:*)
+		# shellcheck disable=SC2086
+		ip route change $(echo "$qa_route" |
+		    sed 's/ quickack [0-9]*//') quickack 1 table local ||
+		    die "cannot set quickack on the route to 127.0.0.1"
+		qa_set=yes ;;
+	off:yes)
+		# shellcheck disable=SC2086
+		ip route change $qa_route table local ||
+		    echo "bench: cannot put back the route: $qa_route" >&2
+		qa_set= ;;
+	esac
+}
 milter_pid=
 cleanup() {
 	set +e
+	quickack off
+	lq_route off
 	postfix -c "$tmp/pf" stop >/dev/null 2>&1
 	for f in "$tmp"/run/proxsmtpd-*.pid "$tmp/run/clamsmtpd.pid"; do
 		[ -f "$f" ] && kill "$(sed -n 's/^ *//p' "$f")" 2>/dev/null
@@ -105,13 +158,28 @@ mkdir -p "$tmp/run" "$tmp/log" "$tmp/inst/bin" "$tmp/inst/share/mailav" \
 # Ports from the kernel, released at once (a small race; bounded below).
 set -- $(python3 -c '
 import socket
-s = [socket.socket() for _ in range(12)]
+s = [socket.socket() for _ in range(16)]
 for x in s:
     x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 P_none=$1 P_milter=$2 P_cat=$3 P_mailav=$4 P_ret=$5 PX_cat=$6 PX_mailav=$7
 P_catnd=$8 PX_catnd=$9 P_clamsmtp=${10} PX_clamsmtp=${11} P_reinj=${12}
+P_catlq=${13} PX_catlq=${14} P_mailavlq=${15} PX_mailavlq=${16}
 
+lq_ok=
+[ -z "$qa_route" ] || [ -n "$(ip -4 route show table local 127.0.0.2)" ] ||
+    lq_ok=yes
+f=
+for x in $FILTERS; do
+	case $x:$qa_route:$lq_ok in
+	*qa::*) echo "bench: no ip(8) or no local route to 127.0.0.1:" \
+	    "leaving out $x" ;;
+	*lq:*:) echo "bench: no ip(8), or a route to 127.0.0.2 is there" \
+	    "already: leaving out $x" ;;
+	*) f="$f $x" ;;
+	esac
+done
+FILTERS=${f# }
 # --- clamd ------------------------------------------------------------------
 echo "bench: generating the database ($HASHES hashes, $PATTERNS patterns)"
 bench_gendb "$tmp/db" "$HASHES" "$PATTERNS"
@@ -170,6 +238,10 @@ notify_local_addresses = 127.0.0.1
 notify_templates = $tmp/inst/share/mailav/templates
 strip_templates = $tmp/inst/share/mailav/templates
 filter_timeout = 60
+# as installed: seen_dir's default is /var/spool/mailav/seen, in the
+# filter user's TempDirectory; without a usable one every message warns
+# and every tool asks postconf for the host name (4 ms CPU each here)
+seen_dir = $tmp/spool/seen
 EOF
 chmod -R a+rX "$tmp/inst" "$tmp/mailav.conf"
 
@@ -225,6 +297,10 @@ svc() {
 		svc "127.0.0.1:$(eval echo "\$P_$f")" smtp 127.0.0.1:10025 \
 		    "127.0.0.1:$(eval echo "\$PX_$f")"
 	done
+	for f in catlq mailavlq; do
+		svc "127.0.0.1:$(eval echo "\$P_$f")" smtp 127.0.0.1:10025 \
+		    "127.0.0.2:$(eval echo "\$PX_$f")"
+	done
 	svc "127.0.0.1:$P_ret" 127.0.0.1:10026
 	# clamsmtp's postfix.html, its content_filter on our port only.
 	cat <<EOF
@@ -264,10 +340,10 @@ SYSPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 proxy() {
 	while IFS= read -r line; do
 		case $3:$line in
-		shipped:FilterCommand:*)
-			line="FilterCommand: $tmp/inst${line#FilterCommand: /usr/local}" ;;
+		shipped:FilterCommand:*/usr/local/*)
+			line="${line%%/usr/local/*}$tmp/inst/${line#*/usr/local/}" ;;
 		*:FilterCommand:*) line="FilterCommand: $3" ;;
-		*:Listen:*) line="Listen: 127.0.0.1:$2" ;;
+		*:Listen:*) line="Listen: $2" ;;
 		*:OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
 		*:TempDirectory:*) line="TempDirectory: $tmp/spool" ;;
 		*:User:*) line="User: nobody" ;;
@@ -289,9 +365,13 @@ proxy() {
 	    >"$tmp/log/proxsmtpd-$1" 2>&1
 }
 chmod 1777 "$tmp/run"
-proxy cat "$PX_cat" cat
-proxy catnd "$PX_catnd" cat "$tmp/run/nodelay.so"
-proxy mailav "$PX_mailav" shipped
+# The floor as cheap as proxsmtpd allows: it runs FilterCommand with
+# sh -c, and exec saves the shell's fork (as the shipped file does).
+proxy cat "127.0.0.1:$PX_cat" "exec cat"
+proxy catnd "127.0.0.1:$PX_catnd" "exec cat" "$tmp/run/nodelay.so"
+proxy mailav "127.0.0.1:$PX_mailav" shipped
+proxy catlq "127.0.0.2:$PX_catlq" "exec cat"
+proxy mailavlq "127.0.0.2:$PX_mailavlq" shipped
 # clamsmtpd: Debian's clamsmtpd.conf with our ports, clamd and files.
 while IFS= read -r line; do
 	case $line in
@@ -306,7 +386,7 @@ while IFS= read -r line; do
 done <"$CLAMSMTPD_CONF" >"$tmp/run/clamsmtpd.conf"
 PATH=$SYSPATH "$CLAMSMTPD" -f "$tmp/run/clamsmtpd.conf" </dev/null \
     >"$tmp/log/clamsmtpd" 2>&1
-grep -q "^FilterCommand: $tmp/inst/share/mailav/mailav-receive" \
+grep -q "^FilterCommand: \\(exec \\)\\{0,1\\}$tmp/inst/share/mailav/mailav-receive" \
     "$tmp/run/proxsmtpd-mailav.conf" ||
     die "share/proxsmtpd-receive.conf: FilterCommand is not" \
     "/usr/local/share/mailav/mailav-receive"
@@ -320,22 +400,27 @@ until [ -S "$tmp/run/milter.sock" ]; do
 done
 # Bounded: 10 s a port.
 wait_port() {
-	python3 - "$1" <<'EOF' || die "nothing listens on 127.0.0.1:$1"
+	python3 - "$1" "${2:-127.0.0.1}" <<'EOF' ||
 import socket, sys, time
 for _ in range(100):
     try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
+        socket.create_connection((sys.argv[2], int(sys.argv[1])), 1).close()
         sys.exit(0)
     except OSError:
         time.sleep(0.1)
 sys.exit(1)
 EOF
+	    die "nothing listens on ${2:-127.0.0.1}:$1"
 }
 for p in $P_none $P_milter $P_cat $P_catnd $P_mailav $P_ret $PX_cat \
-    $PX_catnd $PX_mailav $P_clamsmtp $PX_clamsmtp $P_reinj; do
+    $PX_catnd $PX_mailav $P_clamsmtp $PX_clamsmtp $P_reinj $P_catlq \
+    $P_mailavlq; do
 	wait_port "$p"
 done
-for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav clamsmtpd; do
+wait_port "$PX_catlq" 127.0.0.2
+wait_port "$PX_mailavlq" 127.0.0.2
+for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav proxsmtpd-catlq \
+    proxsmtpd-mailavlq clamsmtpd; do
 	i=0
 	until [ -s "$tmp/run/$f.pid" ]; do
 		i=$((i + 1))
@@ -345,12 +430,16 @@ for f in proxsmtpd-cat proxsmtpd-catnd proxsmtpd-mailav clamsmtpd; do
 done
 
 # --- the process trees whose CPU is counted ---------------------------------
+# port_of FILTER: the Postfix port of FILTER (a *qa row uses its base's).
+port_of() {
+	eval echo "\$P_${1%qa}"
+}
 filter_pid() {
-	case $1 in
+	case ${1%qa} in
 	none) echo 0 ;;
 	milter) echo "$milter_pid" ;;
 	clamsmtp) sed -n 's/^ *//p' "$tmp/run/clamsmtpd.pid" ;;
-	*) cat "$tmp/run/proxsmtpd-$1.pid" ;;
+	*) cat "$tmp/run/proxsmtpd-${1%qa}.pid" ;;
 	esac
 }
 master_pid() {
@@ -406,7 +495,7 @@ printf '%s%s\n' 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD' \
     '-ANTIVIRUS-TEST-FILE!$H+H*' \
     >"$tmp/eicar.txt"
 check_path() {	# filter expected-first-digit-for-EICAR
-	out=$(timeout 120 swaks --server 127.0.0.1 --port "$(eval echo "\$P_$1")" \
+	out=$(timeout 120 swaks --server 127.0.0.1 --port "$(port_of "$1")" \
 	    --helo client.bench.test --from a@client.test \
 	    --to user@remote.test --body @"$tmp/eicar.txt" \
 	    --timeout 100 2>&1) || :
@@ -424,7 +513,8 @@ echo "bench: checking that milter and mailav refuse EICAR, clamsmtp drops" \
 n_checks=0
 for f in $FILTERS; do
 	case $f in
-	milter|mailav) check_path "$f" 5 ;;
+	*qa) ;;
+	milter|mailav|mailavlq) check_path "$f" 5 ;;
 	clamsmtp) check_path "$f" 2 ;;
 	*) check_path "$f" 2; n_checks=$((n_checks + 1)) ;;
 	esac
@@ -439,6 +529,21 @@ sleep 2
 [ "$(sent_count 0)" = "$n_checks" ] ||
     die "EICAR was delivered through a filter that should have stopped it"
 
+# HOLD=1: no runs; the setup stays up (ports in $tmp/ports) until
+# $tmp/hold is removed, for strace and one-off measurements by hand.
+if [ -n "${HOLD:-}" ]; then
+	for f in none milter cat catnd catlq mailav mailavlq clamsmtp; do
+		echo "$f $(eval echo "\$P_$f") $(filter_pid "$f")"
+	done >"$tmp/ports"
+	echo "ret $P_ret" >>"$tmp/ports"
+	: >"$tmp/hold"
+	echo "bench: holding; ports in $tmp/ports; rm $tmp/hold to stop"
+	while [ -f "$tmp/hold" ]; do
+		sleep 1
+	done
+	exit 0
+fi
+
 # --- the runs ---------------------------------------------------------------
 # run FILTER N LEN: one smtp-source run; appends "filter len n wall_ms
 # clamd_ms filter_ms postfix_ms delivered load1 delivered_ms" to
@@ -447,13 +552,17 @@ run() {
 	fp=$(filter_pid "$1")
 	mp=$(master_pid)
 	off=$(log_size)
+	case $1 in
+	*qa) quickack on ;;
+	*lq) lq_route on ;;
+	esac
 	set -- "$1" "$2" "$3" $(cpu "$clamd_pid" "$fp" "$mp")
 	t0=$(date +%s%N)
 	rc=0
 	# Bounded: 2 minutes and a second a message.
 	timeout $((120 + $2)) nice smtp-source -s "$SESSIONS" -m "$2" -l "$3" \
 	    -f sender@client.test -t user@remote.test -M client.bench.test \
-	    "127.0.0.1:$(eval echo "\$P_$1")" >"$tmp/log/source" 2>&1 || rc=$?
+	    "127.0.0.1:$(port_of "$1")" >"$tmp/log/source" 2>&1 || rc=$?
 	t1=$(date +%s%N)
 	[ "$rc" = 0 ] || { cat "$tmp/log/source" >&2;
 	    die "$1: smtp-source failed (exit $rc)"; }
@@ -466,6 +575,8 @@ run() {
 		sleep 0.1
 	done
 	t2=$(date +%s%N)
+	quickack off
+	lq_route off
 	sleep 0.5
 	got=$(sent_count "$off")
 	set -- "$@" $(cpu "$clamd_pid" "$fp" "$mp")
@@ -529,6 +640,10 @@ END {
 	name["cat"] = "floor: proxsmtpd + `cat`"
 	name["catnd"] = "floor, TCP_NODELAY on the proxsmtpd sockets"
 	name["mailav"] = "**mailav-receive via proxsmtpd**"
+	name["catqa"] = "floor, `quickack 1` on the route to 127.0.0.1"
+	name["mailavqa"] = "**mailav-receive, `quickack 1` on the route**"
+	name["catlq"] = "floor, proxsmtpd on 127.0.0.2 with `quickack 1` on its route"
+	name["mailavlq"] = "**mailav-receive, proxsmtpd on 127.0.0.2, `quickack 1` there**"
 	name["clamsmtp"] = "clamsmtp (after the queue)"
 	print "| load | filter | messages/s accepted | delivered/s |" \
 	    " x clamav-milter (accepted) |" \
@@ -600,7 +715,14 @@ END {
 	    "TCP_NODELAY row is the same with bench/nodelay.c preloaded into" \
 	    "proxsmtpd (not a setup to deploy: it shows how much of the" \
 	    "floor is proxsmtpd 1.10 writing line by line and waiting for" \
-	    "the peer's delayed ACK, about 40 ms twice per message)."
+	    "the peer's delayed ACK, about 40 ms twice per message); the" \
+	    "quickack rows are the same filters with \`quickack 1\` on the" \
+	    "kernel's route to 127.0.0.1 during their runs (both stalls go;" \
+	    "every line proxsmtpd writes is then a segment of its own), the" \
+	    "127.0.0.2 rows with proxsmtpd listening on 127.0.0.2 and" \
+	    "\`quickack 1\` on a route to that address only (the EHLO stall" \
+	    "goes, the one at the end of DATA stays): the settings" \
+	    "share/README gives an administrator against those stalls."
 	echo "<!-- pipeline: end -->"
 } >"$tmp/section.md"
 bench_install_section pipeline "$tmp/section.md" "$OUT"

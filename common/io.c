@@ -77,13 +77,46 @@ write_all(int fd, const void *p, size_t n)
 }
 
 /*
+ * open(path, O_WRONLY | flags, mode), the file then empty, as with O_TRUNC
+ * but without it: ext4 writes a file that open(2) truncated out to disk
+ * when it is closed (its auto_da_alloc rule, for files replaced by
+ * truncation), so each temporary file of a pipeline run, which the shell
+ * made empty and which is deleted soon after, would cost a disk write
+ * (about 0.07 ms of CPU and 0.2 ms of waiting here).  Only a regular file
+ * that is not empty is truncated, with ftruncate(2); O_TRUNC does nothing
+ * to FIFOs and devices either.
+ */
+int
+open_empty(const char *path, int flags, int mode)
+{
+	struct stat st;
+	int fd, saved;
+
+	if ((fd = open(path, O_WRONLY | (flags & ~O_TRUNC), mode)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || (S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    ftruncate(fd, 0) == -1)) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Read fd to its end into anonymous memory grown with mremap(2) and backed
  * by transparent huge pages where the kernel has them: a large message
  * then costs a few hundred page faults instead of one per 4 KiB.  hint is
  * the expected size (a regular file's), so that the memory is allocated
  * once.  Anonymous pages are zero, so a NUL follows the message as it does
- * in a buf (the engine may look one byte past the end).
+ * in a buf (the engine may look one byte past the end).  Huge pages only
+ * where a message may fill them (a hint of HUGE_MIN or more, or once it
+ * outgrows the first mapping): the kernel zeroes all 2 MiB of one on the
+ * first touch, about 0.2 ms of CPU a message for the few KiB that most
+ * mail is.
  */
+#define HUGE_MIN	(1u << 20)
 static int
 read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
 {
@@ -99,7 +132,8 @@ read_input(int fd, size_t hint, struct buf *b, struct errbuf *e)
 		errset(e, "out of memory reading input");
 		return -1;
 	}
-	(void)madvise(p, cap, MADV_HUGEPAGE);
+	if (hint >= HUGE_MIN)
+		(void)madvise(p, cap, MADV_HUGEPAGE);
 	for (;;) {
 		if (cap - len < 2) {
 			if (cap > SIZE_MAX / 4 ||

@@ -66,6 +66,8 @@ int read_message(const char *path, struct buf *b, struct errbuf *);
 void message_free(struct buf *);
 /* write(2) all of it, retrying on EINTR and short writes. */
 int write_all(int fd, const void *, size_t);
+/* open(2) for writing, emptied, as O_TRUNC does but without it (io.c). */
+int open_empty(const char *path, int flags, int mode);
 
 /* Case-insensitive comparisons of a span against a C string. */
 int span_ieq(struct span, const char *);

@@ -132,13 +132,13 @@ erin@archive.test"
 	chmod 755 "$D/bin/mail-strip"
 	export RECIPIENTS=bob@example.test
 	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
-	    "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	    "$TOP/share/mailav-receive" <"$TOP/share/samples/infected-attachment.eml"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	for i in $(seq 50); do [ -s "$D/syslog" ] && break; sleep 0.1; done
 	kill "$py" 2>/dev/null || :
 	run cat "$D/syslog"
 	assert_line --partial 'mailav-receive['
-	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
+	assert_line --partial 'deferred 451 (mail-strip failed (status 75: mail-strip: templates: no such thing))'
 	assert_equal "${#lines[@]}" 1
 }
 
@@ -166,9 +166,12 @@ erin@archive.test"
 	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
 }
 
-@test "a tagger that writes half its output and fails: 451, nothing on stdout" {
-	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/bin/mail-strip"
-	chmod 755 "$D/bin/mail-strip"
+@test "a mail-scan that writes half its output and fails: 451, nothing on stdout" {
+	# (t/550's send-clean mail-scan half cell): the first mail-scan run
+	# only tags into a file; stdout is the --emit run's, after it
+	printf '#!/bin/sh\n%s "$@" >%s || :\nhead -c $(($(stat -c %%s %s) / 2)) %s\nexit 1\n' \
+	    "$BIN/mail-scan" "$D/half" "$D/half" "$D/half" >"$D/bin/mail-scan"
+	chmod 755 "$D/bin/mail-scan"
 	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
 	for p in mailav-send mailav-receive; do
 		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
@@ -177,7 +180,7 @@ erin@archive.test"
 	done
 }
 
-@test "issue 16: a clean message starts the shell, mail-scan and mail-strip, nothing else" {
+@test "issue 16: a clean message starts the shell and mail-scan twice (tag, then send), nothing else" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	export RECIPIENTS=carol@archive.test
 	for p in mailav-send mailav-receive; do
@@ -190,6 +193,42 @@ erin@archive.test"
 		assert_equal "${#lines[@]}" 3
 		assert_line --index 0 --partial "/share/$p"
 		assert_line --index 1 --partial '"mail-scan"'
-		assert_line --index 2 --partial '"mail-strip"'
+		assert_line --index 1 --partial '"--tag"'
+		assert_line --index 2 --partial '"mail-scan", "--log"'
+		assert_line --index 2 --partial '"--emit"'
 	done
+}
+
+# The pipeline mode (common/pipe.c, common/archive.c) under the sanitizers:
+# every report goes into $D/san.* files, which must not be there.
+@test "the pipelines under ASan and UBSan: clean, infected, archived, retried, a failing tagger" {
+	[ -x "$ASAN_BIN/mail-scan" ] ||
+	    skip "no sanitizer build (make O=build-asan SAN=1 all)"
+	export MAILAV_BINDIR=$ASAN_BIN RECIPIENTS="carol@archive.test
+bob@example.test"
+	export ASAN_OPTIONS=detect_leaks=1:log_path=$D/san
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$D/san
+	local p f
+	for p in mailav-send mailav-receive; do
+		run -0 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/clean.eml"
+		assert_line 'X-Virus-Status: Clean'
+		for f in infected-body infected-attachment nested; do
+			run --separate-stderr "$TOP/share/$p" \
+			    <"$TOP/share/samples/$f.eml"
+			[ "$status" -eq 0 ] || [ "$status" -eq 69 ]
+		done
+	done
+	# the same messages again: seen_dir says what they got
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	[[ $stderr == *"original archived: again"* ]]
+	printf 'strip_lang = xx\n' >>"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	[[ $stderr == *"mail-strip (tagging) failed (status 75)"* ]]
+	run find "$D" -maxdepth 1 -name 'san.*'
+	assert_output ''
+	run find "$D/arch/new" -type f
+	[ "${#lines[@]}" -ge 1 ]
 }
