@@ -60,6 +60,9 @@ struct pend {
 #define DONE_MIN	(256 * 1024)	/* a test build sets 0 */
 #endif
 
+/* Bytes of a leaf's LF reading made and hashed at a time (scan_lf()). */
+#define LF_SLICE	(256 * 1024)
+
 /* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
 #define STREAM_MIN	(1024 * 1024)
 
@@ -870,6 +873,36 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 }
 
 /*
+ * The LF reading of d, made in d itself, and hashed a slice at a time
+ * as it is made (struct hctx), while the slice is in the cache: a slice
+ * never ends in a CR (but at the end), so no CRLF is cut in two.
+ */
+static int
+scan_lf(struct sctx *c, long slot, struct buf *d)
+{
+	struct hctx hc;
+	size_t in = 0, out = 0, k;
+	long t;
+
+	hc_init(&hc);
+	while (in < d->len) {
+		k = d->len - in < LF_SLICE ? d->len - in : LF_SLICE;
+		while (in + k < d->len && d->p[in + k - 1] == '\r')
+			k++;
+		out += crlf_to_lf(d->p + out, d->p + in, k);
+		in += k;
+		hc_upto(&hc, d->p, out);
+	}
+	d->len = out;
+	if (out == 0)
+		return 0;
+	if ((t = seen_ticket(c, hc_end(&hc, d->p, out), d->p, out)) == -1)
+		return -1;
+	c->pend[slot].ticket = t;
+	return 0;
+}
+
+/*
  * The readings *lt holds, once scan_leaf() is done with d: the LF one
  * made in d itself (CRLF lines as a Unix client saves them, RFC 2046
  * 4.1.1), d freed, then each decoding of the encoded bytes in turn.
@@ -882,10 +915,8 @@ scan_leaf_later(struct sctx *c, const struct mime_part *n, struct buf *d,
 	size_t last;
 	int r = 0;
 
-	if (lt->lf != -1) {
-		d->len = crlf_to_lf(d->p, d->p, d->len);
-		r = pend_fill(c, lt->lf, d->p, d->len);
-	}
+	if (lt->lf != -1)
+		r = scan_lf(c, lt->lf, d);
 	buf_free(d);
 	if (r == 0 && lt->skip != -1 && (r = decode_base64_mode(n->body.p,
 	    n->body.len, &x, B64_SKIP)) == 0)
