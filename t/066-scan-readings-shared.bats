@@ -159,3 +159,27 @@ qp_msg() {
 	}
 	scan_both m.eml
 }
+
+@test "more candidate delimiter lines than are kept for a message: the readings look on by themselves and still find it" {
+	# 1.1 million "--bx" lines: each a candidate (a delimiter to the
+	# loose reading, not to the others), past the 1 Mi lines the shared
+	# lists keep, then the real part with EICAR.
+	{
+		printf 'From: a@example.org\nMIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/mixed; boundary=b\n\n'
+		printf -- '--b\nContent-Type: text/plain\n\nhello\n'
+		yes -- '--bx' | head -n 1100000
+		printf -- '--b\nContent-Type: application/octet-stream\n'
+		printf 'Content-Disposition: attachment; filename="e.com"\n'
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		eicar | base64 -w 76
+		printf -- '--b--\n'
+	} >m.eml
+	crlf m.eml
+	check_out() {
+		grep -q '^2	attachment	application/octet-stream	e\.com	68	Eicar-Test-Signature[^	]* FOUND$' out
+		! grep -q 'whole message only' out
+		assert_equal "${lines[-1]}" "attachments undeletable"
+	}
+	scan_both m.eml
+}
