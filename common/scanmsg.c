@@ -1023,8 +1023,13 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
 	}
-	if ((r = stream_leaf(c, m, n, where)) != 0)
+	if ((r = stream_leaf(c, m, n, where)) != 0) {
+		/* Streamed: other_readings() found the modes agree. */
+		if (r == 1 && slot != -1 && cte_kind(n->cte) == XFER_BASE64 &&
+		    !(n->flags & MP_B64STOP))
+			c->done[slot].agree = 1;
 		return r == -1 ? -1 : 0;
+	}
 	r = -1;
 	/* Its key is hashed as it is decoded (struct hctx). */
 	hc_init(&hc);
