@@ -109,9 +109,11 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 				told = (size_t)(o - o0);
 				sh->progress(sh->arg, o0, told);
 			}
-			if (s[i] == '\r')
+			if (s[i] == '\r') {
 				crs++;
-			else if (s[i] != '\n')
+				if (i + 1 == n || s[i + 1] != '\n')
+					sh->bare_cr = 1;
+			} else if (s[i] != '\n')
 				regular = 0;
 			else if (regular && period == 0) {
 				eol = i > 0 && s[i - 1] == '\r' ? 2 : 1;
@@ -183,6 +185,7 @@ decode_base64_shape(const char *s, size_t n, struct buf *out,
 {
 	sh->regular = 0;
 	sh->data_after_pad = 0;
+	sh->bare_cr = 0;
 	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 

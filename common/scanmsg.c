@@ -60,6 +60,14 @@ struct pend {
 #define DONE_MIN	(256 * 1024)	/* a test build sets 0 */
 #endif
 
+/*
+ * Large base64 bodies of the primary reading whose decoder found no bare
+ * CR (struct b64_shape), at most CRFREE_MAX of them: scan_bare_cr() does
+ * not look through them again.
+ */
+#define CRFREE_MIN	(1024 * 1024)
+#define CRFREE_MAX	64
+
 /* Bytes of a leaf's LF reading made and hashed at a time (scan_lf()). */
 #define LF_SLICE	(256 * 1024)
 
@@ -91,6 +99,8 @@ struct sctx {
 	long hdr_entry;		/* 1 + entry for bytes in the top header */
 	struct pend *pend;
 	size_t npend, pendcap;
+	struct span crfree[CRFREE_MAX];	/* scan_bare_cr() */
+	size_t ncrfree;
 	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
@@ -1043,6 +1053,11 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		return -1;
 	if (sh != NULL && slot != -1)
 		c->done[slot].agree = !sh->data_after_pad;
+	if (sh != NULL && !sh->bare_cr && m == c->m0 &&
+	    n->body.len >= CRFREE_MIN && c->ncrfree < CRFREE_MAX &&
+	    (c->ncrfree == 0 || c->crfree[c->ncrfree - 1].p +
+	    c->crfree[c->ncrfree - 1].len <= n->body.p))
+		c->crfree[c->ncrfree++] = n->body;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
@@ -1167,6 +1182,29 @@ visit(struct sctx *c, struct mime_msg *m, const struct span *where)
 }
 
 /*
+ * bare_cr() of the message, but for the bodies in c->crfree, which their
+ * decoder looked through already: each stretch between them is looked at
+ * with the byte after it, so a CR at its end is judged by what follows.
+ */
+static int
+has_bare_cr(const struct sctx *c, const char *p, size_t len)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i <= c->ncrfree; i++) {
+		size_t end = i < c->ncrfree ?
+		    (size_t)(c->crfree[i].p - p) : len;
+		const char *q = bare_cr(p + at, end - at + (end < len));
+
+		if (q != NULL && q < p + end)
+			return 1;
+		if (i < c->ncrfree)
+			at = end + c->crfree[i].len;
+	}
+	return 0;
+}
+
+/*
  * RFC 5322 lines end in CRLF, but a bare CR ends a line for some parsers
  * (Python's email package, mail from old Mac clients): a message whose
  * lines end in CR alone is one long header line to the primary reading
@@ -1181,7 +1219,7 @@ scan_bare_cr(struct sctx *c, const char *p, size_t len)
 	size_t i;
 	int r;
 
-	if (bare_cr(p, len) == NULL)
+	if (!has_bare_cr(c, p, len))
 		return 0;
 	if ((cp = malloc(len)) == NULL) {
 		errset(c->err, "out of memory");
