@@ -146,6 +146,33 @@ keys_example() {
 	assert_output ''
 }
 
+@test "each key of a program's subsection of mailav.conf(5) is that program's in the table" {
+	# "key FLAGS" for every entry; the macros DUR, SIZE and PATH are
+	# sig-update's.
+	perl -ne 'if (/^\t(\{ |[A-Z]+\()"([a-z][a-z0-9_]*)"(.*)/) {
+		my ($how, $k, $rest) = ($1, $2, $3);
+		my $f = $how =~ /^(DUR|SIZE|PATH)\(/ ? "CK_SIGUPD" :
+		    ($rest =~ /^, ((?:CK_[A-Z]+(?: \| )?)+)/)[0];
+		print "$k $f\n" }' "$TOP/common/config_keys.c" >"$BATS_TEST_TMPDIR/flags"
+	n=0
+	for sec in mail-notify:CK_NOTIFY mail-scan:CK_SCAN Pipelines:CK_PIPE \
+	    mail-strip:CK_STRIP sig-update:CK_SIGUPD; do
+		sed -n "/^\.Ss ${sec%%:*}\$/,/^\.S[sh] /p" "$TOP/man/mailav.conf.5" |
+		    perl -ne 'next unless /^\.It Cm /; s/\bNo = .*//;
+			while (/(?:^\.It Cm |, |Cm )([a-z][a-z0-9_]*)\b/g) { print "$1\n" }' |
+		    sort -u >"$BATS_TEST_TMPDIR/sec"
+		[ -s "$BATS_TEST_TMPDIR/sec" ]
+		while read -r k; do
+			n=$((n + 1))
+			grep -q "^$k .*${sec#*:}" "$BATS_TEST_TMPDIR/flags" || {
+				echo "$k: in ${sec%%:*} of mailav.conf(5), not ${sec#*:} in the table"
+				return 1
+			}
+		done <"$BATS_TEST_TMPDIR/sec"
+	done
+	[ "$n" -ge 40 ]
+}
+
 @test "share/mailav.conf is clean under sig-update check, shipped and uncommented" {
 	run -0 "$BIN/sig-update" -C "$TOP/share/mailav.conf" check
 	assert_output ''
