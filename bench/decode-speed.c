@@ -7,8 +7,9 @@
  *	./decode-speed [MiB]
  *
  * Input made here: random bytes as base64 in 76-character CRLF lines (what
- * a mailer writes for an attachment), and a quoted-printable text of
- * 76-character lines with soft breaks and an escape every 40 characters.
+ * a mailer writes for an attachment; mailav's compose_base64()), and a
+ * quoted-printable text of 76-character lines with soft breaks and an
+ * escape every 40 characters.
  * Each is decoded 5 times into a buffer that already has the room (as
  * scanmsg.c reuses one), and the best time is printed.  Not installed.
  */
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "compose.h"
 #include "mime.h"
 
 static double
@@ -51,37 +53,26 @@ best(int (*fn)(const char *, size_t, struct buf *), const char *s, size_t n,
 int
 main(int argc, char **argv)
 {
-	static const char al[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	size_t mib = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 50;
 	size_t n = mib << 20, k = 0, i;
 	unsigned char *raw;
 	char *enc, *qp;
-	struct buf b = { 0 };
+	struct buf b = { 0 }, eb = { 0 };
 	double t;
 
 	n -= n % 57;
 	raw = malloc(n);
-	enc = malloc(n / 57 * 78 + 78);
 	qp = malloc(n);
-	if (raw == NULL || enc == NULL || qp == NULL)
+	if (raw == NULL || qp == NULL)
 		return 1;
 	srand(1);
 	for (i = 0; i < n; i++)
 		raw[i] = (unsigned char)(rand() >> 7);
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)raw[i] << 16 |
-		    (unsigned)raw[i + 1] << 8 | raw[i + 2];
-
-		enc[k++] = al[v >> 18 & 63];
-		enc[k++] = al[v >> 12 & 63];
-		enc[k++] = al[v >> 6 & 63];
-		enc[k++] = al[v & 63];
-		if ((i / 3 + 1) % 19 == 0) {
-			enc[k++] = '\r';
-			enc[k++] = '\n';
-		}
-	}
+	/* mailav's own encoder (compose.c): 76 characters and CRLF a line */
+	if (compose_base64(&eb, raw, n, "\r\n") == -1)
+		return 1;
+	enc = eb.p;
+	k = eb.len;
 	for (i = 0; i < n; i++)
 		qp[i] = i % 77 == 76 ? '\n' : i % 77 == 75 ? '=' :
 		    (char)('a' + i % 26);
@@ -103,7 +94,7 @@ main(int argc, char **argv)
 	    n / 1e6 / t);
 	buf_free(&b);
 	free(raw);
-	free(enc);
+	buf_free(&eb);
 	free(qp);
 	return 0;
 }

@@ -32,6 +32,9 @@ static const signed char b64val[256] = {
 static uint32_t b64q[4][256];
 static int b64q_ready;
 
+/* Decoded bytes between calls of a decode_progress (mime.h). */
+#define PROGRESS	(64 * 1024)
+
 /* 0 for a base64 character or '=', else 1 (b64_lines_differ). */
 static unsigned char b64cls[256];
 
@@ -54,13 +57,14 @@ b64q_init(void)
  * decoders (mutt) do.  B64_SKIP: '=' is junk like any other, the bits
  * go on (Apple Mail).  A filter scans each reading that differs.
  */
-int
-decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
+static int
+b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
+    struct b64_shape *sh)
 {
 	unsigned long acc = 0;
-	int bits = 0;
-	size_t i;
-	char *o;
+	int bits = 0, pad = 0, regular = 1, eol = 0;
+	size_t i, i0, crs = 0, period = 0, told = 0;
+	char *o, *o0;
 
 	/*
 	 * Six bits in, at most six out: the room reserved here is enough,
@@ -71,13 +75,14 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 		return -1;
 	if (!b64q_ready)
 		b64q_init();
-	o = out->p + out->len;
+	o = o0 = out->p + out->len;
 	for (i = 0; i < n; i++) {
 		/*
 		 * Whole groups of four, the common case, three bytes a time:
 		 * one OR of four pre-shifted table entries per group, bit 24
 		 * set when any character is not base64 (issue 16: 1 GB/s).
 		 */
+		i0 = i;
 		while (bits == 0 && n - i >= 4) {
 			const unsigned char *u = (const unsigned char *)s + i;
 			uint32_t x = b64q[0][u[0]] | b64q[1][u[1]] |
@@ -91,12 +96,46 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 			o += 3;
 			i += 4;
 		}
+		if (pad && i != i0)
+			pad = 2;
 		if (i >= n)
 			break;
 		int v = b64val[(unsigned char)s[i]];
 
+		if (v < 0 && sh != NULL && s[i] != '=') {
+			/* The shape of the lines (struct b64_shape). */
+			if (sh->progress != NULL &&
+			    (size_t)(o - o0) - told >= PROGRESS) {
+				told = (size_t)(o - o0);
+				sh->progress(sh->arg, o0, told);
+			}
+			if (s[i] == '\r')
+				crs++;
+			else if (s[i] != '\n')
+				regular = 0;
+			else if (regular && period == 0) {
+				eol = i > 0 && s[i - 1] == '\r' ? 2 : 1;
+				if (i + 1 - (size_t)eol == 0 ||
+				    (i + 1 - (size_t)eol) % 4 != 0 ||
+				    crs != (size_t)eol - 1)
+					regular = 0;
+				else
+					period = sh->regular = i + 1;
+				crs = 0;
+			} else if (regular) {
+				if (i + 1 == sh->regular + period &&
+				    crs == (size_t)eol - 1 &&
+				    (eol == 1 || s[i - 1] == '\r'))
+					sh->regular = i + 1;
+				else
+					regular = 0;
+				crs = 0;
+			}
+		}
 		if (v < 0) {
 			if (s[i] == '=') {
+				if (pad == 0)
+					pad = 1;
 				if (stop_at_pad == B64_STOP)
 					break;
 				/*
@@ -110,6 +149,8 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 			}
 			continue;
 		}
+		if (pad)
+			pad = 2;
 		acc = (acc << 6) | (unsigned long)v;
 		bits += 6;
 		if (bits >= 8) {
@@ -119,7 +160,30 @@ decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
 	}
 	out->len = (size_t)(o - out->p);
 	out->p[out->len] = '\0';
+	if (sh != NULL)
+		sh->data_after_pad = pad == 2;
 	return 0;
+}
+
+int
+decode_base64_mode(const char *s, size_t n, struct buf *out, int stop_at_pad)
+{
+	return b64_decode(s, n, out, stop_at_pad, NULL);
+}
+
+/*
+ * What the other readings of a base64 body need to know, learnt by the
+ * decoder on its slow path (once a line, at each byte that is not base64)
+ * instead of in passes of their own over the encoded bytes: a pass over
+ * a 50 MiB attachment costs about what its decoding does (issue 16).
+ */
+int
+decode_base64_shape(const char *s, size_t n, struct buf *out,
+    struct b64_shape *sh)
+{
+	sh->regular = 0;
+	sh->data_after_pad = 0;
+	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 
 int
@@ -160,16 +224,21 @@ decode_qp(const char *s, size_t n, struct buf *out)
  * an '=' before anything but two hex digits is left out, and "=X" at a
  * line end (one character after the '=') is a soft break.
  */
-int
-decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
+static int qp_bad_at(const char *, const char *);
+
+
+static int
+qp_decode(const char *s, size_t n, struct buf *out, int loose,
+    struct qp_shape *sh)
 {
 	const char *p = s, *e = s + n;
-	char *o;
+	char *o, *o0;
+	size_t told = 0;
 
 	/* Output never outgrows input: store directly, as for base64. */
 	if (buf_grow(out, n) == -1)
 		return -1;
-	o = out->p + out->len;
+	o = o0 = out->p + out->len;
 	while (p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *le = nl ? nl : e, *eol = le, *te;
@@ -201,14 +270,31 @@ decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 			if (q + 2 < te &&
 			    (h = hexv((unsigned char)q[1])) >= 0 &&
 			    (l = hexv((unsigned char)q[2])) >= 0) {
-				*o++ = (char)(h * 16 + l);
+				*o = (char)(h * 16 + l);
+				if (sh != NULL && *o == '\n' && o > o0 &&
+				    o[-1] == '\r')
+					sh->crlf = 1;
+				o++;
 				q += 2;
-			} else if (!loose)
-				*o++ = *q;
+			} else {
+				/* Every '=' but a soft break's comes here. */
+				if (sh != NULL && !sh->invalid)
+					sh->invalid = qp_bad_at(q, e);
+				if (!loose)
+					*o++ = *q;
+			}
 		}
 		if (nl == NULL)
 			break;
+		if (sh != NULL && sh->progress != NULL &&
+		    (size_t)(o - o0) - told >= PROGRESS) {
+			told = (size_t)(o - o0);
+			sh->progress(sh->arg, o0, told);
+		}
 		if (!soft) {
+			if (sh != NULL && (eol < nl || (o > o0 &&
+			    o[-1] == '\r')))
+				sh->crlf = 1;
 			memcpy(o, eol, (size_t)(nl + 1 - eol));
 			o += nl + 1 - eol;
 		}
@@ -217,6 +303,26 @@ decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
 	out->len = (size_t)(o - out->p);
 	out->p[out->len] = '\0';
 	return 0;
+}
+
+int
+decode_qp_mode(const char *s, size_t n, struct buf *out, int loose)
+{
+	return qp_decode(s, n, out, loose, NULL);
+}
+
+/*
+ * decode_qp() and what the other readings need, learnt at each '=' and
+ * line end the decoder comes to anyway instead of in passes of their own
+ * over the encoded and the decoded bytes (issue 16).
+ */
+int
+decode_qp_shape(const char *s, size_t n, struct buf *out,
+    struct qp_shape *sh)
+{
+	sh->invalid = 0;
+	sh->crlf = 0;
+	return qp_decode(s, n, out, 0, sh);
 }
 
 #define UUDEC(c)	(((c) - ' ') & 077)
@@ -685,7 +791,18 @@ decode_base64_lines(const char *s, size_t n, struct buf *out, size_t *last)
 int
 b64_lines_differ(const char *s, size_t n)
 {
-	const char *p = s, *e = s + n, *nx, *le;
+	return b64_lines_differ_from(s, n, 0);
+}
+
+/*
+ * The same when the first from bytes are known to be lines that cannot
+ * make a difference (struct b64_shape): data lines a multiple of 4 long
+ * with no junk, so no gap either.
+ */
+int
+b64_lines_differ_from(const char *s, size_t n, size_t from)
+{
+	const char *p = s + from, *e = s + n, *nx, *le;
 	int gap = 0;
 
 	if (!b64q_ready)
@@ -723,6 +840,93 @@ b64_lines_differ(const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * 16 bytes at once with the compiler's vector types (GCC and Clang, any
+ * target), for the looks at every byte of a whole message.
+ */
+typedef unsigned char v16u __attribute__((vector_size(16)));
+
+const char *
+bare_cr(const char *p, size_t n)
+{
+	const char *cr = memchr(p, '\r', n);
+	size_t i;
+
+	/* No CR at all (LF mail): memchr(3) is the fastest look. */
+	if (cr == NULL)
+		return NULL;
+	/*
+	 * CRLF mail: memchr(3) for each CR was a call a line; 64 bytes a
+	 * step here cost a few instructions whatever the line ends.
+	 */
+	for (i = (size_t)(cr - p); n - i >= 65; i += 64) {
+		v16u m = { 0 };
+		uint64_t a, b;
+
+		for (int k = 0; k < 64; k += 16) {
+			v16u v, w;
+
+			memcpy(&v, p + i + k, 16);
+			memcpy(&w, p + i + k + 1, 16);
+			m |= (v16u)(v == '\r') & (v16u)(w != '\n');
+		}
+		memcpy(&a, &m, 8);
+		memcpy(&b, (const char *)&m + 8, 8);
+		if ((a | b) != 0)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
+			return p + i;
+	return NULL;
+}
+
+size_t
+crlf_to_lf(char *dst, const char *src, size_t n)
+{
+	const char *q = src, *e = src + n, *cr;
+	char *o = dst;
+
+	while ((cr = memchr(q, '\r', (size_t)(e - q))) != NULL) {
+		/* The run to the CR, and the CR unless a LF follows it. */
+		size_t run = (size_t)(cr - q) +
+		    (cr + 1 == e || cr[1] != '\n');
+
+		memmove(o, q, run);
+		o += run;
+		q = cr + 1;
+	}
+	memmove(o, q, (size_t)(e - q));
+	return (size_t)(o - dst) + (size_t)(e - q);
+}
+
+/* Does the text hold a CRLF?  memchr(3) runs where memmem(3) crawls. */
+int
+has_crlf(const char *p, size_t n)
+{
+	const char *q, *e = p + n;
+
+	for (q = memchr(p, '\r', n); q != NULL && q + 1 < e;
+	    q = memchr(q + 1, '\r', (size_t)(e - q - 1)))
+		if (q[1] == '\n')
+			return 1;
+	return 0;
+}
+
+/* Is the '=' at q (text ending at e) no "=XX" and no soft break? */
+static int
+qp_bad_at(const char *q, const char *e)
+{
+	const char *r = q + 1;
+
+	if (e - q >= 3 && hexv((unsigned char)q[1]) >= 0 &&
+	    hexv((unsigned char)q[2]) >= 0)
+		return 0;
+	while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
+		r++;
+	return r < e && *r != '\n';
+}
+
 /* Does the text hold an '=' that is no "=XX" and no soft break? */
 int
 qp_has_invalid(const char *s, size_t n)
@@ -730,17 +934,9 @@ qp_has_invalid(const char *s, size_t n)
 	const char *q = s, *e = s + n;
 
 	while ((q = memchr(q, '=', (size_t)(e - q))) != NULL) {
-		const char *r = q + 1;
-
-		if (e - q >= 3 && hexv((unsigned char)q[1]) >= 0 &&
-		    hexv((unsigned char)q[2]) >= 0) {
-			q += 3;
-			continue;
-		}
-		while (r < e && (*r == ' ' || *r == '\t' || *r == '\r'))
-			r++;
-		if (r < e && *r != '\n')
+		if (qp_bad_at(q, e))
 			return 1;
+		/* Past a good escape's digits, which are no '='. */
 		q++;
 	}
 	return 0;

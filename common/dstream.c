@@ -169,7 +169,6 @@ raw_next(struct dstream *d, const char **p, size_t *n, struct errbuf *err)
 static int
 lf_piece(struct dstream *d, const char *r, size_t n)
 {
-	size_t i;
 	char *o;
 
 	if (buf_grow(&d->lfout, n + 1) == -1)
@@ -177,15 +176,8 @@ lf_piece(struct dstream *d, const char *r, size_t n)
 	o = d->lfout.p;
 	if (d->heldcr && (n == 0 || r[0] != '\n'))
 		*o++ = '\r';
-	d->heldcr = 0;
-	for (i = 0; i < n; i++) {
-		if (r[i] == '\r' && i + 1 == n) {
-			d->heldcr = 1;
-			break;
-		}
-		if (r[i] != '\r' || r[i + 1] != '\n')
-			*o++ = r[i];
-	}
+	d->heldcr = n > 0 && r[n - 1] == '\r';
+	o += crlf_to_lf(o, r, n - (size_t)d->heldcr);
 	d->lfout.len = (size_t)(o - d->lfout.p);
 	return 0;
 }
@@ -201,7 +193,7 @@ dstream_next(void *arg, const char **p, size_t *n, struct errbuf *err)
 		/* Only quoted-printable has a LF reading (scanmsg.c). */
 		if (d->kind == DS_QP && ((d->lastcr && *n > 0 &&
 		    (*p)[0] == '\n') ||
-		    (*n > 1 && memmem(*p, *n, "\r\n", 2) != NULL)))
+		    has_crlf(*p, *n)))
 			d->crlf = 1;
 		if (*n > 0)
 			d->lastcr = (*p)[*n - 1] == '\r';

@@ -19,7 +19,45 @@ struct ctx {
 	struct mime_msg *m;
 	struct mime_limits lim;
 	struct errbuf *err;
+	struct mime_share *sh;	/* or NULL */
 	int nomem;
+};
+
+/*
+ * The lines of a large multipart body that may be its delimiters, found
+ * once for every reading of the message (struct mime_share): those that
+ * start with "--boundary" after blanks, which holds every delimiter of
+ * both the strict and the loose readings (is_delim() picks its own from
+ * them).  They are found as far as a reading has asked, so a reading
+ * that stops at the close delimiter does not look past it.
+ */
+struct dlist {
+	const char *body;
+	size_t len;
+	char *boundary;
+	const char **line;	/* candidate line starts, in order */
+	size_t n, cap;
+	const char *scanned;	/* lines before this are in line[] */
+};
+
+/*
+ * Multipart bodies shorter than this are looked through by each reading.
+ * (A test build sets 0, to share every one.)
+ */
+#ifndef SHARE_MIN
+#define SHARE_MIN	(64 * 1024)
+#endif
+/* Candidate lines kept for one message, at most (8 MiB of pointers). */
+#define SHARE_LINES	(1024 * 1024)
+
+struct mime_share {
+	const char *base;
+	size_t len;
+	struct dlist **tab;	/* open addressing, body and boundary; each
+				   list stays where it is while a parse
+				   of a part inside it grows the table */
+	size_t cap, n;
+	size_t lines;		/* in all of tab */
 };
 
 /* The end of the line at p (past its LF), and where its EOL starts. */
@@ -243,8 +281,20 @@ has_boundary(struct ctx *c, struct span ct)
 
 static int is_delim(struct ctx *, const char *, const char *, const char *,
     size_t);
-static const char *next_dash_line(const struct ctx *, const char *,
+static const char *next_dash_line(int, const char *, const char *,
+    const char *);
+struct dl_iter;
+static void dl_start(struct ctx *, struct dl_iter *, struct span,
+    const char *);
+static const char *dl_next(struct ctx *, struct dl_iter *, const char *,
     const char *, const char *);
+
+/* The lines one multipart body is looked through for its delimiters. */
+struct dl_iter {
+	struct dlist *d;	/* shared, or NULL: next_dash_line() */
+	size_t i;
+};
+
 
 /* Does boundary b delimit anything in the body s? */
 static int
@@ -252,9 +302,11 @@ has_delim(struct ctx *c, struct span body, const char *b)
 {
 	const char *s = body.p, *e = s + body.len, *q, *nx, *eol;
 	size_t bl = strlen(b);
+	struct dl_iter it;
 
+	dl_start(c, &it, body, b);
 	for (q = s; q < e; q = nx) {
-		if ((q = next_dash_line(c, s, q, e)) == e)
+		if ((q = dl_next(c, &it, s, q, e)) == e)
 			break;
 		nx = next_line(q, e, &eol);
 		if (is_delim(c, q, eol, b, bl))
@@ -497,15 +549,14 @@ is_delim(struct ctx *c, const char *q, const char *eol, const char *b,
  * the line's start, or e.
  */
 static const char *
-next_dash_line(const struct ctx *c, const char *s, const char *q,
-    const char *e)
+next_dash_line(int loose, const char *s, const char *q, const char *e)
 {
 	const char *x, *l;
 
 	while (q < e && (x = memchr(q, '-', (size_t)(e - q))) != NULL) {
 		l = x;
 		/* Each blank is walked over once: it is before one '-'. */
-		if (c->m->rd.loose_boundary)
+		if (loose)
 			while (l > s && (l[-1] == ' ' || l[-1] == '\t'))
 				l--;
 		if (l == s || l[-1] == '\n')
@@ -513,6 +564,163 @@ next_dash_line(const struct ctx *c, const char *s, const char *q,
 		q = x + 1;
 	}
 	return e;
+}
+
+struct mime_share *
+mime_share_new(const char *base, size_t len)
+{
+	struct mime_share *sh = calloc(1, sizeof(*sh));
+
+	if (sh != NULL) {
+		sh->base = base;
+		sh->len = len;
+	}
+	return sh;
+}
+
+void
+mime_share_free(struct mime_share *sh)
+{
+	if (sh == NULL)
+		return;
+	for (size_t i = 0; i < sh->cap; i++)
+		if (sh->tab[i] != NULL) {
+			free(sh->tab[i]->boundary);
+			free(sh->tab[i]->line);
+			free(sh->tab[i]);
+		}
+	free(sh->tab);
+	free(sh);
+}
+
+static size_t
+share_slot(const struct mime_share *sh, const char *body, size_t len,
+    const char *b)
+{
+	size_t h = (size_t)(uintptr_t)body * 31 + len, i;
+
+	for (const char *q = b; *q != '\0'; q++)
+		h = h * 131 + (unsigned char)*q;
+	for (i = h & (sh->cap - 1); sh->tab[i] != NULL;
+	    i = (i + 1) & (sh->cap - 1))
+		if (sh->tab[i]->body == body && sh->tab[i]->len == len &&
+		    strcmp(sh->tab[i]->boundary, b) == 0)
+			break;
+	return i;
+}
+
+/* The shared list for body and boundary b, or NULL (each reading looks). */
+static struct dlist *
+share_get(struct ctx *c, struct span body, const char *b)
+{
+	struct mime_share *sh = c->sh;
+	struct dlist *d;
+	size_t i;
+
+	if (sh == NULL || body.len < SHARE_MIN || body.p < sh->base ||
+	    body.p + body.len > sh->base + sh->len)
+		return NULL;
+	if (sh->n * 2 >= sh->cap) {
+		size_t ncap = sh->cap ? sh->cap * 2 : 16;
+		struct mime_share t = *sh;
+
+		if ((t.tab = calloc(ncap, sizeof(*t.tab))) == NULL)
+			return NULL;
+		t.cap = ncap;
+		for (i = 0; i < sh->cap; i++)
+			if (sh->tab[i] != NULL)
+				t.tab[share_slot(&t, sh->tab[i]->body,
+				    sh->tab[i]->len, sh->tab[i]->boundary)] =
+				    sh->tab[i];
+		free(sh->tab);
+		*sh = t;
+	}
+	i = share_slot(sh, body.p, body.len, b);
+	if (sh->tab[i] == NULL) {
+		if ((d = calloc(1, sizeof(*d))) == NULL)
+			return NULL;
+		if ((d->boundary = strdup(b)) == NULL) {
+			free(d);
+			return NULL;
+		}
+		d->body = body.p;
+		d->len = body.len;
+		d->scanned = body.p;
+		sh->tab[i] = d;
+		sh->n++;
+	}
+	return sh->tab[i];
+}
+
+/*
+ * Candidate line i of d, found now if need be; NULL when the body has no
+ * more, or the lines kept for the message would pass SHARE_LINES (the
+ * caller then looks on by itself).
+ */
+static const char *
+share_line(struct ctx *c, struct dlist *d, size_t i)
+{
+	const char *s = d->body, *e = s + d->len, *q = d->scanned, *t, *nx,
+	    *eol;
+	size_t bl = strlen(d->boundary);
+
+	while (d->n <= i && q < e) {
+		if ((q = next_dash_line(1, s, q, e)) == e)
+			break;
+		nx = next_line(q, e, &eol);
+		for (t = q; t < eol && (*t == ' ' || *t == '\t'); t++)
+			;
+		if ((size_t)(eol - t) >= bl + 2 && t[0] == '-' &&
+		    t[1] == '-' && memcmp(t + 2, d->boundary, bl) == 0) {
+			if (d->n == d->cap) {
+				size_t ncap = d->cap ? d->cap * 2 : 16;
+				const char **nl;
+
+				if (c->sh->lines + ncap - d->cap >
+				    SHARE_LINES || (nl = realloc(d->line,
+				    ncap * sizeof(*nl))) == NULL)
+					return NULL;
+				c->sh->lines += ncap - d->cap;
+				d->line = nl;
+				d->cap = ncap;
+			}
+			d->line[d->n++] = q;
+		}
+		q = nx;
+	}
+	d->scanned = q;
+	return i < d->n ? d->line[i] : NULL;
+}
+
+static void
+dl_start(struct ctx *c, struct dl_iter *it, struct span body, const char *b)
+{
+	it->d = share_get(c, body, b);
+	it->i = 0;
+}
+
+/*
+ * The next line at or after q that may be a delimiter, or e: from the
+ * shared list when there is one (its lines are past the last one given,
+ * which is before q), else looked for.
+ */
+static const char *
+dl_next(struct ctx *c, struct dl_iter *it, const char *s, const char *q,
+    const char *e)
+{
+	const char *l;
+
+	if (it->d != NULL) {
+		if ((l = share_line(c, it->d, it->i)) != NULL) {
+			it->i++;
+			return l;
+		}
+		if (it->d->scanned >= e)
+			return e;
+		/* Over SHARE_LINES: on without the list. */
+		it->d = NULL;
+	}
+	return next_dash_line(c->m->rd.loose_boundary, s, q, e);
 }
 
 /* Split p at its boundary: 0 when it delimits nothing, else 1. */
@@ -527,14 +735,16 @@ parse_multipart(struct ctx *c, struct mime_part *p)
 	size_t bl = strlen(b);
 	struct span delim = { NULL, 0 };
 	struct mime_part tmp;
+	struct dl_iter it;
 	int n = 0, closed = 0;
 	char num[16];
 
+	dl_start(c, &it, p->body, b);
 	prev_eol_start = s;
 	for (q = s; q < e; q = nx) {
 		int d;
 
-		if ((q = next_dash_line(c, s, q, e)) == e)
+		if ((q = dl_next(c, &it, s, q, e)) == e)
 			break;
 		/* Where the EOL of the line before q starts. */
 		if (q > s)
@@ -695,6 +905,13 @@ struct mime_msg *
 mime_parse_reading(const char *s, size_t len, const struct mime_limits *lim,
     const struct mime_reading *rd, struct errbuf *err)
 {
+	return mime_parse_shared(s, len, lim, rd, NULL, err);
+}
+
+struct mime_msg *
+mime_parse_shared(const char *s, size_t len, const struct mime_limits *lim,
+    const struct mime_reading *rd, struct mime_share *sh, struct errbuf *err)
+{
 	static const struct mime_limits deflim = MIME_LIMITS_DEFAULT;
 	struct ctx c;
 	struct span raw = { s, len };
@@ -702,6 +919,7 @@ mime_parse_reading(const char *s, size_t len, const struct mime_limits *lim,
 	memset(&c, 0, sizeof(c));
 	c.lim = lim ? *lim : deflim;
 	c.err = err;
+	c.sh = sh;
 	if ((c.m = calloc(1, sizeof(*c.m))) == NULL) {
 		errset(err, "out of memory");
 		return NULL;

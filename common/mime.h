@@ -95,6 +95,19 @@ struct mime_msg *mime_parse(const char *p, size_t len,
 struct mime_msg *mime_parse_reading(const char *p, size_t len,
     const struct mime_limits *, const struct mime_reading *,
     struct errbuf *);
+/*
+ * The same, sharing with the other readings of the message at base what
+ * they would each find alike: where the lines that may delimit a large
+ * multipart are (the boundary walk, one pass over the part's bytes per
+ * reading otherwise).  Only parses of bytes inside base share; sh
+ * outlives them.  NULL from mime_share_new() on ENOMEM (parse unshared).
+ */
+struct mime_share;
+struct mime_share *mime_share_new(const char *base, size_t len);
+void mime_share_free(struct mime_share *);
+struct mime_msg *mime_parse_shared(const char *p, size_t len,
+    const struct mime_limits *, const struct mime_reading *,
+    struct mime_share *, struct errbuf *);
 void mime_free(struct mime_msg *);
 /* Pre-order walk: mime_walk(root) gives the next part after p, or NULL. */
 struct mime_part *mime_walk(const struct mime_part *root,
@@ -120,9 +133,54 @@ int decode_base64_mode(const char *, size_t, struct buf *out,
 int decode_base64_lines(const char *, size_t, struct buf *out,
     size_t *last);
 int b64_lines_differ(const char *, size_t);
+/*
+ * Set by the caller of decode_base64_shape() or decode_qp_shape(), or
+ * NULL: called now and then (every 64 KiB or so, at a line end) with the
+ * start of what the decoder stores and how many bytes of it are final,
+ * so they can be looked at while they are still in the cache.
+ */
+typedef void decode_progress(void *arg, const char *p, size_t n);
+
+/*
+ * decode_base64_mode(B64_RESTART) that also tells: regular, a length of
+ * lines from the start (each a multiple of 4 of base64 and '=' only,
+ * all of one length and line end) that b64_lines_differ_from() may skip;
+ * data_after_pad, base64 after the first '=' (the B64_STOP reading would
+ * differ).
+ */
+struct b64_shape {
+	size_t regular;
+	int data_after_pad;
+	decode_progress *progress;	/* in */
+	void *arg;			/* in */
+};
+int decode_base64_shape(const char *, size_t, struct buf *out,
+    struct b64_shape *);
+int b64_lines_differ_from(const char *, size_t, size_t from);
 int decode_qp(const char *, size_t, struct buf *out);
 int decode_qp_mode(const char *, size_t, struct buf *out, int loose);
 int qp_has_invalid(const char *, size_t);
+/*
+ * decode_qp() that also tells: invalid, qp_has_invalid() of the input;
+ * crlf, has_crlf() of what it decoded.
+ */
+struct qp_shape {
+	int invalid;
+	int crlf;
+	decode_progress *progress;	/* in */
+	void *arg;			/* in */
+};
+int decode_qp_shape(const char *, size_t, struct buf *out,
+    struct qp_shape *);
+/* Does it hold a CRLF?  (memmem(3) for "\r\n", at memchr(3) speed.) */
+int has_crlf(const char *, size_t);
+/* The first CR not followed by LF, or NULL. */
+const char *bare_cr(const char *, size_t);
+/*
+ * Copy n bytes to dst (room for n; dst == src works) with each CRLF as LF;
+ * the length.
+ */
+size_t crlf_to_lf(char *dst, const char *src, size_t n);
 int decode_uu(const char *, size_t, struct buf *out);
 int decode_yenc(const char *, size_t, struct buf *out);
 int decode_binhex(const char *, size_t, struct buf *out);

@@ -57,7 +57,7 @@ part_find(const struct mime_msg *m, const char *id)
 {
 	const struct mime_part *p;
 
-	if (*id == '\0' || strcmp(id, "0") == 0)
+	if (part_id_message(id))
 		return m->root;
 	p = mime_find(m, id);
 	if (p == NULL && mime_is_leaf(m->root) && strcmp(id, "1") == 0)
@@ -80,6 +80,26 @@ part_id_valid(const char *s)
 		if (*s++ != '.')
 			return 0;
 	}
+}
+
+int
+part_id_message(const char *id)
+{
+	return *id == '\0' || strcmp(id, "0") == 0;
+}
+
+int
+part_id_verdict(const char *s)
+{
+	size_t levels = 1;
+	const char *t;
+
+	if (part_id_message(s))
+		return 1;
+	for (t = s; *t != '\0'; t++)
+		if (*t == '.')
+			levels++;
+	return levels <= 1000 && part_id_valid(s);
 }
 
 static int

@@ -44,6 +44,13 @@ const struct mime_part *part_find(const struct mime_msg *, const char *id);
 
 /* A part id as mail-strip -p takes it: "1", "2.3", ... */
 int part_id_valid(const char *);
+/* Does the id name the message itself ("0" or "", part_name())? */
+int part_id_message(const char *);
+/*
+ * A part id as a verdict may hold one: the message itself, or a section
+ * number of at most 1000 levels (more would name no part a reading makes).
+ */
+int part_id_verdict(const char *);
 
 /*
  * Can p (after part_promote) be replaced by a notice?  0 yes, -1 no with a

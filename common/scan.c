@@ -205,7 +205,8 @@ allow_entries(const char *db, const struct stat *st)
 
 /*
  * Load every database of dbv into eng, set the limits and compile.  The
- * same code serves sig-update's test load, so both judge a set alike.
+ * same code serves sig-update's test load (su_canary_check opens a
+ * scanner on the new set), so both judge a set alike.
  */
 int
 clamav_load(struct cl_engine *eng, const char *const *dbv,

@@ -24,6 +24,16 @@ struct scan_opts {
 	void (*clmsg)(const char *);
 };
 
+/*
+ * The rest of *so from mailav.conf(5): the engine (clamd, else database,
+ * else MAILAV_DBDIR) unless so->clamd or so->db is set already (a db set
+ * means the embedded engine), the clamd_* keys, and libclamav's time per
+ * scan from the time limit.  -1 when a key's value is not valid.
+ */
+struct config;
+int scan_configure(struct scan_opts *, const struct config *,
+    struct errbuf *);
+
 struct scanner;
 
 /*
@@ -85,8 +95,10 @@ unsigned long scanner_oversized(const struct scanner *);
 void scanner_close(struct scanner *);
 
 /*
- * libclamav settings mail-scan uses (documented in mail-scan(1)), shared
- * with sig-update's test load so both judge a database the same way.
+ * libclamav settings mail-scan uses (documented in mail-scan(1)), behind
+ * scanner_open().  sig-update's test load (common/su_canary.c) opens a
+ * scanner on the new set, so it loads through this very code and both
+ * judge a database the same way.
  */
 struct cl_engine;
 int clamav_load(struct cl_engine *, const char *const *dbv,

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "dstream.h"
 #include "part.h"
@@ -54,7 +56,9 @@ struct pend {
  * verdict entries again, so it is skipped.  Small leaves cost little and
  * are not recorded (which also bounds the list: 4096 for 1 GiB).
  */
-#define DONE_MIN	(256 * 1024)
+#ifndef DONE_MIN
+#define DONE_MIN	(256 * 1024)	/* a test build sets 0 */
+#endif
 
 /* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
 #define STREAM_MIN	(1024 * 1024)
@@ -63,12 +67,14 @@ struct done {
 	struct span raw, body;
 	char *type, *cte;
 	unsigned flags;
+	int agree;		/* b64_modes_agree() of body, or -1 unknown */
 };
 
 struct sctx {
 	struct scanner *sc;
 	struct errbuf *err;
 	struct mime_msg *m0;
+	struct mime_share *share;	/* the readings' (mime.h), or NULL */
 	const struct mime_limits *lim;
 	struct verdict *v;
 	struct seen *tab;
@@ -85,23 +91,107 @@ struct sctx {
 	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
+/* 64 x 64 -> 128 bit product, its halves folded (GCC and Clang). */
+static inline uint64_t
+mum(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+static uint64_t
+load64(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/*
+ * The key of the identical-content table: four lanes, each taking 16
+ * bytes a step with one wide multiplication, so the lanes overlap and
+ * the hash runs at memory speed (one chain of 8 bytes a step was a
+ * tenth of the MIME engine's time on a 50 MiB attachment, issue 16).
+ * The lanes start from a secret drawn once per process, so that a
+ * sender cannot make a part whose key is that of another part's content
+ * and have it skipped; getrandom(2) failing leaves a weaker seed.  It
+ * goes in blocks of 64 bytes (struct hctx), so a decoder can have the
+ * bytes it stored hashed while they are still in the cache (hc_upto()).
+ */
+struct hctx {
+	uint64_t h[4];
+	size_t off;		/* the bytes before it are hashed */
+};
+
+static uint64_t seed;
+
+static void
+hc_init(struct hctx *hc)
+{
+	if (seed == 0) {
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(seed))
+			seed = (uint64_t)(uintptr_t)&seed ^
+			    (uint64_t)getpid() << 32;
+		seed |= 1;
+	}
+	for (int k = 0; k < 4; k++)
+		hc->h[k] = seed * (uint64_t)(2 * k + 3);
+	hc->off = 0;
+}
+
+/*
+ * The first n bytes at base are there for good: hash their blocks (a
+ * decode_progress, mime.h).
+ */
+static void
+hc_upto(void *arg, const char *base, size_t n)
+{
+	struct hctx *hc = arg;
+	const unsigned char *c = (const unsigned char *)base;
+	size_t i = hc->off;
+
+	for (; n >= i && n - i >= 64; i += 64)
+		for (int k = 0; k < 4; k++)
+			hc->h[k] = mum(load64(c + i + 16 * k) ^
+			    0xa0761d6478bd642fULL ^ hc->h[k],
+			    load64(c + i + 16 * k + 8) ^
+			    0xe7037ed1a0b428dbULL);
+	hc->off = i;
+}
+
+/* The key of the n bytes at base. */
+static uint64_t
+hc_end(struct hctx *hc, const void *base, size_t n)
+{
+	const unsigned char *c = base;
+	uint64_t *h = hc->h;
+	size_t i;
+
+	hc_upto(hc, base, n);
+	for (i = hc->off; n - i >= 16; i += 16)
+		h[0] = mum(load64(c + i) ^ 0xa0761d6478bd642fULL ^ h[0],
+		    load64(c + i + 8) ^ 0xe7037ed1a0b428dbULL);
+	if (i < n) {
+		unsigned char t[16] = { 0 };
+
+		memcpy(t, c + i, n - i);
+		h[0] = mum(load64(t) ^ 0xa0761d6478bd642fULL ^ h[0],
+		    load64(t + 8) ^ 0xe7037ed1a0b428dbULL ^ (n - i));
+	}
+	return mum(h[0] ^ 0x8ebc6af09c88c6e3ULL, h[1] ^ seed) ^
+	    mum(h[2] ^ 0x589965cc75374cc3ULL, h[3] ^ n);
+}
+
 static uint64_t
 hash(const void *p, size_t n)
 {
-	const unsigned char *c = p;
-	uint64_t h = 0xcbf29ce484222325ULL ^ n;
-	size_t i = 0;
+	struct hctx hc;
 
-	/* Eight bytes a step: cheap next to a scan, even for 50 MiB. */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, c + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001b3ULL;
-	return h;
+	hc_init(&hc);
+	return hc_end(&hc, p, n);
 }
 
 static struct seen *
@@ -141,11 +231,20 @@ seen_slot(struct sctx *c, uint64_t h, size_t len)
 static int add_pend(struct sctx *, long, struct span, const char *,
     const char *, size_t);
 
+static int scan_key(struct sctx *, uint64_t, const char *, size_t,
+    struct span, const char *, const char *, size_t);
+
 static int
 scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
     const char *how, const char *name, size_t size)
 {
-	uint64_t h = hash(p, n);
+	return scan_key(c, hash(p, n), p, n, where, how, name, size);
+}
+
+/* The scan ticket of p (key h): its first scan's, else a new one. */
+static long
+seen_ticket(struct sctx *c, uint64_t h, const char *p, size_t n)
+{
 	struct seen *s;
 
 	if ((s = seen_slot(c, h, n)) == NULL) {
@@ -160,7 +259,44 @@ scan_attr(struct sctx *c, const char *p, size_t n, struct span where,
 		s->len = n;
 		c->tabn++;
 	}
-	return add_pend(c, s->ticket, where, how, name, size);
+	return s->ticket;
+}
+
+/* scan_attr() of p whose key h is known. */
+static int
+scan_key(struct sctx *c, uint64_t h, const char *p, size_t n,
+    struct span where, const char *how, const char *name, size_t size)
+{
+	long t = seen_ticket(c, h, p, n);
+
+	return t == -1 ? -1 : add_pend(c, t, where, how, name, size);
+}
+
+/*
+ * A scan whose place among the others is here but whose bytes come later
+ * (struct later): its pend entry, to be filled by pend_fill(), is held
+ * now, so that the answers are taken in the same order whenever the
+ * bytes are made.  Returns its index, or -1.
+ */
+static long
+pend_hold(struct sctx *c, struct span where)
+{
+	return add_pend(c, -1, where, NULL, NULL, 0) == -1 ? -1 :
+	    (long)c->npend - 1;
+}
+
+/* Scan the bytes of held entry slot (none: it stays unscanned). */
+static int
+pend_fill(struct sctx *c, long slot, const char *p, size_t n)
+{
+	long t;
+
+	if (slot == -1 || n == 0)
+		return 0;
+	if ((t = seen_ticket(c, hash(p, n), p, n)) == -1)
+		return -1;
+	c->pend[slot].ticket = t;
+	return 0;
 }
 
 /* Note that a virus found by scan ticket is to be attributed to where. */
@@ -465,31 +601,52 @@ b64_modes_agree(struct span s)
 	return 1;
 }
 
+static int
+same_leaf(const struct done *d, const struct mime_part *n)
+{
+	return d->raw.p == n->raw.p && d->raw.len == n->raw.len &&
+	    d->body.p == n->body.p && d->body.len == n->body.len &&
+	    strcmp(d->type, n->type) == 0 && strcmp(d->cte, n->cte) == 0;
+}
+
+/*
+ * Would the stop-at-pad reading of n decode it as the other readings do?
+ * The decoder of an earlier reading may have learnt it already (struct
+ * b64_shape), which spares a look through the whole body.
+ */
+static int
+stop_agrees(const struct sctx *c, const struct mime_part *n)
+{
+	for (size_t i = 0; i < c->ndone; i++)
+		if (c->done[i].agree != -1 && same_leaf(&c->done[i], n))
+			return c->done[i].agree;
+	return b64_modes_agree(n->body);
+}
+
 /*
  * 1 when an earlier reading scanned a leaf just like n (struct done),
- * else 0 and n is recorded; -1 on ENOMEM.  Only for readings of the
- * original bytes: an encoded message/rfc822 is parsed per reading.
+ * else 0 and n is recorded (*slot: its index, else -1); -1 on ENOMEM.
+ * Only for readings of the original bytes: an encoded message/rfc822 is
+ * parsed per reading.
  */
 static int
 done_before(struct sctx *c, const struct mime_msg *m,
-    const struct mime_part *n)
+    const struct mime_part *n, long *slot)
 {
 	unsigned flags = n->flags & MP_FLAT;
 	struct done *d;
 
+	*slot = -1;
 	/* Readings of the message's own bytes (scan_unclosed's too). */
 	if (m->p < c->m0->p || m->p >= c->m0->p + c->m0->len ||
 	    n->body.len < DONE_MIN || part_is_message(n))
 		return 0;
 	if (n->flags & MP_B64STOP && strcmp(n->cte, "base64") == 0 &&
-	    !b64_modes_agree(n->body))
+	    !stop_agrees(c, n))
 		flags |= MP_B64STOP;
 	for (size_t i = 0; i < c->ndone; i++) {
 		d = &c->done[i];
-		if (d->raw.p == n->raw.p && d->raw.len == n->raw.len &&
-		    d->body.p == n->body.p && d->body.len == n->body.len &&
-		    d->flags == flags && strcmp(d->type, n->type) == 0 &&
-		    strcmp(d->cte, n->cte) == 0)
+		if (d->flags == flags && same_leaf(d, n))
 			return m != c->m0;
 	}
 	if (c->ndone == c->donecap) {
@@ -505,6 +662,7 @@ done_before(struct sctx *c, const struct mime_msg *m,
 	d->raw = n->raw;
 	d->body = n->body;
 	d->flags = flags;
+	d->agree = -1;
 	d->type = strdup(n->type);
 	d->cte = strdup(n->cte);
 	if (d->type == NULL || d->cte == NULL) {
@@ -512,7 +670,7 @@ done_before(struct sctx *c, const struct mime_msg *m,
 		free(d->cte);
 		return -1;
 	}
-	c->ndone++;
+	*slot = (long)c->ndone++;
 	return 0;
 }
 
@@ -620,7 +778,7 @@ stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		if (scan_attr(c, n->body.p, n->body.len, where, NULL, NULL,
 		    0) == -1)
 			return -1;
-		crlf = memmem(n->body.p, n->body.len, "\r\n", 2) != NULL;
+		crlf = has_crlf(n->body.p, n->body.len);
 	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
 		return -1;
 	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
@@ -638,6 +796,20 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
 }
 
 /*
+ * The readings of a leaf scan_leaf_other() defers until the decoded copy
+ * d is done with (scan_leaf_later()), so that the leaf's readings hold
+ * one decoded copy at a time (issue 16): pend entries held in their
+ * place, or -1.
+ */
+struct later {
+	long skip;		/* base64, '=' skipped */
+	long lines, tail;	/* base64 line by line, its last block */
+	long loose;		/* quoted-printable, bad escapes dropped */
+	long alt;		/* the other CTE in the field */
+	long lf;		/* CRLF lines as LF, made in d itself */
+};
+
+/*
  * The readings of a leaf's encoding that some client takes and
  * mime_decode (d) does not: base64 with '=' skipped, and line by line
  * (also only the block after junk and blank lines); quoted-printable with
@@ -647,59 +819,41 @@ scan_buf(struct sctx *c, struct buf *x, struct span where)
  * so that libclamav, which takes a text with tags for HTML and matches
  * its normalised form only, sees the raw text too.  Each only when it
  * would differ from d: a plain leaf costs no extra decode or copy, an
- * odd one a few.  mailav(7), READING MESSAGES.
+ * odd one a few.  Those made from the encoded bytes, and the LF reading,
+ * wait in *lt.  mailav(7), READING MESSAGES.
  */
 static int
 scan_leaf_other(struct sctx *c, const struct mime_part *n,
-    const struct buf *d, struct span where)
+    const struct buf *d, const struct b64_shape *sh,
+    const struct qp_shape *qsh, struct span where, struct later *lt)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct buf x = { 0 };
-	size_t last;
 	int r = 0;
 
-	if (k == XFER_BASE64 && !b64_modes_agree(n->body) &&
-	    (r = decode_base64_mode(n->body.p, n->body.len, &x,
-	    B64_SKIP)) == 0)
-		r = scan_buf(c, &x, where);
-	x.len = 0;
-	if (r == 0 && k == XFER_BASE64 &&
-	    b64_lines_differ(n->body.p, n->body.len) &&
-	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
-	    &last)) == 0) {
-		r = scan_buf(c, &x, where);
-		if (r == 0 && last > 0)
-			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
-			    NULL, 0);
-	}
-	x.len = 0;
-	if (r == 0 && k == XFER_QP && qp_has_invalid(n->body.p, n->body.len) &&
-	    (r = decode_qp_mode(n->body.p, n->body.len, &x, 1)) == 0)
-		r = scan_buf(c, &x, where);
-	x.len = 0;
-	if (r == 0 && n->cte_alt != NULL) {
-		struct mime_part alt = *n;
-
-		alt.cte = n->cte_alt;
-		alt.flags &= ~(unsigned)MP_B64STOP;
-		if ((r = mime_decode(&alt, &x, c->err)) == 0)
-			r = scan_buf(c, &x, where);
-	}
-	x.len = 0;
-	if (r == 0 && type_binhex(n->type) && k != XFER_IDENTITY &&
+	lt->skip = lt->lines = lt->tail = lt->loose = lt->alt = lt->lf = -1;
+	if (k == XFER_BASE64 && (sh != NULL ? sh->data_after_pad :
+	    !b64_modes_agree(n->body)) && (lt->skip = pend_hold(c, where)) ==
+	    -1)
+		return -1;
+	if (k == XFER_BASE64 && b64_lines_differ_from(n->body.p, n->body.len,
+	    sh != NULL ? sh->regular : 0) &&
+	    ((lt->lines = pend_hold(c, where)) == -1 ||
+	    (lt->tail = pend_hold(c, where)) == -1))
+		return -1;
+	if (k == XFER_QP && (qsh != NULL ? qsh->invalid :
+	    qp_has_invalid(n->body.p, n->body.len)) &&
+	    (lt->loose = pend_hold(c, where)) == -1)
+		return -1;
+	if (n->cte_alt != NULL && (lt->alt = pend_hold(c, where)) == -1)
+		return -1;
+	if (type_binhex(n->type) && k != XFER_IDENTITY &&
 	    k != XFER_BINHEX && (r = decode_binhex(d->p, d->len, &x)) == 0)
 		r = scan_buf(c, &x, where);
-	x.len = 0;
 	if (r == 0 && lf_reading(n) &&
-	    memmem(d->p, d->len, "\r\n", 2) != NULL &&
-	    (r = buf_grow(&x, d->len)) == 0) {
-		/* CRLF lines as a Unix client saves them (RFC 2046 4.1.1). */
-		for (size_t i = 0; i < d->len; i++)
-			if (d->p[i] != '\r' || i + 1 == d->len ||
-			    d->p[i + 1] != '\n')
-				x.p[x.len++] = d->p[i];
-		r = scan_buf(c, &x, where);
-	}
+	    (qsh != NULL ? qsh->crlf : has_crlf(d->p, d->len)) &&
+	    (lt->lf = pend_hold(c, where)) == -1)
+		r = -1;
 	x.len = 0;
 	if (r == 0 && strncmp(n->type, "text/", 5) == 0 &&
 	    memchr(d->p, '<', d->len) != NULL &&
@@ -708,6 +862,53 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 		    x.len - (size_t)(q - x.p))) != NULL; q++)
 			*q = ' ';
 		r = scan_buf(c, &x, where);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
+}
+
+/*
+ * The readings *lt holds, once scan_leaf() is done with d: the LF one
+ * made in d itself (CRLF lines as a Unix client saves them, RFC 2046
+ * 4.1.1), d freed, then each decoding of the encoded bytes in turn.
+ */
+static int
+scan_leaf_later(struct sctx *c, const struct mime_part *n, struct buf *d,
+    const struct later *lt)
+{
+	struct buf x = { 0 };
+	size_t last;
+	int r = 0;
+
+	if (lt->lf != -1) {
+		d->len = crlf_to_lf(d->p, d->p, d->len);
+		r = pend_fill(c, lt->lf, d->p, d->len);
+	}
+	buf_free(d);
+	if (r == 0 && lt->skip != -1 && (r = decode_base64_mode(n->body.p,
+	    n->body.len, &x, B64_SKIP)) == 0)
+		r = pend_fill(c, lt->skip, x.p, x.len);
+	x.len = 0;
+	if (r == 0 && lt->lines != -1 && (r = decode_base64_lines(n->body.p,
+	    n->body.len, &x, &last)) == 0) {
+		r = pend_fill(c, lt->lines, x.p, x.len);
+		if (r == 0 && last > 0)
+			r = pend_fill(c, lt->tail, x.p + last, x.len - last);
+	}
+	x.len = 0;
+	if (r == 0 && lt->loose != -1 && (r = decode_qp_mode(n->body.p,
+	    n->body.len, &x, 1)) == 0)
+		r = pend_fill(c, lt->loose, x.p, x.len);
+	x.len = 0;
+	if (r == 0 && lt->alt != -1) {
+		struct mime_part alt = *n;
+
+		alt.cte = n->cte_alt;
+		alt.flags &= ~(unsigned)MP_B64STOP;
+		if ((r = mime_decode(&alt, &x, c->err)) == 0)
+			r = pend_fill(c, lt->alt, x.p, x.len);
 	}
 	buf_free(&x);
 	if (r == -1 && c->err->msg[0] == '\0')
@@ -752,15 +953,41 @@ scan_encoded_multipart(struct sctx *c, struct mime_msg *m,
 	return r;
 }
 
+/*
+ * mime_decode(), and with sh (base64 read on past '=') or qsh (quoted-
+ * printable) what scan_leaf_other() needs to know, from the same pass.
+ */
+static int
+decode_leaf(struct sctx *c, const struct mime_part *n, struct buf *d,
+    struct b64_shape *sh, struct qp_shape *qsh)
+{
+	int r;
+
+	if (sh != NULL)
+		r = decode_base64_shape(n->body.p, n->body.len, d, sh);
+	else if (qsh != NULL)
+		r = decode_qp_shape(n->body.p, n->body.len, d, qsh);
+	else
+		return mime_decode(n, d, c->err);
+	if (r == -1)
+		errset(c->err, "out of memory decoding part %s", n->id);
+	return r;
+}
+
 static int
 scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
     struct span where)
 {
 	struct buf d = { 0 };
 	struct blockarg a = { c, where, NULL };
+	struct b64_shape shape = { 0 }, *sh = NULL;
+	struct qp_shape qshape = { 0 }, *qsh = NULL;
+	struct hctx hc;
+	struct later lt = { -1, -1, -1, -1, -1, -1 };
+	long slot;
 	int r = -1;
 
-	if ((r = done_before(c, m, n)) != 0) {
+	if ((r = done_before(c, m, n, &slot)) != 0) {
 		if (r == -1)
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
@@ -768,13 +995,24 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	if ((r = stream_leaf(c, m, n, where)) != 0)
 		return r == -1 ? -1 : 0;
 	r = -1;
-	if (mime_decode(n, &d, c->err) == -1)
+	/* Its key is hashed as it is decoded (struct hctx). */
+	hc_init(&hc);
+	shape.progress = qshape.progress = hc_upto;
+	shape.arg = qshape.arg = &hc;
+	if (cte_kind(n->cte) == XFER_BASE64 && !(n->flags & MP_B64STOP))
+		sh = &shape;
+	else if (cte_kind(n->cte) == XFER_QP)
+		qsh = &qshape;
+	if (decode_leaf(c, n, &d, sh, qsh) == -1)
 		return -1;
+	if (sh != NULL && slot != -1)
+		c->done[slot].agree = !sh->data_after_pad;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
-	if (scan_attr(c, d.p, d.len, where, NULL, NULL, 0) == -1 ||
-	    scan_leaf_other(c, n, &d, where) == -1)
+	if (scan_key(c, hc_end(&hc, d.p, d.len), d.p, d.len, where, NULL,
+	    NULL, 0) == -1 ||
+	    scan_leaf_other(c, n, &d, sh, qsh, where, &lt) == -1)
 		goto out;
 	/*
 	 * A transfer encoding nobody defined ("base64x", "b64"): clients
@@ -821,7 +1059,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	}
 	if (scan_encoded_multipart(c, m, n, &d, where) == -1)
 		goto out;
-	r = 0;
+	r = scan_leaf_later(c, n, &d, &lt);
 out:
 	buf_free(&d);
 	return r;
@@ -850,8 +1088,8 @@ scan_unclosed(struct sctx *c, struct mime_msg *m, struct mime_part *n)
 	    (m->p != c->m0->p && m->p != c->crcopy))
 		return 0;
 	c->unclosed++;
-	if ((sub = mime_parse_reading(n->raw.p, (size_t)(m->p + m->len -
-	    n->raw.p), c->lim, &m->rd, c->err)) == NULL)
+	if ((sub = mime_parse_shared(n->raw.p, (size_t)(m->p + m->len -
+	    n->raw.p), c->lim, &m->rd, c->share, c->err)) == NULL)
 		return -1;
 	c->in_unclosed = 1;
 	r = visit(c, sub, NULL);
@@ -903,17 +1141,11 @@ static int
 scan_bare_cr(struct sctx *c, const char *p, size_t len)
 {
 	struct mime_msg *m;
-	const char *q;
 	char *cp;
 	size_t i;
 	int r;
 
-	/* memchr: this look at every byte was 1% of mail-scan's work. */
-	for (q = memchr(p, '\r', len); q != NULL; q = memchr(q + 1, '\r',
-	    len - (size_t)(q + 1 - p)))
-		if (q + 1 == p + len || q[1] != '\n')
-			break;
-	if (q == NULL)
+	if (bare_cr(p, len) == NULL)
 		return 0;
 	if ((cp = malloc(len)) == NULL) {
 		errset(c->err, "out of memory");
@@ -999,6 +1231,7 @@ sctx_free(struct sctx *c)
 	free(c->pend);
 	free(c->tab);
 	mime_free(c->m0);
+	mime_share_free(c->share);
 }
 
 /*
@@ -1064,7 +1297,10 @@ attempt(struct sctx *c, const char *p, size_t len)
 	const char *virus;
 	long bt;
 
-	if ((c->m0 = mime_parse(p, len, c->lim, c->err)) == NULL)
+	/* Without it (ENOMEM) each reading walks the boundaries itself. */
+	c->share = mime_share_new(p, len);
+	if ((c->m0 = mime_parse_shared(p, len, c->lim, NULL, c->share,
+	    c->err)) == NULL)
 		return -1;
 	v->limits = c->m0->flags & (MM_LIMIT_DEPTH | MM_LIMIT_PARTS |
 	    MM_LIMIT_HEADER);
@@ -1075,8 +1311,8 @@ attempt(struct sctx *c, const char *p, size_t len)
 	if (visit(c, c->m0, NULL) == -1)
 		return -1;
 	for (size_t i = 0; i < sizeof(alt) / sizeof(alt[0]); i++) {
-		struct mime_msg *m = mime_parse_reading(p, len, c->lim, &alt[i],
-		    c->err);
+		struct mime_msg *m = mime_parse_shared(p, len, c->lim, &alt[i],
+		    c->share, c->err);
 		if (m == NULL)
 			return -1;
 		int vr = visit(c, m, NULL);
@@ -1102,7 +1338,8 @@ attempt(struct sctx *c, const char *p, size_t len)
 	    scanner_wait(c->sc, c->err) == -1)
 		return -1;
 	for (size_t i = 0; i < c->npend; i++)
-		if (scanner_result(c->sc, c->pend[i].ticket, &virus) == 1 &&
+		if (c->pend[i].ticket != -1 &&
+		    scanner_result(c->sc, c->pend[i].ticket, &virus) == 1 &&
 		    attribute(c, &c->pend[i], virus) == -1)
 			goto nomem;
 	if (bt != -1 && scanner_result(c->sc, bt, &virus) == 1) {

@@ -13,9 +13,10 @@ text_list_add(struct buf *b, const char *v)
 	if (v == NULL || *v == '\0')
 		return 0;
 	n = strlen(v);
+	/* a whole name: after the start or ", ", before "," or the end */
 	for (s = b->p; s != NULL && (s = strstr(s, v)) != NULL; s += n)
-		if ((s == b->p || s[-1] == ' ') && (s[n] == ',' ||
-		    s[n] == '\0'))
+		if ((s == b->p || (s - b->p >= 2 && s[-2] == ',' &&
+		    s[-1] == ' ')) && (s[n] == ',' || s[n] == '\0'))
 			return 0;
 	if ((b->len > 0 && buf_adds(b, ", ") == -1) || buf_adds(b, v) == -1)
 		return -1;

@@ -119,3 +119,93 @@ verdict_json(const struct verdict *v, struct buf *b)
 	}
 	return buf_adds(b, "]}\n");
 }
+
+/* Filenames and types may hold anything: keep the line a line. */
+static void
+text_field(struct buf *b, const char *s)
+{
+	if (s == NULL || *s == '\0') {
+		buf_addc(b, '-');
+		return;
+	}
+	for (; *s; s++)
+		buf_addc(b, (*s == '\t' || *s == '\n' || *s == '\r') ?
+		    ' ' : *s);
+}
+
+static void
+text_start(struct buf *b, const char *name)
+{
+	if (name != NULL) {
+		text_field(b, name);
+		buf_adds(b, ":\t");
+	}
+}
+
+/* The lines of the whole message: the backstop's virus and the limits. */
+static void
+text_message(struct buf *b, const struct verdict *v, const char *name)
+{
+	const char *sep = "";
+
+	if (v->backstop != NULL) {
+		text_start(b, name);
+		buf_adds(b, "-\tmessage\t-\t-\t-\t");
+		text_field(b, v->backstop);
+		buf_adds(b, " FOUND (whole message only)\n");
+	}
+	if (v->limits & MM_LIMIT_PARAMS) {
+		text_start(b, name);
+		buf_adds(b, "-\tlimits\tparameters\t-\t-\t"
+		    "whole-message scan skipped\n");
+	}
+	if (!(v->limits & ~(unsigned)MM_LIMIT_PARAMS))
+		return;
+	/* "depth parts header", no trailing space. */
+	text_start(b, name);
+	buf_adds(b, "-\tlimits\t");
+	if (v->limits & MM_LIMIT_DEPTH) {
+		buf_adds(b, "depth");
+		sep = " ";
+	}
+	if (v->limits & MM_LIMIT_PARTS) {
+		buf_printf(b, "%sparts", sep);
+		sep = " ";
+	}
+	if (v->limits & MM_LIMIT_HEADER)
+		buf_printf(b, "%sheader", sep);
+	buf_adds(b, "\t-\t-\tscanned flat\n");
+}
+
+int
+verdict_text(const struct verdict *v, const char *name, int quiet,
+    struct buf *b)
+{
+	size_t i;
+
+	for (i = 0; !quiet && i < v->nparts; i++) {
+		const struct vpart *p = &v->parts[i];
+
+		text_start(b, name);
+		buf_printf(b, "%s\t%s\t", p->part, vrole_name(p->role));
+		text_field(b, p->type);
+		buf_addc(b, '\t');
+		text_field(b, p->filename);
+		buf_printf(b, "\t%zu\t", p->size);
+		if (p->virus != NULL) {
+			text_field(b, p->virus);
+			buf_adds(b, " FOUND");
+			if (p->how != NULL)
+				buf_printf(b, " (%s)", p->how);
+		} else
+			buf_adds(b, "OK");
+		buf_addc(b, '\n');
+	}
+	if (!quiet)
+		text_message(b, v, name);
+	text_start(b, name);
+	buf_adds(b, vclass_name(v->class));
+	if (v->class != VC_CLEAN && !v->deletable)
+		buf_adds(b, " undeletable");
+	return buf_addc(b, '\n');
+}

@@ -61,8 +61,25 @@ const char *vrole_name(int role);
 
 /* Append the verdict as one JSON line (with '\n'). */
 int verdict_json(const struct verdict *, struct buf *);
+/*
+ * Append the verdict as mail-scan prints it (mail-scan(1) OUTPUT): one
+ * line a part (part, role, type, filename, size, "OK" or "NAME FOUND",
+ * tab-separated, "-" for an empty field, tabs and line ends in a field as
+ * spaces), the backstop and limits lines, then the class ("undeletable"
+ * after it when it cannot be cut).  quiet: the class line only.  name,
+ * when not NULL, starts every line ("name:<tab>").  -1: ENOMEM.
+ */
+int verdict_text(const struct verdict *, const char *name, int quiet,
+    struct buf *);
 /* Parse one JSON verdict (as written above); -1 with a reason. */
 int verdict_parse(const char *, size_t, struct verdict *, struct errbuf *);
+/*
+ * The verdict in the file at path (mail-strip -v, mail-notify -v): -1
+ * with *status 75 when it cannot be read, 65 (the reason naming the file)
+ * when it is not a verdict.
+ */
+int verdict_load(const char *path, struct verdict *, int *status,
+    struct errbuf *);
 void verdict_free(struct verdict *);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "mailav.h"
 #include "mime.h"
+#include "part.h"
 #include "verdict.h"
 
 #define MAXDEPTH	32		/* of values skipped as unknown */
@@ -434,32 +435,6 @@ object(struct jp *j, const char *const *known, unsigned *seen, keyfn fn,
 	return r;
 }
 
-/*
- * A part id: IMAP section numbers "1", "2.1"; "0" (or "") is the message
- * itself, which mail-scan names when a virus lies in bytes of the top-level
- * container that no part holds.
- */
-static int
-valid_part_id(const char *s)
-{
-	size_t n = 0;
-
-	if (*s == '\0' || strcmp(s, "0") == 0)
-		return 1;
-	for (;;) {
-		if (*s < '1' || *s > '9')
-			return 0;
-		while (*s >= '0' && *s <= '9')
-			s++;
-		if (++n > 1000)
-			return 0;
-		if (*s == '\0')
-			return 1;
-		if (*s++ != '.')
-			return 0;
-	}
-}
-
 static const char *const part_keys[] = {
 	"part", "role", "type", "filename", "size", "virus", "deletable",
 	"how", NULL
@@ -478,7 +453,7 @@ part_key(struct jp *j, int which, void *arg)
 	case PK_PART:
 		if (string(j, &vp->part) == -1)
 			return -1;
-		if (!valid_part_id(vp->part))
+		if (!part_id_verdict(vp->part))
 			return fail(j, "bad part number");
 		return 0;
 	case PK_ROLE:
@@ -805,4 +780,24 @@ verdict_free(struct verdict *v)
 	free(v->file);
 	free(v->backstop);
 	memset(v, 0, sizeof(*v));
+}
+
+int
+verdict_load(const char *path, struct verdict *v, int *status,
+    struct errbuf *e)
+{
+	struct buf b = { 0 };
+	struct errbuf why;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	*status = EXIT_TEMPFAIL;
+	if (read_file(path, &b, MAXINPUT, e) == -1)
+		return -1;
+	if ((r = verdict_parse(b.p, b.len, v, &why)) == -1) {
+		*status = EXIT_DATAERR;
+		errset(e, "%s: %s", path, why.msg);
+	}
+	buf_free(&b);
+	return r;
 }

@@ -3,14 +3,14 @@
  * besides the signatures themselves:
  *
  *   - the 512-byte CVD header of a mirror's answer (head_check in
- *     cmd/sig-update/update.c): the first 512 bytes of the input, cut and
+ *     common/su_update.c): the first 512 bytes of the input, cut and
  *     NUL-terminated as there, through libclamav's cl_cvdparse.  libclamav
  *     is not instrumented, so only crashes and what ASan's interceptors see
  *     count there; the version it gives is checked against the text.
- *   - the state file (cmd/sig-update/state.c): the whole input as
- *     sig-update.state in a directory of ours, through state_load.  Every
- *     value must be one line without control characters; state_save and a
- *     second state_load must give the same records in the same order
+ *   - the state file (common/su_state.c): the whole input as
+ *     sig-update.state in a directory of ours, through su_state_load.  Every
+ *     value must be one line without control characters; su_state_save and
+ *     a second su_state_load must give the same records in the same order
  *     (records whose source or key filled its field, 63 and 31 bytes, may
  *     have been cut and are left out of that comparison).
  *
@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cmd/sig-update/sigupdate.h"
+#include "sigupd.h"
 
 static char dir[64];
 
@@ -50,7 +50,7 @@ cvd_header(const uint8_t *data, size_t size)
 }
 
 static int
-cut(const struct srec *r)
+cut(const struct su_srec *r)
 {
 	return strlen(r->src) == sizeof(r->src) - 1 ||
 	    strlen(r->key) == sizeof(r->key) - 1;
@@ -59,7 +59,7 @@ cut(const struct srec *r)
 static void
 state(const uint8_t *data, size_t size)
 {
-	struct state a, b;
+	struct su_state a, b;
 	struct errbuf e;
 	char path[128];
 	FILE *fp;
@@ -71,7 +71,7 @@ state(const uint8_t *data, size_t size)
 		abort();
 	if (fwrite(data, 1, size, fp) != size || fclose(fp) != 0)
 		abort();
-	if (state_load(&a, dir, &e) == -1) {
+	if (su_state_load(&a, dir, &e) == -1) {
 		if (size <= 1024 * 1024)
 			abort();	/* only a file over STATE_MAX fails */
 		return;
@@ -84,11 +84,11 @@ state(const uint8_t *data, size_t size)
 		    strpbrk(a.rec[i].key, "\t\n") != NULL)
 			abort();
 	}
-	if (state_save(&a, &e) == -1) {
+	if (su_state_save(&a, &e) == -1) {
 		fprintf(stderr, "state_save: %s\n", e.msg);
 		abort();
 	}
-	if (state_load(&b, dir, &e) == -1)
+	if (su_state_load(&b, dir, &e) == -1)
 		abort();
 	for (i = j = 0; i < a.n; i++) {
 		if (cut(&a.rec[i]))
@@ -102,8 +102,8 @@ state(const uint8_t *data, size_t size)
 			abort();
 		j++;
 	}
-	state_free(&a);
-	state_free(&b);
+	su_state_free(&a);
+	su_state_free(&b);
 }
 
 int

@@ -283,3 +283,17 @@ X-Virus-Status: Infected ($VIRUS); removed 1 part(s)"
 	assert_output --partial '(no name)'
 	kept 2 '=_b1'
 }
+
+@test "remove: a virus name that is the last word of another is still named, once" {
+	# text_list_add: a whole name follows ", " (it once took "Agent" for
+	# the tail of "Win.Trojan Agent" and left it out)
+	mk all-attachments
+	scan_json
+	jq -c '.parts |= map(if .part == "2" then .virus = "Win.Trojan Agent"
+	    elif .part == "3" then .virus = "Agent" else . end) |
+	    .viruses = ["Win.Trojan Agent", "Agent"]' verdict.json >v2.json
+	strip_ok -v v2.json
+	status_is "Infected (Win.Trojan_Agent, Agent); removed 2 part(s)"
+	run -0 notice 3
+	assert_line '  Virus: Agent'
+}

@@ -338,6 +338,30 @@ install_local_ndb() {
 	run -64 sig-update --bogus
 }
 
+@test "a missing \$MAILAV_CONF is an empty configuration, as mailav.conf(5) says" {
+	run -78 env MAILAV_CONF="$W/nonexistent" sig-update -d "$W/db"
+	assert_output "sig-update: no source configured (the \"source\" key of $W/nonexistent)"
+	run -0 env MAILAV_CONF="$W/nonexistent" sig-update -d "$W/db" status
+	assert_output "database set: none installed at $W/db"
+}
+
+@test "--help is the man page's SYNOPSIS, on stdout; -C is -c" {
+	command -v mandoc >/dev/null || skip "mandoc is not installed"
+	run -0 --separate-stderr sig-update --help
+	[ -z "$stderr" ]
+	help=$(printf '%s\n' "$output" | sed 's/^usage: //' | tr -d ' \t\n')
+	man=$(mandoc -Tascii "$TOP/man/sig-update.1" | col -b |
+	    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;$d' | tr -d ' \t\n')
+	assert_equal "$help" "$man"
+	run -0 sig-update --version
+	assert_output "sig-update (mailav) $(sed -n 's/^VERSION = //p' "$TOP/GNUmakefile")"
+	run -78 sig-update -C "$W/nonexistent"
+	assert_output --partial "$W/nonexistent"
+	printf 'update_bogus = 1\n' > "$W/bad.conf"
+	run -78 sig-update -C "$W/bad.conf"
+	assert_output --partial "$W/bad.conf:1: unknown key update_bogus"
+}
+
 @test "man page: lint clean, names the keys, exit codes and a cron line" {
 	run -0 mandoc -Tlint -W warning "$TOP/man/sig-update.1"
 	assert_output ""

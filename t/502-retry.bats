@@ -193,3 +193,37 @@ erin@archive.test"
 		assert_line --index 2 --partial '"mail-strip"'
 	done
 }
+
+# The pipeline mode (common/pipe.c, common/archive.c) under the sanitizers:
+# every report goes into $D/san.* files, which must not be there.
+@test "the pipelines under ASan and UBSan: clean, infected, archived, retried, a failing tagger" {
+	[ -x "$ASAN_BIN/mail-scan" ] ||
+	    skip "no sanitizer build (make O=build-asan SAN=1 all)"
+	export MAILAV_BINDIR=$ASAN_BIN RECIPIENTS="carol@archive.test
+bob@example.test"
+	export ASAN_OPTIONS=detect_leaks=1:log_path=$D/san
+	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$D/san
+	local p f
+	for p in mailav-send mailav-receive; do
+		run -0 --separate-stderr "$TOP/share/$p" \
+		    <"$TOP/share/samples/clean.eml"
+		assert_line 'X-Virus-Status: Clean'
+		for f in infected-body infected-attachment nested; do
+			run --separate-stderr "$TOP/share/$p" \
+			    <"$TOP/share/samples/$f.eml"
+			[ "$status" -eq 0 ] || [ "$status" -eq 69 ]
+		done
+	done
+	# the same messages again: seen_dir says what they got
+	run -0 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/infected-attachment.eml"
+	[[ $stderr == *"original archived: again"* ]]
+	printf 'strip_lang = xx\n' >>"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	[[ $stderr == *"mail-strip (tagging) failed (status 75)"* ]]
+	run find "$D" -maxdepth 1 -name 'san.*'
+	assert_output ''
+	run find "$D/arch/new" -type f
+	[ "${#lines[@]}" -ge 1 ]
+}

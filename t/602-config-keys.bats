@@ -19,7 +19,7 @@ keys_read() {
 		# sig-update reads its keys itself: the table of duration keys
 		# and the comparisons with the key read.
 		perl -ne 'while (/"(source|update_[a-z0-9_]+)"/g) { print "$1\n" }' \
-		    "$TOP"/cmd/sig-update/*.c
+		    "$TOP"/cmd/sig-update/*.c "$TOP"/common/su_*.c
 		# The pipelines ask mail-scan --config-sh for theirs: the
 		# m_keys= list of share/mailav-lib.sh, and the list given to
 		# --config-sh in the scripts.

@@ -177,7 +177,7 @@ main(int argc, char **argv)
 	struct config cf;
 	struct verdict v;
 	struct errbuf e;
-	struct buf vb = { 0 }, out = { 0 }, toq = { 0 }, fromq = { 0 };
+	struct buf out = { 0 }, toq = { 0 }, fromq = { 0 };
 	char host[256];
 	const char *s;
 	int fd = 0, status;
@@ -222,10 +222,8 @@ main(int argc, char **argv)
 		nothing(e.msg);
 	}
 	if (o.vfile != NULL) {
-		if (read_file(o.vfile, &vb, 64u << 20, &e) == -1)
-			errx(EXIT_TEMPFAIL, "%s", e.msg);
-		if (verdict_parse(vb.p, vb.len, &v, &e) == -1)
-			errx(EXIT_DATAERR, "%s: %s", o.vfile, e.msg);
+		if (verdict_load(o.vfile, &v, &status, &e) == -1)
+			errx(status, "%s", e.msg);
 		rq.v = &v;
 	}
 
@@ -243,7 +241,6 @@ main(int argc, char **argv)
 		verdict_free(&v);
 	notice_orig_free(&orig);
 	config_free(&cf);
-	buf_free(&vb);
 	buf_free(&out);
 	buf_free(&toq);
 	buf_free(&fromq);

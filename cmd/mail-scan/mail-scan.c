@@ -1,29 +1,40 @@
 /*
  * mail-scan: scan RFC 5322 messages part by part with libclamav or clamd
  * and say which part is infected.  Exit 0 clean, 1 infected (grep style),
- * 64 usage, 75 when no trustworthy verdict can be given.
+ * 64 usage, 75 when no trustworthy verdict can be given.  The scan is
+ * common/scanmsg.c's; the pipeline mode's fields, log line and tagger
+ * common/pipe.c's, its envelope and archive copy common/archive.c's.
  */
 #include <err.h>
-#include <getopt.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "config.h"
 #include "mailav.h"
 #include "pipe.h"
+#include "scan.h"
 #include "scanmsg.h"
 #include "smtpdot.h"
+#include "verdict.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
 #define MAX_MESSAGE	(1024UL * 1024 * 1024)
+/* libclamav messages printed for the message being scanned, at most. */
+#define CLMSG_MAX	20
+#define MAX_DB		16
 
 static int jflag, qflag, sflag, prefix;
-static struct buf out;
-static const struct config *conf;
+static struct buf out;		/* stdout, or the fields of --sh */
+static struct pipe_run pr;	/* the pipeline mode (mail-scan(1)) */
+static unsigned long clmsg_count;
+/* The cause of a failure, also kept for the pipeline's log line. */
+static char cause[512];
 
 static const char usage_text[] =
     "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
@@ -55,92 +66,78 @@ help_version(int argc, char *argv[])
 	}
 }
 
-/* Filenames and types may hold anything: keep the line a line. */
-static void
-add_field(const char *s)
-{
-	if (s == NULL || *s == '\0') {
-		buf_addc(&out, '-');
-		return;
-	}
-	for (; *s; s++)
-		buf_addc(&out, (*s == '\t' || *s == '\n' || *s == '\r') ?
-		    ' ' : *s);
-}
+struct opts {
+	const char *cfpath, *clamd, *db;
+	const char *dbv[MAX_DB];
+	int ndb;
+};
+
+enum {
+	O_SH = 256, O_JSON, O_COPY, O_CONFIG, O_SENDER, O_RCPTS, O_ARCHIVE,
+	O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE, O_EMIT, O_TAGOUT
+};
 
 static void
-line_start(const char *name)
+options(int argc, char *argv[], struct opts *o)
 {
-	if (prefix) {
-		add_field(name);
-		buf_adds(&out, ":\t");
-	}
-}
+	static const struct option lo[] = {
+		{ "sh", required_argument, NULL, O_SH },
+		{ "tagger", required_argument, NULL, O_TAGGER },
+		{ "log", required_argument, NULL, O_LOG },
+		{ "log-line", required_argument, NULL, O_LOGLINE },
+		{ "since", required_argument, NULL, O_SINCE },
+		{ "emit", required_argument, NULL, O_EMIT },
+		{ "tag-output", required_argument, NULL, O_TAGOUT },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "copy", required_argument, NULL, O_COPY },
+		{ "config-sh", required_argument, NULL, O_CONFIG },
+		{ "sender", required_argument, NULL, O_SENDER },
+		{ "recipients", required_argument, NULL, O_RCPTS },
+		{ "archive", no_argument, NULL, O_ARCHIVE },
+		{ "unlink", required_argument, NULL, O_UNLINK },
+		{ NULL, 0, NULL, 0 }
+	};
+	int ch;
 
-static void
-report(const struct verdict *v, const char *name)
-{
-	size_t i;
-
-	if (jflag) {
-		verdict_json(v, &out);
-		return;
-	}
-	if (!qflag) {
-		for (i = 0; i < v->nparts; i++) {
-			const struct vpart *p = &v->parts[i];
-
-			line_start(name);
-			buf_printf(&out, "%s\t%s\t", p->part,
-			    vrole_name(p->role));
-			add_field(p->type);
-			buf_addc(&out, '\t');
-			add_field(p->filename);
-			buf_printf(&out, "\t%zu\t", p->size);
-			if (p->virus != NULL) {
-				add_field(p->virus);
-				buf_adds(&out, " FOUND");
-				if (p->how != NULL)
-					buf_printf(&out, " (%s)", p->how);
-			} else
-				buf_adds(&out, "OK");
-			buf_addc(&out, '\n');
-		}
-		if (v->backstop != NULL) {
-			line_start(name);
-			buf_adds(&out, "-\tmessage\t-\t-\t-\t");
-			add_field(v->backstop);
-			buf_adds(&out, " FOUND (whole message only)\n");
-		}
-		if (v->limits & MM_LIMIT_PARAMS) {
-			line_start(name);
-			buf_adds(&out, "-\tlimits\tparameters\t-\t-\t"
-			    "whole-message scan skipped\n");
-		}
-		if (v->limits & ~(unsigned)MM_LIMIT_PARAMS) {
-			/* "depth parts header", no trailing space. */
-			const char *sep = "";
-
-			line_start(name);
-			buf_adds(&out, "-\tlimits\t");
-			if (v->limits & MM_LIMIT_DEPTH) {
-				buf_adds(&out, "depth");
-				sep = " ";
-			}
-			if (v->limits & MM_LIMIT_PARTS) {
-				buf_printf(&out, "%sparts", sep);
-				sep = " ";
-			}
-			if (v->limits & MM_LIMIT_HEADER)
-				buf_printf(&out, "%sheader", sep);
-			buf_adds(&out, "\t-\t-\tscanned flat\n");
+	while ((ch = getopt_long(argc, argv, "C:c:d:jqS", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'C': o->cfpath = optarg; break;
+		case 'c': o->clamd = optarg; break;
+		case 'd':
+			if (o->ndb == MAX_DB - 1)
+				errx(EXIT_USAGE, "too many -d options");
+			o->db = o->dbv[o->ndb++] = optarg;
+			break;
+		case 'j': jflag = 1; break;
+		case 'q': qflag = 1; break;
+		case 'S': sflag = 1; break;
+		case O_SH: pr.sh = optarg; break;
+		case O_TAGGER: pr.tagger = optarg; break;
+		case O_LOG: pr.logtag = optarg; break;
+		case O_LOGLINE: pr.logline = optarg; break;
+		case O_TAGOUT: pr.tagout = optarg; break;
+		case O_EMIT: pr.emit = optarg; break;
+		case O_SINCE: pr.since = strtoll(optarg, NULL, 10); break;
+		case O_JSON: pr.json = optarg; break;
+		case O_COPY: pr.copy = optarg; break;
+		case O_CONFIG: pr.keys = optarg; break;
+		case O_SENDER: pr.sender = optarg; break;
+		case O_RCPTS: pr.rcpts = optarg; break;
+		case O_ARCHIVE: pr.archive = 1; break;
+		case O_UNLINK:
+			if (pr.nunlink == PIPE_MAX_UNLINK)
+				usage();
+			pr.unlinkv[pr.nunlink++] = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
-	line_start(name);
-	buf_adds(&out, vclass_name(v->class));
-	if (v->class != VC_CLEAN && !v->deletable)
-		buf_adds(&out, " undeletable");
-	buf_addc(&out, '\n');
+	/* Two engines asked for: neither may silently win. */
+	if (o->clamd != NULL && o->db != NULL) {
+		warnx("-c and -d exclude each other");
+		usage();
+	}
 }
 
 static int
@@ -155,13 +152,6 @@ flush_out(void)
 	return r;
 }
 
-/* libclamav messages printed for the message being scanned, at most. */
-#define CLMSG_MAX	20
-static unsigned long clmsg_count;
-
-/* The cause of a failure, also kept for the pipeline's log line. */
-static char cause[512];
-
 static void
 fail(const char *fmt, ...)
 {
@@ -171,6 +161,15 @@ fail(const char *fmt, ...)
 	vsnprintf(cause, sizeof(cause), fmt, ap);
 	va_end(ap);
 	warnx("%s", cause);
+}
+
+/* What the pipeline's calls left to say without failing. */
+static void
+said(void)
+{
+	if (pr.warn.msg[0] != '\0')
+		warnx("%s", pr.warn.msg);
+	pr.warn.msg[0] = '\0';
 }
 
 /*
@@ -188,35 +187,36 @@ load_one(const char *path, struct buf *msg)
 		r = read_fd(0, msg, MAX_MESSAGE, &e);
 	else
 		r = read_file(path, msg, MAX_MESSAGE, &e);
-	if (r == -1) {
-		fail("%s", e.msg);
-		buf_free(msg);
-		return EXIT_TEMPFAIL;
-	}
+	if (r == -1)
+		goto fail;
 	if (msg->p == NULL && buf_add(msg, "", 0) == -1) {
 		fail("out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	if (pipe_copy(msg->p, msg->len, &e) == -1) {
-		fail("%s", e.msg);
-		buf_free(msg);
-		return EXIT_TEMPFAIL;
-	}
+	if (pr.copy != NULL &&
+	    pipe_write_file(pr.copy, msg->p, msg->len, &e) == -1)
+		goto fail;
 	/* -S: SMTP DATA as proxsmtpd hands it; scan what the sender wrote. */
 	if (sflag)
 		msg->len = smtp_unstuff(msg->p, msg->len);
-	if (po.sh && pipe_envelope(conf, msg->p, msg->len, &out, &e) == -1) {
-		fail("%s", e.msg);
-		buf_free(msg);
-		return EXIT_TEMPFAIL;
+	if (pr.sh != NULL) {
+		r = archive_envelope(&pr, msg->p, msg->len, &out, &e);
+		said();
+		if (r == -1)
+			goto fail;
 	}
 	return EXIT_OK;
+fail:
+	fail("%s", e.msg);
+	buf_free(msg);
+	return EXIT_TEMPFAIL;
 }
 
 /* pre: the message load_one read already, or NULL to read it here. */
 static int
 scan_one(struct scanner *sc, const char *path, struct buf *pre)
 {
+	const char *name = path ? path : "stdin";
 	struct buf msg = { 0 };
 	struct verdict v;
 	struct errbuf e = { "" };
@@ -229,39 +229,37 @@ scan_one(struct scanner *sc, const char *path, struct buf *pre)
 	} else if ((r = load_one(path, &msg)) != EXIT_OK)
 		return r;
 	r = scan_message(sc, msg.p, msg.len, NULL, &v, &e);
+	buf_free(&msg);
 	if (r == -1) {
-		buf_free(&msg);
-		fail("%s: %s", path ? path : "stdin", e.msg);
+		fail("%s: %s", name, e.msg);
 		return EXIT_TEMPFAIL;
 	}
 	/* clamd_allow_oversize: say so, the verdict cannot. */
 	if (scanner_oversized(sc) > 0)
 		warnx("%s: %lu part(s) over clamd's StreamMaxLength passed "
-		    "unscanned (clamd_allow_oversize)", path ? path : "stdin",
+		    "unscanned (clamd_allow_oversize)", name,
 		    scanner_oversized(sc));
-	v.file = strdup(path ? path : "-");
-	if (v.file == NULL) {
+	if ((v.file = strdup(path ? path : "-")) == NULL) {
 		verdict_free(&v);
-		buf_free(&msg);
 		fail("out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	if (po.sh || po.json) {
-		if (pipe_report(&v, msg.p, msg.len, &out, &e) == -1) {
+	if (pr.sh || pr.json) {
+		if (pipe_report(&pr, &v, &out, &e) == -1) {
 			fail("%s", e.msg);
 			verdict_free(&v);
-			buf_free(&msg);
 			return EXIT_TEMPFAIL;
 		}
-	} else
-		report(&v, path ? path : "-");
-	buf_free(&msg);
+	} else if (jflag)
+		verdict_json(&v, &out);
+	else
+		verdict_text(&v, prefix ? v.file : NULL, qflag, &out);
 	verdict_free(&v);
-	if (out.p == NULL && po.sh == NULL && po.json == NULL) {
+	if (out.p == NULL && pr.sh == NULL && pr.json == NULL) {
 		fail("out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	if (po.sh == NULL && flush_out() == -1) {
+	if (pr.sh == NULL && flush_out() == -1) {
 		warn("stdout");
 		return EXIT_TEMPFAIL;
 	}
@@ -283,140 +281,114 @@ clamav_msg(const char *msg)
 }
 
 /*
- * libclamav's time for one scan: half the filter's time limit (the
- * MAILAV_TIMEOUT the pipelines export, else filter_timeout), so that a
- * scan libclamav cannot finish is its error (75, said in the log) before
- * the filter is killed for its time; 0 (libclamav's 120 s) without one.
- * A filter_timeout that cannot be read is the pipeline's error to report.
+ * The end of a pipeline run: a clean message is tagged (--tagger) and its
+ * line logged; an infected one is the shell's to log, as it decides what
+ * happens; a failure of ours is logged with its cause.  The fields go
+ * into the --sh file.
  */
 static int
-engine_time(const struct config *cf)
+finish(int status)
 {
-	const char *s = getenv("MAILAV_TIMEOUT");
-	long t;
+	struct errbuf e = { "" };
+	const char *why = cause;
+	int r = 0;
 
-	if (s == NULL || *s == '\0')
-		s = config_get(cf, "filter_timeout");
-	if (s == NULL || (t = strtol(s, NULL, 10)) < 1 || t > 86400)
-		return 0;
-	return t < 2 ? 1 : (int)(t / 2);
+	if (status == EXIT_OK && pr.tagger != NULL) {
+		if (fflush(stdout) == EOF) {
+			errset(&e, "stdout: %s", strerror(errno));
+			r = -1;
+		} else {
+			r = pipe_tagger(&pr, &e);
+			/* the tagger's own word first, as it said it */
+			if (pr.spoke)
+				fprintf(stderr, "%s\n", pr.said);
+		}
+		if (r == -1) {
+			warnx("%s", e.msg);
+			why = e.msg;
+			status = EXIT_TEMPFAIL;
+		}
+	}
+	pipe_end(&pr, status, why, &out);
+	said();
+	if (pipe_write(&pr, &out, &e) == -1) {
+		warnx("%s", e.msg);
+		return EXIT_TEMPFAIL;
+	}
+	return status;
 }
 
-int
-main(int argc, char *argv[])
+/* Every message, or with --sh the one, through the engine. */
+static int
+scan_all(const struct scan_opts *so, int argc, char *argv[])
 {
-	struct scan_opts so = { 0 };
-	struct config cf = { 0 };
 	struct buf pmsg = { 0 };
 	struct errbuf e = { "" };
 	struct scanner *sc;
-	const char *cfpath = NULL, *db = NULL, *clamd = NULL, *s;
-	const char *dbv[16];
-	long tc = 0, ts = 0;
-	int ndb = 0;
-	int ch, worst = EXIT_OK, r, i;
-
-	help_version(argc, argv);
-	while ((ch = getopt_long(argc, argv, "C:c:d:jqS", pipe_longopts,
-	    NULL)) != -1) {
-		if (ch >= PIPE_OPT_FIRST) {
-			if (pipe_option(ch, optarg) == -1)
-				usage();
-			continue;
-		}
-		switch (ch) {
-		case 'C':
-			cfpath = optarg;
-			break;
-		case 'c':
-			clamd = optarg;
-			break;
-		case 'd':
-			if (ndb == (int)(sizeof(dbv) / sizeof(dbv[0])) - 1)
-				errx(EXIT_USAGE, "too many -d options");
-			db = dbv[ndb++] = optarg;
-			break;
-		case 'j':
-			jflag = 1;
-			break;
-		case 'q':
-			qflag = 1;
-			break;
-		case 'S':
-			sflag = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	/* Two engines asked for: neither may silently win. */
-	if (clamd != NULL && db != NULL) {
-		warnx("-c and -d exclude each other");
-		usage();
-	}
-
-	/* The configuration is optional unless named. */
-	if (config_open(cfpath, &cf, &e) == -1)
-		errx(EXIT_TEMPFAIL, "%s", e.msg);
-	/* -d means the embedded engine, whatever the config says. */
-	if (clamd == NULL && db == NULL)
-		clamd = config_get(&cf, "clamd");
-	if (db == NULL)
-		db = (s = config_get(&cf, "database")) ? s : MAILAV_DBDIR;
-	so.db = db;
-	dbv[ndb] = NULL;
-	if (ndb > 1)
-		so.dbv = dbv;
-	so.clamd = clamd && *clamd ? clamd : NULL;
-	so.clmsg = clamav_msg;
-	/*
-	 * A setting that is not valid defers the mail (75) rather than scan
-	 * with one the administrator did not mean.
-	 */
-	if (config_number(&cf, "clamd_connect_timeout", 1, 86400, &tc, &e) ==
-	    -1 || config_number(&cf, "clamd_scan_timeout", 1, 86400, &ts,
-	    &e) == -1 || config_flag(&cf, "clamd_allow_oversize", 0,
-	    &so.allow_oversize, &e) == -1)
-		errx(EXIT_TEMPFAIL, "%s", e.msg);
-	so.connect_timeout = (int)tc;
-	so.scan_timeout = (int)ts;
-	so.engine_time = engine_time(&cf);
-	conf = &cf;
-	if (pipe_start(&cf, &out, &e) == -1)
-		errx(EXIT_TEMPFAIL, "%s", e.msg);
-	if (pipe_config_only())
-		return flush_out() == -1 || fclose(stdout) == EOF ?
-		    EXIT_TEMPFAIL : EXIT_OK;
+	int worst = EXIT_OK, r, i;
 
 	/* --sh: one message, read (and archived) before the engine. */
-	if (po.sh != NULL && (argc > 1 ||
+	if (pr.sh != NULL && (argc > 1 ||
 	    (r = load_one(argc && strcmp(argv[0], "-") != 0 ? argv[0] :
 	    NULL, &pmsg)) != EXIT_OK))
-		return pipe_finish(argc > 1 ? EXIT_USAGE : r, cause, &out);
-	if ((sc = scanner_open(&so, &e)) == NULL) {
+		return finish(argc > 1 ? EXIT_USAGE : r);
+	if ((sc = scanner_open(so, &e)) == NULL) {
+		buf_free(&pmsg);
 		fail("%s", e.msg);
-		return pipe_finish(EXIT_TEMPFAIL, cause, &out);
+		return finish(EXIT_TEMPFAIL);
 	}
 	prefix = argc > 1;
 	if (argc == 0)
-		worst = scan_one(sc, NULL, po.sh ? &pmsg : NULL);
+		worst = scan_one(sc, NULL, pr.sh ? &pmsg : NULL);
 	for (i = 0; i < argc; i++) {
 		r = scan_one(sc, strcmp(argv[i], "-") == 0 ? NULL : argv[i],
-		    po.sh ? &pmsg : NULL);
+		    pr.sh ? &pmsg : NULL);
 		/* The worst verdict wins: tempfail over found over clean. */
 		if (r == EXIT_TEMPFAIL || (r == EXIT_FOUND &&
 		    worst == EXIT_OK))
 			worst = r;
 	}
 	scanner_close(sc);
-	worst = pipe_finish(worst, cause, &out);
-	config_free(&cf);
-	buf_free(&out);
+	worst = finish(worst);
 	if (fclose(stdout) == EOF) {
 		warn("stdout");
 		return EXIT_TEMPFAIL;
 	}
 	return worst;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o = { 0 };
+	struct scan_opts so = { 0 };
+	struct config cf = { 0 };
+	struct errbuf e = { "" };
+	int r;
+
+	help_version(argc, argv);
+	options(argc, argv, &o);
+	argc -= optind;
+	argv += optind;
+
+	/* The configuration is optional unless named. */
+	if (config_open(o.cfpath, &cf, &e) == -1)
+		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	so.clamd = o.clamd;
+	so.db = o.db;
+	so.dbv = o.ndb > 1 ? o.dbv : NULL;
+	so.clmsg = clamav_msg;
+	if (scan_configure(&so, &cf, &e) == -1 ||
+	    pipe_start(&pr, &cf, &out, &e) == -1)
+		errx(EXIT_TEMPFAIL, "%s", e.msg);
+	said();
+	if (pipe_config_only(&pr))
+		r = flush_out() == -1 || fclose(stdout) == EOF ?
+		    EXIT_TEMPFAIL : EXIT_OK;
+	else
+		r = scan_all(&so, argc, argv);
+	pipe_free(&pr);
+	config_free(&cf);
+	buf_free(&out);
+	return r;
 }

@@ -23,8 +23,6 @@
 #include "tmpl.h"
 #include "verdict.h"
 
-#define MAXVERDICT	(64u << 20)
-
 static const char usage_text[] =
     "usage: mail-strip [-B] [-C config] [-l ja|en] [-p part[,part...]]\n"
     "                  [-v verdict.json] [file]\n"
@@ -54,22 +52,12 @@ options(int argc, char *argv[], struct opts *o)
 
 	while ((c = getopt_long(argc, argv, "BC:c:l:p:v:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'B':
-			o->body = 1;
-			break;
+		case 'B': o->body = 1; break;
 		case 'C':
-		case 'c':	/* deprecated: -C as in every mailav tool */
-			o->cfile = optarg;
-			break;
-		case 'l':
-			o->lang = optarg;
-			break;
-		case 'p':
-			o->plist = optarg;
-			break;
-		case 'v':
-			o->vfile = optarg;
-			break;
+		case 'c': o->cfile = optarg; break;	/* -c: deprecated */
+		case 'l': o->lang = optarg; break;
+		case 'p': o->plist = optarg; break;
+		case 'v': o->vfile = optarg; break;
 		case 'H':
 			fputs(usage_text, stdout);
 			exit(fclose(stdout) == EOF ? EXIT_TEMPFAIL : EXIT_OK);
@@ -116,12 +104,13 @@ main(int argc, char *argv[])
 	struct strip_plan pl = { 0 };
 	struct mime_limits lim = MIME_LIMITS_DEFAULT;
 	struct errbuf e;
-	struct buf in = { 0 }, vb = { 0 }, hdrs = { 0 }, tp = { 0 }, tb = { 0 };
+	struct buf in = { 0 }, hdrs = { 0 }, tp = { 0 }, tb = { 0 };
 	struct rw_cut *cuts = NULL;
 	struct rw_out out = { 0 };
 	const char *tdir, *lang;
 	char host[256];
 	size_t ncuts = 0;
+	int status;
 
 	/* A closed pipe is a write error (75), not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
@@ -141,10 +130,8 @@ main(int argc, char *argv[])
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	memset(&v, 0, sizeof(v));
 	if (o.vfile != NULL) {
-		if (read_file(o.vfile, &vb, MAXVERDICT, &e) == -1)
-			errx(EXIT_TEMPFAIL, "%s", e.msg);
-		if (verdict_parse(vb.p, vb.len, &v, &e) == -1)
-			errx(EXIT_DATAERR, "%s: %s", o.vfile, e.msg);
+		if (verdict_load(o.vfile, &v, &status, &e) == -1)
+			errx(status, "%s", e.msg);
 		vp = &v;
 	}
 	if ((pl.m = mime_parse(in.p, in.len, &lim, &e)) == NULL)
@@ -186,7 +173,6 @@ main(int argc, char *argv[])
 	buf_free(&hdrs);
 	buf_free(&tp);
 	buf_free(&tb);
-	buf_free(&vb);
 	message_free(&in);
 	return EXIT_OK;
 }

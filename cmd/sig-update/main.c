@@ -1,74 +1,56 @@
 /*
- * sig-update: options, logging, the lock and the exit code; the update
- * engine is update.c.  See man/sig-update.1 for the configuration keys and
- * exit codes.
+ * sig-update: options, the messages, the lock and the exit code; the
+ * update engine is common/su_*.c (common/sigupd.h).  See man/sig-update.1
+ * for the configuration keys and exit codes.
  */
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <clamav.h>
-#include <curl/curl.h>
+#include "sigupd.h"
 
-#include "sigupdate.h"
+static int quiet, in_status;
 
-int su_dryrun, su_progress;
-static int quiet;
-
+/*
+ * The engine's messages: errors (and warnings unless -q) on standard
+ * error, the rest on standard output unless -q, and everything to syslog
+ * under -q (the cron run).  status prints its lines whatever -q says.
+ */
 static void
-logv(int prio, const char *fmt, va_list ap)
+report(void *arg, int prio, const char *msg)
 {
-	char b[1024];
-
-	vsnprintf(b, sizeof(b), fmt, ap);
-	if (prio <= LOG_ERR || (prio == LOG_WARNING && !quiet))
-		fprintf(stderr, "sig-update: %s\n", b);
-	else if (!quiet)
-		printf("%s\n", b);
-	if (quiet)
-		syslog(prio, "%s", b);
-}
-
-void
-say(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	logv(prio, fmt, ap);
-	va_end(ap);
-}
-
-/* libclamav's messages: keep the last error for our own report instead of
- * letting it print "LibClamAV Error" lines on its own. */
-static void
-clmsg(enum cl_msg sev, const char *full, const char *msg, void *ctx)
-{
-	size_t n;
-
-	if (sev != CL_MSG_ERROR)
+	if (prio == SU_PROGRESS) {
+		fputs(msg, stderr);
 		return;
-	snprintf(su_clmsg, sizeof(su_clmsg), "%s", msg);
-	n = strlen(su_clmsg);
-	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
-		su_clmsg[--n] = '\0';
+	}
+	if (prio == SU_OUT) {
+		printf("%s\n", msg);
+		return;
+	}
+	if (in_status && prio <= LOG_ERR) {	/* no syslog for status */
+		warnx("%s", msg);
+		return;
+	}
+	if (prio <= LOG_ERR || (prio == LOG_WARNING && !quiet))
+		fprintf(stderr, "sig-update: %s\n", msg);
+	else if (!quiet)
+		printf("%s\n", msg);
+	if (quiet)
+		syslog(prio, "%s", msg);
 }
 
-void
-su_pause(const char *point)
+/* Test hook: stop (SIGSTOP) at a named moment so tests can kill -9 there. */
+static void
+moment(void *arg, const char *point)
 {
 	const char *at = getenv("SIG_UPDATE_STOP_AT");
 
@@ -79,17 +61,8 @@ su_pause(const char *point)
 	}
 }
 
-void
-su_nap(long secs)
-{
-	struct timespec ts = { secs, 0 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 static int
-grab_lock(const struct conf *c, int *fdp)
+grab_lock(const struct su_ctx *c, int *fdp)
 {
 	char p[PATH_MAX + 32];
 	struct stat sb;
@@ -99,87 +72,66 @@ grab_lock(const struct conf *c, int *fdp)
 	snprintf(p, sizeof(p), "%s/sig-update.lock", c->statedir);
 	if ((fd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0644)) == -1) {
-		say(LOG_ERR, "%s: %s%s", p, strerror(errno), errno == ELOOP ?
+		su_say(c, LOG_ERR, "%s: %s%s", p, strerror(errno),
+		    errno == ELOOP ?
 		    " (a symbolic link here is not followed)" : "");
-		return SU_IOERR;
+		return EXIT_IOERR;
 	}
 	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
 	    (sb.st_uid != geteuid() && sb.st_uid != 0)) {
-		say(LOG_ERR, "%s: not a regular file of ours", p);
+		su_say(c, LOG_ERR, "%s: not a regular file of ours", p);
 		close(fd);
-		return SU_IOERR;
+		return EXIT_IOERR;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			say(LOG_ERR, "flock %s: %s", p, strerror(errno));
+			su_say(c, LOG_ERR, "flock %s: %s", p, strerror(errno));
 			close(fd);
-			return SU_IOERR;
+			return EXIT_IOERR;
 		}
 		if (waited >= c->lock_wait * 10) {
-			say(LOG_ERR, "another sig-update holds %s (waited"
-			    " %lds)", p, c->lock_wait);
+			su_say(c, LOG_ERR, "another sig-update holds %s"
+			    " (waited %lds)", p, c->lock_wait);
 			close(fd);
-			return SU_LOCKED;
+			return EXIT_LOCKED;
 		}
 		usleep(100000);
 		waited++;
 	}
 	*fdp = fd;
-	return SU_OK;
+	return EXIT_OK;
 }
 
-static int
-rank(int code)
-{
-	switch (code) {
-	case SU_OK: return 0;
-	case SU_COOLDOWN: return 1;
-	case SU_NOTIFY: return 2;
-	case SU_TEMPFAIL: return 3;
-	case SU_IOERR: return 4;
-	case SU_VERIFY: return 5;
-	case SU_TESTLOAD: return 6;
-	default: return 7;
-	}
-}
-
-int
-worse_exit(int a, int b)
-{
-	return rank(b) > rank(a) ? b : a;
-}
+static const char usage_text[] =
+    "usage: sig-update [-nq] [-C config] [-d dbdir] [--jitter seconds]\n"
+    "                  [source ...]\n"
+    "       sig-update [-C config] [-d dbdir] status\n"
+    "       sig-update [-nq] [-C config] [-d dbdir] --rollback\n"
+    "       sig-update --help | --version\n";
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: sig-update [-nq] [-c config] [-d dbdir]"
-	    " [--jitter seconds] [source ...]\n"
-	    "       sig-update [-c config] [-d dbdir] status\n"
-	    "       sig-update [-nq] [-c config] [-d dbdir] --rollback\n");
+	fputs(usage_text, stderr);
 	exit(EXIT_USAGE);
 }
 
 /* The configuration, -d, the state directory and the sources named. */
 static int
-setup(struct conf *c, const char *cfg, const char *dbdir, int argc,
+setup(struct su_ctx *c, const char *cfg, const char *dbdir, int argc,
     char **argv, int need_src)
 {
 	struct errbuf e;
 	int i, k;
 
-	conf_defaults(c);
-	if (cfg == NULL && (cfg = getenv("MAILAV_CONF")) != NULL &&
-	    *cfg == '\0')
-		cfg = NULL;
-	if (conf_load(c, cfg ? cfg : MAILAV_SYSCONFDIR "/mailav.conf",
-	    cfg != NULL, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		return SU_CONFIG;
+	if (su_conf_load(c, cfg, &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		return EXIT_CONFIG;
 	}
 	if (dbdir != NULL) {
 		if (strlen(dbdir) >= SU_PATH) {
-			say(LOG_ERR, "-d: path too long");
-			return SU_CONFIG;
+			su_say(c, LOG_ERR, "-d: path too long");
+			return EXIT_CONFIG;
 		}
 		snprintf(c->dbdir, sizeof(c->dbdir), "%s", dbdir);
 	}
@@ -202,19 +154,70 @@ setup(struct conf *c, const char *cfg, const char *dbdir, int argc,
 			if (strcmp(c->src[i].name, argv[k]) == 0)
 				break;
 		if (i == c->nsrc) {
-			say(LOG_ERR, "no source named %s in %s", argv[k],
+			su_say(c, LOG_ERR, "no source named %s in %s", argv[k],
 			    c->path);
-			return SU_CONFIG;
+			return EXIT_CONFIG;
 		}
 		c->src[i].selected = 1;
 	}
 	if (need_src && c->nsrc == 0) {
-		say(LOG_ERR, "no source configured (the \"source\" key of"
-		    " %s)", c->path);
-		return SU_CONFIG;
+		su_say(c, LOG_ERR, "no source configured (the \"source\" key"
+		    " of %s)", c->path);
+		return EXIT_CONFIG;
 	}
+	return EXIT_OK;
+}
 
-	return SU_OK;
+/* Under the lock: the state, then the update or the rollback. */
+static int
+locked_run(struct su_ctx *c, struct su_state *st, int do_rollback)
+{
+	struct errbuf e;
+	int rc, lockfd = -1;
+
+	/* The administrator's directory: a symbolic link is fine here. */
+	if (su_mkdir(c->statedir, 0755, SU_FOLLOW, &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		return EXIT_IOERR;
+	}
+	if ((rc = grab_lock(c, &lockfd)) != EXIT_OK)
+		return rc;
+	/* Reload under the lock: the run that held it may have changed it. */
+	su_state_free(st);
+	if (su_state_load(st, c->statedir, &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		rc = EXIT_IOERR;
+	} else if (su_fetch_init(&e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		rc = EXIT_SOFTWARE;
+	} else {
+		rc = do_rollback ? su_rollback(c, st) : su_update(c, st);
+		if (!c->dryrun && su_state_save(st, &e) == -1) {
+			su_say(c, LOG_ERR, "%s", e.msg);
+			rc = su_worse_exit(rc, EXIT_IOERR);
+		}
+		su_fetch_cleanup();
+	}
+	su_state_free(st);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		rc = su_worse_exit(rc, EXIT_IOERR);
+	close(lockfd);	/* releases the lock */
+	return rc;
+}
+
+/* status: what is installed, and each source's last runs. */
+static int
+status(struct su_ctx *c, struct su_state *st)
+{
+	int rc;
+
+	in_status = 1;	/* errors as warnx(3) lines, none to syslog */
+	rc = su_status(c, st);
+	if (rc == EXIT_OK && (fflush(stdout) == EOF || ferror(stdout))) {
+		warn("stdout");
+		rc = EXIT_IOERR;
+	}
+	return rc;
 }
 
 int
@@ -227,19 +230,23 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct conf c;
-	struct state st = { 0 };
+	static struct su_ctx c;
+	struct su_state st = { 0 };
 	struct errbuf e;
 	const char *cfg = NULL, *dbdir = NULL;
 	char *end;
-	int ch, rc, lockfd = -1, do_rollback = 0, do_status = 0;
+	int ch, rc, do_rollback = 0, do_status = 0;
 	long jitter = -1;
 
-	while ((ch = getopt_long(argc, argv, "c:d:nqhV", lopts, NULL)) != -1) {
+	c.report = report;
+	c.moment = moment;
+	while ((ch = getopt_long(argc, argv, "C:c:d:nqV", lopts, NULL)) !=
+	    -1) {
 		switch (ch) {
-		case 'c': cfg = optarg; break;
+		case 'C':
+		case 'c': cfg = optarg; break;	/* -C as in every mailav tool */
 		case 'd': dbdir = optarg; break;
-		case 'n': su_dryrun = 1; break;
+		case 'n': c.dryrun = 1; break;
 		case 'q': quiet = 1; break;
 		case 'r': do_rollback = 1; break;
 		case 'j':
@@ -249,6 +256,9 @@ main(int argc, char **argv)
 			    jitter > 86400)
 				usage();
 			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return fclose(stdout) == EOF ? EXIT_IOERR : EXIT_OK;
 		case 'V':
 			printf("sig-update (mailav) %s\n", MAILAV_VERSION);
 			return 0;
@@ -267,26 +277,25 @@ main(int argc, char **argv)
 		usage();
 	if (quiet)
 		openlog("sig-update", LOG_PID, LOG_MAIL);
-	su_progress = !quiet && isatty(STDERR_FILENO);
+	c.progress = !quiet && isatty(STDERR_FILENO);
 
 	if ((rc = setup(&c, cfg, dbdir, argc, argv, !do_status &&
-	    !do_rollback)) != SU_OK)
+	    !do_rollback)) != EXIT_OK)
 		goto out;
 	if (jitter < 0)
 		jitter = c.jitter;
-	cl_set_clcb_msg(clmsg);
-	if (cl_init(CL_INIT_DEFAULT) != CL_SUCCESS) {
-		say(LOG_ERR, "libclamav initialisation failed");
+	if (su_init(&e) == -1) {
+		su_say(&c, LOG_ERR, "%s", e.msg);
 		rc = EXIT_SOFTWARE;
 		goto out;
 	}
-	if (state_load(&st, c.statedir, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		rc = SU_IOERR;
+	if (su_state_load(&st, c.statedir, &e) == -1) {
+		su_say(&c, LOG_ERR, "%s", e.msg);
+		rc = EXIT_IOERR;
 		goto out;
 	}
 	if (do_status) {
-		rc = su_status(&c, &st);
+		rc = status(&c, &st);
 		goto out;
 	}
 	if (jitter > 0) {
@@ -294,38 +303,11 @@ main(int argc, char **argv)
 
 		su_nap((long)(rand_r(&seed) % (jitter + 1)));
 	}
-	/* The administrator's directory: a symbolic link is fine here. */
-	if (su_mkdir(c.statedir, 0755, SU_FOLLOW, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		rc = SU_IOERR;
-		goto out;
-	}
-	if ((rc = grab_lock(&c, &lockfd)) != SU_OK)
-		goto out;
-	/* Reload under the lock: the run that held it may have changed it. */
-	state_free(&st);
-	if (state_load(&st, c.statedir, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		rc = SU_IOERR;
-		goto out;
-	}
-	if (fetch_init(&e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		rc = EXIT_SOFTWARE;
-		goto out;
-	}
-	rc = do_rollback ? su_rollback(&c, &st) : su_update(&c, &st);
-	if (!su_dryrun && state_save(&st, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		rc = worse_exit(rc, SU_IOERR);
-	}
-	fetch_cleanup();
+	rc = locked_run(&c, &st, do_rollback);
 out:
-	state_free(&st);
-	conf_free(&c);
+	su_state_free(&st);
+	su_conf_free(&c);
 	if (fflush(stdout) == EOF || ferror(stdout))
-		rc = worse_exit(rc, SU_IOERR);
-	if (lockfd != -1)
-		close(lockfd);	/* releases the lock */
+		rc = su_worse_exit(rc, EXIT_IOERR);
 	return rc;
 }

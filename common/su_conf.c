@@ -1,8 +1,10 @@
 /*
- * sig-update configuration: the update_* keys and "source" lines of the
- * shared mailav.conf ("key = value", '#' comments).  Keys of the other
- * programs are skipped; an unknown update_* key is an error so that a typo
- * does not silently fall back to a default.
+ * sig-update's keys of mailav.conf: the update_* keys and the "source"
+ * lines, taken from the entries common/config.c read, in the order of the
+ * file (a later line overrides an earlier one; every source line counts).
+ * Keys of the other programs are skipped; an unknown update_* key is an
+ * error so that a typo does not silently fall back to a default.  A
+ * message names the file, the line and the key.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sigupdate.h"
+#include "config.h"
+#include "sigupd.h"
 
 /*
  * Plain signature files libclamav loads by extension.  The type is written
@@ -24,10 +27,11 @@ static const char *plain_types[] = {
 	"pdb", "gdb", "wdb", "ftm", "yar", "yara", "cud", "cbc", "hwp", NULL
 };
 
+/* The configuration part of c; the run's fields are left alone. */
 void
-conf_defaults(struct conf *c)
+su_conf_defaults(struct su_ctx *c)
 {
-	memset(c, 0, sizeof(*c));
+	memset(c->path, 0, sizeof(*c) - offsetof(struct su_ctx, path));
 	snprintf(c->dbdir, sizeof(c->dbdir), "%s", MAILAV_DBDIR);
 	c->connect_timeout = 10;
 	c->timeout = 600;
@@ -48,7 +52,7 @@ conf_defaults(struct conf *c)
 }
 
 void
-conf_free(struct conf *c)
+su_conf_free(struct su_ctx *c)
 {
 	int i, j;
 
@@ -168,7 +172,7 @@ nexttok(char **p)
 /* "NAME TYPE URL [URL ...] [sha256=HEX]" */
 /* A parsed source line's rules, and whether it is the official network. */
 static int
-source_check(const struct conf *c, struct source *s, struct errbuf *e)
+source_check(const struct su_ctx *c, struct su_source *s, struct errbuf *e)
 {
 	int i;
 
@@ -201,14 +205,14 @@ source_check(const struct conf *c, struct source *s, struct errbuf *e)
 }
 
 int
-conf_source(struct conf *c, const char *spec, struct errbuf *e)
+su_conf_source(struct su_ctx *c, const char *spec, struct errbuf *e)
 {
-	struct source *s;
+	struct su_source *s;
 	char *copy, *tok, *rest;
 	int field = 0, i;
 
 	if (c->nsrc == SU_MAXSRC) {
-		errset(e, "more than %d sources", SU_MAXSRC);
+		errset(e, "source: more than %d sources", SU_MAXSRC);
 		return -1;
 	}
 	s = &c->src[c->nsrc];
@@ -300,22 +304,9 @@ fail:
 	return -1;
 }
 
-static char *
-trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* update_cvd_client, update_dns_*: 0 set, -1 bad, 1 not one of them. */
 static int
-set_client_key(struct conf *c, const char *k, const char *v,
+set_client_key(struct su_ctx *c, const char *k, const char *v,
     struct errbuf *e)
 {
 	if (strcmp(k, "update_cvd_client") == 0) {
@@ -347,36 +338,32 @@ set_client_key(struct conf *c, const char *k, const char *v,
 }
 
 static int
-set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
+set_key(struct su_ctx *c, const char *k, const char *v, struct errbuf *e)
 {
+#define SECS(key, field) { key, offsetof(struct su_ctx, field) }
 	static const struct {
 		const char *key;
 		size_t off;
 	} secs[] = {
-		{ "update_connect_timeout",
-		    offsetof(struct conf, connect_timeout) },
-		{ "update_timeout", offsetof(struct conf, timeout) },
-		{ "update_low_speed_time",
-		    offsetof(struct conf, low_speed_time) },
-		{ "update_backoff", offsetof(struct conf, backoff) },
-		{ "update_retry_wait_max",
-		    offsetof(struct conf, retry_wait_max) },
-		{ "update_ratelimit_cooldown",
-		    offsetof(struct conf, ratelimit_cooldown) },
-		{ "update_forbidden_cooldown",
-		    offsetof(struct conf, forbidden_cooldown) },
-		{ "update_lock_wait", offsetof(struct conf, lock_wait) },
-		{ "update_test_timeout", offsetof(struct conf, test_timeout) },
-		{ "update_jitter", offsetof(struct conf, jitter) },
-		{ "update_clamd_timeout",
-		    offsetof(struct conf, clamd_timeout) },
+		SECS("update_connect_timeout", connect_timeout),
+		SECS("update_timeout", timeout),
+		SECS("update_low_speed_time", low_speed_time),
+		SECS("update_backoff", backoff),
+		SECS("update_retry_wait_max", retry_wait_max),
+		SECS("update_ratelimit_cooldown", ratelimit_cooldown),
+		SECS("update_forbidden_cooldown", forbidden_cooldown),
+		SECS("update_lock_wait", lock_wait),
+		SECS("update_test_timeout", test_timeout),
+		SECS("update_jitter", jitter),
+		SECS("update_clamd_timeout", clamd_timeout),
 	};
+#undef SECS
 	size_t i;
 	long long n;
 	int r;
 
 	if (strcmp(k, "source") == 0)
-		return conf_source(c, v, e);
+		return su_conf_source(c, v, e);
 	if (strncmp(k, "update_", 7) != 0)
 		return 0;	/* another program's key */
 	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
@@ -448,51 +435,36 @@ set_key(struct conf *c, const char *k, const char *v, struct errbuf *e)
 	return -1;
 }
 
+/*
+ * Read path (-C), or $MAILAV_CONF or the default file when NULL, by the
+ * rules of mailav.conf(5) (config_open): a missing default file is an
+ * empty configuration.
+ */
 int
-conf_load(struct conf *c, const char *path, int must_exist, struct errbuf *e)
+su_conf_load(struct su_ctx *c, const char *path, struct errbuf *e)
 {
-	FILE *f;
-	char line[4096], *k, *v, *eq;
-	int lineno = 0;
+	struct config cf;
 	struct errbuf sub;
+	char k[64];
+	size_t i, n;
 
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	if ((f = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		errset(e, "%s: %s", path, strerror(errno));
+	su_conf_defaults(c);
+	snprintf(c->path, sizeof(c->path), "%s",
+	    path != NULL ? path : config_path());
+	if (config_open(path, &cf, e) == -1)
 		return -1;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			errset(e, "%s:%d: line too long", path, lineno);
-			goto fail;
-		}
-		k = trim(line);
-		if (*k == '#' || *k == '\0')
-			continue;
-		if ((eq = strchr(k, '=')) == NULL) {
-			errset(e, "%s:%d: expected key = value", path, lineno);
-			goto fail;
-		}
-		*eq = '\0';
-		v = trim(eq + 1);
-		k = trim(k);
-		for (char *q = k; *q != '\0'; q++)	/* keys ignore case */
-			*q = (char)tolower((unsigned char)*q);
-		if (set_key(c, k, v, &sub) == -1) {
-			errset(e, "%s:%d: %s", path, lineno, sub.msg);
-			goto fail;
+	for (i = 0; i < cf.n; i++) {
+		/* Keys ignore case; none of ours is this long. */
+		for (n = 0; n < sizeof(k) - 1 && cf.ent[i].key[n] != '\0'; n++)
+			k[n] = (char)tolower((unsigned char)cf.ent[i].key[n]);
+		k[n] = '\0';
+		if (set_key(c, k, cf.ent[i].value, &sub) == -1) {
+			errset(e, "%s:%d: %s", c->path, cf.ent[i].line,
+			    sub.msg);
+			config_free(&cf);
+			return -1;
 		}
 	}
-	if (ferror(f)) {
-		errset(e, "%s: read error", path);
-		goto fail;
-	}
-	fclose(f);
+	config_free(&cf);
 	return 0;
-fail:
-	fclose(f);
-	return -1;
 }

@@ -3,6 +3,7 @@
  * section 14.2) or a whole file into a descriptor, with conditional
  * request headers (If-Modified-Since, section 13.1.3; If-None-Match,
  * section 13.1.2).  Policy (retries, failover, cool-down) is the caller's.
+ * The progress line on a terminal goes out as SU_PROGRESS reports.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +17,12 @@
 #include <clamav.h>
 #include <curl/curl.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
 
 struct xfer {
-	const struct fetch_req *rq;
-	struct fetch_res *rs;
+	const struct su_ctx *c;	/* where the progress line goes */
+	const struct su_fetch_req *rq;
+	struct su_fetch_res *rs;
 	long long max;
 	void *hash;		/* libclamav's SHA-256 context */
 	int fd;			/* opened on the first body byte */
@@ -31,7 +33,7 @@ struct xfer {
 };
 
 int
-fetch_init(struct errbuf *e)
+su_fetch_init(struct errbuf *e)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		errset(e, "libcurl initialisation failed");
@@ -41,7 +43,7 @@ fetch_init(struct errbuf *e)
 }
 
 void
-fetch_cleanup(void)
+su_fetch_cleanup(void)
 {
 	curl_global_cleanup();
 }
@@ -146,7 +148,7 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ut,
     curl_off_t un)
 {
 	struct xfer *x = arg;
-	char bar[31], a[16], b[16];
+	char bar[31], a[16], b[16], line[128];
 	int i, fill = 0;
 	double frac = 0;
 
@@ -163,8 +165,9 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ut,
 	bar[30] = '\0';
 	human(a, sizeof(a), (double)dlnow);
 	human(b, sizeof(b), (double)dltotal);
-	fprintf(stderr, "\r%-16.16s [%s] %3d%% %s/%s ", x->rq->label, bar,
-	    (int)(frac * 100), a, dltotal > 0 ? b : "?");
+	snprintf(line, sizeof(line), "\r%-16.16s [%s] %3d%% %s/%s ",
+	    x->rq->label, bar, (int)(frac * 100), a, dltotal > 0 ? b : "?");
+	su_say(x->c, SU_PROGRESS, "%s", line);
 	x->drawn = 1;
 	return 0;
 }
@@ -193,7 +196,7 @@ http_date(char *b, size_t n, const char *prefix, time_t t)
 
 /* The transfer's options; the request headers list to free after. */
 static struct curl_slist *
-set_opts(CURL *h, const struct conf *c, const struct fetch_req *rq,
+set_opts(CURL *h, const struct su_ctx *c, const struct su_fetch_req *rq,
     struct xfer *x)
 {
 	struct curl_slist *hdrs = NULL;
@@ -258,7 +261,8 @@ set_opts(CURL *h, const struct conf *c, const struct fetch_req *rq,
 }
 
 int
-fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
+su_fetch(const struct su_ctx *c, const struct su_fetch_req *rq,
+    struct su_fetch_res *rs)
 {
 	CURL *h;
 	CURLcode cc;
@@ -273,6 +277,7 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 	rs->retry_after = -1;
 	memset(&x, 0, sizeof(x));
 	x.fd = -1;
+	x.c = c;
 	x.rq = rq;
 	x.rs = rs;
 	x.max = c->max_size;
@@ -289,7 +294,7 @@ fetch(const struct conf *c, const struct fetch_req *rq, struct fetch_res *rs)
 
 	cc = curl_easy_perform(h);
 	if (x.drawn)
-		fputc('\n', stderr);
+		su_say(c, SU_PROGRESS, "\n");
 	rs->curlcode = (int)cc;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
 	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &lm);

@@ -28,7 +28,7 @@
 #include <clamav.h>
 #include <libfreshclam.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
 
 #define FC_DAT "freshclam.dat"
 /*
@@ -164,7 +164,7 @@ set_resolver(res_state rs, const char *srv)
 
 /* The TXT record of name, its strings joined, into out. */
 static int
-txt_query(const struct conf *c, const char *name, char *out, size_t n,
+txt_query(const struct su_ctx *c, const char *name, char *out, size_t n,
     char *msg, size_t mn)
 {
 	struct __res_state rs;
@@ -226,7 +226,7 @@ txt_query(const struct conf *c, const char *name, char *out, size_t n,
  * a record over 12 hours old): then the mirror is asked as usual.
  */
 long long
-dns_version(const struct conf *c, const char *db, char *msg, size_t mn)
+su_dns_version(const struct su_ctx *c, const char *db, char *msg, size_t mn)
 {
 	char rec[1024], name[512];
 	const char *dot;
@@ -278,7 +278,7 @@ server_of(const char *url, const char *db)
 }
 
 static void
-fc_outcome(struct fc_out *o, fc_error_t r)
+fc_outcome(struct su_fc_out *o, fc_error_t r)
 {
 	snprintf(o->msg, sizeof(o->msg), "libfreshclam: %s", fc_strerror(r));
 	switch (r) {
@@ -286,22 +286,22 @@ fc_outcome(struct fc_out *o, fc_error_t r)
 	case FC_ETESTFAIL:
 	case FC_EFAILEDUPDATE:
 	case FC_EEMPTYFILE:
-		o->kind = FCO_VERIFY;
+		o->kind = SU_FCO_VERIFY;
 		break;
 	case FC_EDIRECTORY:
 	case FC_EDBDIRACCESS:
 	case FC_EFILE:
-		o->kind = FCO_IO;
+		o->kind = SU_FCO_IO;
 		break;
 	default:
-		o->kind = FCO_TEMP;
+		o->kind = SU_FCO_TEMP;
 		break;
 	}
 }
 
 /* What libfreshclam left: NAME.cld or NAME.cvd, a new file. */
 static void
-fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
+fc_result(const char *dir, const char *db, unsigned oldver, struct su_fc_out *o)
 {
 	static const char *ext[] = { "cld", "cvd" };
 	struct cl_cvd *h;
@@ -316,7 +316,7 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
 			o->ver = h->version;
 			cl_cvdfree(h);
 			if (o->ver <= oldver) {
-				o->kind = FCO_CURRENT;
+				o->kind = SU_FCO_CURRENT;
 				return;
 			}
 			/* A .cvd is checked again; a .cld was built here
@@ -324,14 +324,14 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
 			if (i == 1 && cl_cvdverify(o->file) != CL_SUCCESS) {
 				snprintf(o->msg, sizeof(o->msg), "%.400s: does"
 				    " not verify", o->file);
-				o->kind = FCO_VERIFY;
+				o->kind = SU_FCO_VERIFY;
 				return;
 			}
-			o->kind = FCO_NEW;
+			o->kind = SU_FCO_NEW;
 			return;
 		}
 	}
-	o->kind = FCO_CURRENT;
+	o->kind = SU_FCO_CURRENT;
 }
 
 /*
@@ -340,37 +340,18 @@ fc_result(const char *dir, const char *db, unsigned oldver, struct fc_out *o)
  * stay as they were), and the saved freshclam.dat.
  */
 static int
-fc_prepare(const struct conf *c, const char *cur, const char *dir,
+fc_prepare(const struct su_ctx *c, const char *cur, const char *dir,
     struct errbuf *e)
 {
 	char from[PATH_MAX * 2], to[PATH_MAX * 2];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
 
-	rm_tree(dir);
+	su_rm_tree(dir);
 	snprintf(to, sizeof(to), "%s/tmp", dir);
 	if (su_mkdir(dir, 0700, SU_NEW, e) == -1 ||
 	    su_mkdir(to, 0700, SU_NEW, e) == -1)
 		return -1;
-	if (*cur != '\0') {
-		if ((d = opendir(cur)) == NULL) {
-			errset(e, "%s: %s", cur, strerror(errno));
-			return -1;
-		}
-		while ((de = readdir(d)) != NULL) {
-			snprintf(from, sizeof(from), "%s/%s", cur, de->d_name);
-			snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
-			if (de->d_name[0] == '.' || lstat(from, &sb) == -1 ||
-			    !S_ISREG(sb.st_mode))
-				continue;
-			if (set_link(from, to, e) == -1) {
-				closedir(d);
-				return -1;
-			}
-		}
-		closedir(d);
-	}
+	if (*cur != '\0' && su_set_linkall(cur, dir, NULL, 0, e) == -1)
+		return -1;
 	snprintf(from, sizeof(from), "%s/" FC_DAT, c->statedir);
 	snprintf(to, sizeof(to), "%s/" FC_DAT, dir);
 	return dat_copy(from, to, e);
@@ -381,7 +362,7 @@ fc_prepare(const struct conf *c, const char *cur, const char *dir,
  * working directory, which is given back.
  */
 static fc_error_t
-fc_call(const struct conf *c, const struct source *s, const char *dir,
+fc_call(const struct su_ctx *c, const struct su_source *s, const char *dir,
     int progress, uint32_t *nup)
 {
 	char tmp[PATH_MAX * 2], *srv[SU_MAXURL], *dbs[1];
@@ -433,8 +414,8 @@ fc_call(const struct conf *c, const struct source *s, const char *dir,
 }
 
 int
-fcl_update(const struct conf *c, const struct source *s, const char *cur,
-    unsigned oldver, const char *dir, int progress, struct fc_out *o)
+su_fcl_update(const struct su_ctx *c, const struct su_source *s,
+    const char *cur, unsigned oldver, const char *dir, struct su_fc_out *o)
 {
 	char dat[PATH_MAX * 2], saved[PATH_MAX * 2];
 	struct errbuf e;
@@ -444,7 +425,7 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 
 	memset(o, 0, sizeof(*o));
 	if (fc_prepare(c, cur, dir, &e) == -1) {
-		o->kind = FCO_IO;
+		o->kind = SU_FCO_IO;
 		snprintf(o->msg, sizeof(o->msg), "%s", e.msg);
 		return -1;
 	}
@@ -453,20 +434,20 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 	now = time(NULL);
 	if ((before = dat_retry(dat)) > now) {
 		/* libfreshclam would not ask either; say so ourselves. */
-		o->kind = FCO_COOL;
+		o->kind = SU_FCO_COOL;
 		o->cool = (long long)(before - now);
 		snprintf(o->why, sizeof(o->why), "libfreshclam's cool-down"
 		    " (" FC_DAT ")");
 		return 0;
 	}
-	su_pause("freshclam");
-	r = fc_call(c, s, dir, progress, &nup);
-	su_pause("downloaded");
+	su_pause(c, "freshclam");
+	r = fc_call(c, s, dir, c->progress, &nup);
+	su_pause(c, "downloaded");
 	now = time(NULL);
 	after = dat_retry(dat);
 	/* -n writes no state: libfreshclam's is left as it was. */
-	if (!su_dryrun && dat_copy(dat, saved, &e) == -1) {
-		o->kind = FCO_IO;
+	if (!c->dryrun && dat_copy(dat, saved, &e) == -1) {
+		o->kind = SU_FCO_IO;
 		snprintf(o->msg, sizeof(o->msg), "%s", e.msg);
 		return -1;
 	}
@@ -479,7 +460,7 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 		 * the two apart.  Its rule: Retry-After, else 4 hours after
 		 * 429; 24 hours after 403.
 		 */
-		o->kind = FCO_COOL;
+		o->kind = SU_FCO_COOL;
 		o->cool = (long long)(after - now);
 		if (r == FC_EFORBIDDEN && o->cool < c->forbidden_cooldown)
 			o->cool = c->forbidden_cooldown;
@@ -493,7 +474,7 @@ fcl_update(const struct conf *c, const struct source *s, const char *cur,
 		return 0;
 	}
 	if (nup == 0) {
-		o->kind = FCO_CURRENT;
+		o->kind = SU_FCO_CURRENT;
 		return 0;
 	}
 	fc_result(dir, s->name, *cur != '\0' ? oldver : 0, o);

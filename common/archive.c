@@ -1,19 +1,10 @@
 /*
- * mail-scan --recipients/--archive: the envelope as the pipelines use it,
- * the audit archive copy (share/README, spec "Audit archive") and the
- * record of what a retried message already got (seen_dir).
- *
- * A message deferred with 451 comes back, byte for byte, with the same
- * envelope.  Its key is the SHA-256 of sender, recipients and message; a
- * file named after the key in seen_dir says the original is archived, and
- * the shell adds one per notice sent, so a retry neither archives nor
- * notifies twice.  Files older than SEEN_DAYS are removed: Postfix gives
- * up on a deferred message after 5 days (maximal_queue_lifetime).
+ * The envelope, the retry key, seen_dir and the audit archive copy
+ * (archive.h).
  */
 #include <sys/stat.h>
 
 #include <dirent.h>
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,44 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "config.h"
 #include "mailav.h"
 #include "pipe.h"
 #include "sha256.h"
-
-#define SEEN_DIR	"/var/spool/mailav/seen"
-#define SEEN_DAYS	7
-
-/* One recipient a line, <> taken off; empty ones and control bytes out. */
-static int
-clean_rcpts(const char *list, struct buf *out)
-{
-	const char *p = list ? list : "", *nl;
-	size_t n, i;
-	int count = 0, bad;
-
-	while (*p) {
-		nl = strchr(p, '\n');
-		n = nl ? (size_t)(nl - p) : strlen(p);
-		if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
-			bad = 0;
-			p++;
-			n -= 2;
-		}
-		for (bad = 0, i = 0; i < n; i++)
-			if ((unsigned char)p[i] < ' ' || p[i] == 0x7f)
-				bad = 1;
-		if (n > 0 && !bad) {
-			buf_add(out, p, n);
-			buf_addc(out, '\n');
-			count++;
-		}
-		p += n + (p[n] == '>' ? 1 : 0);
-		if (*p == '\n')
-			p++;
-	}
-	return count;
-}
 
 static int
 lower(int c)
@@ -177,11 +135,16 @@ fsync_path(const char *path)
 	return r;
 }
 
-/* Envelope lines for the archive copy; CR, LF, NUL can never be in them. */
+/*
+ * The copy as it is stored: the envelope lines (CR, LF, NUL can never be
+ * in them), then the message with LF line ends.
+ */
 static void
-envelope_header(struct buf *b, const char *rcpts)
+archive_copy(struct buf *b, const char *sender, const char *rcpts,
+    const char *msg, size_t len)
 {
-	const char *s = po.sender ? po.sender : "", *p, *nl;
+	const char *s = sender ? sender : "", *p, *nl;
+	size_t i;
 
 	buf_adds(b, "Return-Path: <");
 	for (; *s; s++)
@@ -192,22 +155,52 @@ envelope_header(struct buf *b, const char *rcpts)
 		buf_add(b, p, (size_t)(nl - p));
 		buf_addc(b, '\n');
 	}
+	for (i = 0; i < len; i++)
+		if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
+			buf_addc(b, msg[i]);
 }
 
-/*
- * The original into archive_maildir the Maildir way: written in tmp/,
- * fsync, renamed into new/, new/ fsync'ed.  The envelope first (as
- * Postfix's local and pipe do), then the message with LF line ends.
- */
+/* tmp (the whole copy in b) into name, fsync'ed, then its directory. */
 static int
-store(const struct config *cf, const char *msg, size_t len,
-    const char *rcpts, struct buf *name, struct errbuf *e)
+store_file(const char *tmp, const char *name, const char *newd,
+    const struct buf *b, struct errbuf *e)
 {
-	const char *dir = config_get(cf, "archive_maildir");
+	const char *what = tmp;
+	int fd, saved, r = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		errset(e, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (write_all(fd, b->p, b->len) == -1 || fsync(fd) == -1) {
+		saved = errno;
+		(void)close(fd);
+		errno = saved;
+	} else if (close(fd) == 0) {
+		what = name;
+		r = rename(tmp, name);
+	}
+	if (r == -1) {
+		errset(e, "%s: %s", what, strerror(errno));
+		(void)unlink(tmp);
+		return -1;
+	}
+	if (fsync_path(newd) == -1) {
+		errset(e, "fsync %s: %s", newd, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+archive_store(const char *dir, const char *sender, const char *rcpts,
+    const char *msg, size_t len, struct buf *name, struct errbuf *e)
+{
 	struct buf b = { 0 }, base = { 0 }, tmp = { 0 }, newd = { 0 };
 	char host[256];
 	size_t i;
-	int fd, r = -1;
+	int r = -1;
 
 	if (dir == NULL || *dir == '\0') {
 		errset(e, "archive_maildir is not set");
@@ -223,10 +216,7 @@ store(const struct config *cf, const char *msg, size_t len,
 	    (long)getpid(), (unsigned long)random(), host);
 	buf_printf(&tmp, "%s/tmp", dir);
 	buf_printf(&newd, "%s/new", dir);
-	envelope_header(&b, rcpts);
-	for (i = 0; i < len; i++)
-		if (!(msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n'))
-			buf_addc(&b, msg[i]);
+	archive_copy(&b, sender, rcpts, msg, len);
 	if (b.p == NULL || base.p == NULL || tmp.p == NULL || newd.p == NULL) {
 		errset(e, "out of memory");
 		goto out;
@@ -243,32 +233,7 @@ store(const struct config *cf, const char *msg, size_t len,
 		errset(e, "out of memory");
 		goto out;
 	}
-	fd = open(tmp.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
-	if (fd == -1) {
-		errset(e, "%s: %s", tmp.p, strerror(errno));
-		goto out;
-	}
-	if (write_all(fd, b.p, b.len) == -1 || fsync(fd) == -1) {
-		errset(e, "%s: %s", tmp.p, strerror(errno));
-		close(fd);
-		(void)unlink(tmp.p);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		errset(e, "%s: %s", tmp.p, strerror(errno));
-		(void)unlink(tmp.p);
-		goto out;
-	}
-	if (rename(tmp.p, name->p) == -1) {
-		errset(e, "%s: %s", name->p, strerror(errno));
-		(void)unlink(tmp.p);
-		goto out;
-	}
-	if (fsync_path(newd.p) == -1) {
-		errset(e, "fsync %s: %s", newd.p, strerror(errno));
-		goto out;
-	}
-	r = 0;
+	r = store_file(tmp.p, name->p, newd.p, &b, e);
 out:
 	buf_free(&b);
 	buf_free(&base);
@@ -278,12 +243,12 @@ out:
 }
 
 /*
- * seen_dir, made when missing.  NULL when it cannot be used: then nothing
- * is remembered and a retry may archive or notify again, which is better
- * than deferring mail for a bookkeeping file.
+ * seen_dir, made when missing.  NULL when it cannot be used (a warning):
+ * then nothing is remembered and a retry may archive or notify again,
+ * which is better than deferring mail for a bookkeeping file.
  */
 static const char *
-seen_dir(const struct config *cf)
+seen_dir(const struct config *cf, struct errbuf *warn)
 {
 	const char *d = config_get(cf, "seen_dir");
 	char stamp[4096];
@@ -293,11 +258,11 @@ seen_dir(const struct config *cf)
 	time_t now = time(NULL);
 
 	if (d == NULL)
-		d = SEEN_DIR;
+		d = ARCHIVE_SEEN_DIR;
 	if (*d == '\0' || (mkdir(d, 0700) == -1 && errno != EEXIST) ||
 	    access(d, W_OK) == -1) {
-		warnx("seen_dir %s cannot be used: a retried message may be "
-		    "archived or notified again", d);
+		errset(warn, "seen_dir %s cannot be used: a retried message "
+		    "may be archived or notified again", d);
 		return NULL;
 	}
 	/* The sweep, at most once an hour (the stamp file's mtime). */
@@ -312,21 +277,11 @@ seen_dir(const struct config *cf)
 			continue;
 		snprintf(stamp, sizeof(stamp), "%s/%s", d, de->d_name);
 		if (lstat(stamp, &st) == 0 &&
-		    now - st.st_mtime > SEEN_DAYS * 86400)
+		    now - st.st_mtime > ARCHIVE_SEEN_DAYS * 86400)
 			(void)unlink(stamp);
 	}
 	closedir(dp);
 	return d;
-}
-
-void
-pipe_log_recipients(void)
-{
-	struct buf rc = { 0 };
-
-	clean_rcpts(po.rcpts, &rc);
-	pipe_recipients(rc.p ? rc.p : "");
-	buf_free(&rc);
 }
 
 /*
@@ -336,7 +291,7 @@ pipe_log_recipients(void)
  * seen_dir/.hostname, and handed on as MAILAV_HOSTNAME.
  */
 static void
-pipe_hostname(const struct config *cf, const char *seen, struct buf *out)
+hostname(const struct config *cf, const char *seen, struct buf *out)
 {
 	struct errbuf e = { "" };
 	char path[4096], h[256];
@@ -368,78 +323,93 @@ pipe_hostname(const struct config *cf, const char *seen, struct buf *out)
 	}
 	/* config_hostname checks the name; the tagger inherits it */
 	if (setenv("MAILAV_HOSTNAME", h, 1) == 0)
-		sh_assign(out, "m_hostname", h);
+		pipe_sh_assign(out, "m_hostname", h);
 }
 
-int
-pipe_envelope(const struct config *cf, const char *msg, size_t len,
+/*
+ * --archive: m_archive (every recipient's domain is archived),
+ * m_archive_some, and the copy unless seen_dir says a try before made it.
+ */
+static int
+archive_run(struct pipe_run *pr, const char *msg, size_t len,
+    const char *rcpts, int nrcpt, const char *seen, const char *hex,
     struct buf *out, struct errbuf *e)
 {
-	struct buf rc = { 0 }, dom = { 0 }, key = { 0 }, name = { 0 };
-	char hex[65], mark[4096];
-	const char *p, *nl, *seen;
-	int n, all = 0, some = 0, r = -1, fd;
+	struct buf dom = { 0 }, name = { 0 };
+	char mark[4096];
+	const char *p, *nl;
+	int all = 0, some = 0, fd;
 
-	pipe_message_fields(out, msg, len);
-	n = clean_rcpts(po.rcpts, &rc);
-	sh_assign(out, "m_rcpts", rc.p ? rc.p : "");
-	buf_printf(out, "m_nrcpt=%d\n", n);
-	/* The key: the envelope and the message, each part delimited. */
-	buf_printf(&key, "%s%c%s%c", po.sender ? po.sender : "", 0,
-	    rc.p ? rc.p : "", 0);
-	buf_add(&key, msg, len);
-	if (key.p == NULL)
-		goto nomem;
-	sha256_hex(key.p, key.len, hex);
-	buf_free(&key);
-	sh_assign(out, "m_digest", hex);
-	seen = seen_dir(cf);
-	sh_assign(out, "m_seen", seen);
-	pipe_hostname(cf, seen, out);
-	if (!po.archive) {
-		r = 0;
-		goto out;
-	}
-	if (load_domains(cf, &dom, e) == -1)
-		goto out;
-	if (n > 0) {
+	if (load_domains(pr->cf, &dom, e) == -1)
+		return -1;
+	if (nrcpt > 0) {
 		all = 1;
-		for (p = rc.p; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		for (p = rcpts; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 			if (in_domains(p, (size_t)(nl - p), &dom))
 				some = 1;
 			else
 				all = 0;
 		}
 	}
-	sh_assign(out, "m_archive", all ? "yes" : "no");
-	sh_assign(out, "m_archive_some", some ? "yes" : "no");
-	r = 0;
+	buf_free(&dom);
+	pipe_sh_assign(out, "m_archive", all ? "yes" : "no");
+	pipe_sh_assign(out, "m_archive_some", some ? "yes" : "no");
 	if (!some)
-		goto out;
+		return 0;
 	snprintf(mark, sizeof(mark), "%s/%s.archived", seen ? seen : "", hex);
 	if (seen != NULL && access(mark, F_OK) == 0) {
-		sh_assign(out, "m_archived", "again");
-		goto out;
+		pipe_sh_assign(out, "m_archived", "again");
+		return 0;
 	}
-	if ((r = store(cf, msg, len, rc.p ? rc.p : "", &name, e)) == -1) {
+	if (archive_store(config_get(pr->cf, "archive_maildir"), pr->sender,
+	    rcpts, msg, len, &name, e) == -1) {
 		struct errbuf why = *e;
 
 		errset(e, "cannot store the original in the archive: %s",
 		    why.msg);
-		goto out;
+		buf_free(&name);
+		return -1;
 	}
-	sh_assign(out, "m_archived", name.p);
+	pipe_sh_assign(out, "m_archived", name.p);
 	if (seen != NULL && (fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_NOFOLLOW, 0600)) != -1) {
 		(void)write_all(fd, name.p, name.len);
 		close(fd);
 	}
-	goto out;
-nomem:
-	errset(e, "out of memory");
+	buf_free(&name);
+	return 0;
+}
+
+int
+archive_envelope(struct pipe_run *pr, const char *msg, size_t len,
+    struct buf *out, struct errbuf *e)
+{
+	struct buf rc = { 0 }, key = { 0 };
+	char hex[65];
+	const char *seen;
+	int n, r = -1;
+
+	pipe_message_fields(pr, out, msg, len);
+	n = pipe_rcpts(pr->rcpts, &rc);
+	pipe_sh_assign(out, "m_rcpts", rc.p ? rc.p : "");
+	buf_printf(out, "m_nrcpt=%d\n", n);
+	/* The key: the envelope and the message, each part delimited. */
+	buf_printf(&key, "%s%c%s%c", pr->sender ? pr->sender : "", 0,
+	    rc.p ? rc.p : "", 0);
+	buf_add(&key, msg, len);
+	if (key.p == NULL) {
+		errset(e, "out of memory");
+		goto out;
+	}
+	sha256_hex(key.p, key.len, hex);
+	buf_free(&key);
+	seen = seen_dir(pr->cf, &pr->warn);
+	pipe_sh_assign(out, "m_digest", hex);
+	pipe_sh_assign(out, "m_seen", seen);
+	hostname(pr->cf, seen, out);
+	r = pr->archive ? archive_run(pr, msg, len, rc.p ? rc.p : "", n,
+	    seen, hex, out, e) : 0;
 out:
 	buf_free(&rc);
-	buf_free(&dom);
-	buf_free(&name);
 	return r;
 }

@@ -1,14 +1,15 @@
 /*
  * sig-update's engine: each source's attempts against its mirrors (libcurl,
- * or libfreshclam through freshclam.c), the new set's test load and
- * switch, --rollback and status.  Options, logging, the lock and the exit
- * code are main.c's.
+ * or libfreshclam through su_freshclam.c), the new set's test load and
+ * switch, --rollback and status.  What it does is told through the
+ * context's report callback; options, the lock and printing are the
+ * program's (cmd/sig-update/main.c).
  */
 #include <dirent.h>
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -21,7 +22,92 @@
 #include <clamav.h>
 #include <curl/curl.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
+
+char su_clmsg[256];
+
+void
+su_say(const struct su_ctx *c, int level, const char *fmt, ...)
+{
+	char b[1024];
+	va_list ap;
+
+	if (c->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b, sizeof(b), fmt, ap);
+	va_end(ap);
+	c->report(c->arg, level, b);
+}
+
+void
+su_pause(const struct su_ctx *c, const char *point)
+{
+	if (c->moment != NULL)
+		c->moment(c->arg, point);
+}
+
+void
+su_nap(long secs)
+{
+	struct timespec ts = { secs, 0 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* How loudly cron should complain (man/sig-update.1, EXIT STATUS). */
+static int
+rank(int code)
+{
+	switch (code) {
+	case EXIT_OK: return 0;
+	case EXIT_COOLDOWN: return 1;
+	case EXIT_NOTIFY: return 2;
+	case EXIT_TEMPFAIL: return 3;
+	case EXIT_IOERR: return 4;
+	case EXIT_DATAERR: return 5;
+	case EXIT_TESTLOAD: return 6;
+	default: return 7;
+	}
+}
+
+int
+su_worse_exit(int a, int b)
+{
+	return rank(b) > rank(a) ? b : a;
+}
+
+void
+su_clmsg_keep(const char *msg)
+{
+	size_t n;
+
+	snprintf(su_clmsg, sizeof(su_clmsg), "%s", msg);
+	n = strlen(su_clmsg);
+	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
+		su_clmsg[--n] = '\0';
+}
+
+/* libclamav's messages: keep the last error for our own report instead of
+ * letting it print "LibClamAV Error" lines on its own. */
+static void
+clmsg(enum cl_msg sev, const char *full, const char *msg, void *ctx)
+{
+	if (sev == CL_MSG_ERROR)
+		su_clmsg_keep(msg);
+}
+
+int
+su_init(struct errbuf *e)
+{
+	cl_set_clcb_msg(clmsg);
+	if (cl_init(CL_INIT_DEFAULT) != CL_SUCCESS) {
+		errset(e, "libclamav initialisation failed");
+		return -1;
+	}
+	return 0;
+}
 
 enum outcome {
 	O_SKIP, O_CURRENT, O_NEW, O_COOLDOWN, O_TEMP, O_VERIFY, O_TESTLOAD,
@@ -34,7 +120,7 @@ enum att {
 };
 
 struct job {
-	struct source *s;
+	struct su_source *s;
 	enum outcome out;
 	char file[PATH_MAX * 2];	/* verified download, NAME.TYPE */
 	char inst[NAME_MAX + 1];	/* name in the set */
@@ -134,7 +220,7 @@ mirror_url(const struct job *j, const char *u, char *out, size_t n)
 }
 
 static enum att
-classify(const struct fetch_res *r, char *msg, size_t n)
+classify(const struct su_fetch_res *r, char *msg, size_t n)
 {
 	/* Too big (update_max_size) is the server's trouble or ours, not a
 	 * file that failed a check: try again later (exit 75). */
@@ -200,11 +286,11 @@ versus_installed(const struct job *j, const char *url, char *msg, size_t mn)
  * version.  A_NEW means "download it".
  */
 static enum att
-head_check(const struct conf *c, struct job *j, const char *url, time_t ims,
+head_check(const struct su_ctx *c, struct job *j, const char *url, time_t ims,
     long long *ra, char *msg, size_t mn)
 {
-	struct fetch_req rq;
-	struct fetch_res rs;
+	struct su_fetch_req rq;
+	struct su_fetch_res rs;
 	struct cl_cvd *h;
 	enum att a;
 
@@ -213,7 +299,7 @@ head_check(const struct conf *c, struct job *j, const char *url, time_t ims,
 	rq.label = j->inst;
 	rq.header_only = 1;
 	rq.ims = ims;
-	fetch(c, &rq, &rs);
+	su_fetch(c, &rq, &rs);
 	if ((a = classify(&rs, msg, mn)) != A_NEW) {
 		*ra = rs.retry_after;
 		return a;
@@ -238,7 +324,7 @@ head_check(const struct conf *c, struct job *j, const char *url, time_t ims,
 
 /* A downloaded CVD: parsed, newer, a functionality level we have, signed. */
 static enum att
-check_cvd(struct job *j, const char *url, const struct fetch_res *rs,
+check_cvd(struct job *j, const char *url, const struct su_fetch_res *rs,
     char *msg, size_t mn)
 {
 	unsigned char head[1024];
@@ -277,7 +363,7 @@ check_cvd(struct job *j, const char *url, const struct fetch_res *rs,
 
 /* A downloaded plain file: not empty, not HTML, its pin, and changed. */
 static enum att
-check_plain(struct job *j, const char *url, const struct fetch_res *rs,
+check_plain(struct job *j, const char *url, const struct su_fetch_res *rs,
     char *msg, size_t mn)
 {
 	unsigned char head[1024];
@@ -309,12 +395,12 @@ check_plain(struct job *j, const char *url, const struct fetch_res *rs,
 
 /* One try of one mirror URL (libcurl): the header, then the file. */
 static enum att
-attempt(const struct conf *c, struct job *j, const char *url,
+attempt(const struct su_ctx *c, struct job *j, const char *url,
     const char *tmpdir, time_t ims, const char *etag, long long *ra,
     char *msg, size_t mn)
 {
-	struct fetch_req rq;
-	struct fetch_res rs;
+	struct su_fetch_req rq;
+	struct su_fetch_res rs;
 	enum att a;
 	char nm[NAME_MAX + 1];
 
@@ -329,13 +415,13 @@ attempt(const struct conf *c, struct job *j, const char *url,
 	rq.url = url;
 	rq.label = j->inst;
 	rq.path = j->file;
-	rq.progress = su_progress;
+	rq.progress = c->progress;
 	if (!j->s->cvd) {
 		rq.ims = ims;
 		rq.etag = etag;
 	}
-	fetch(c, &rq, &rs);
-	su_pause("downloaded");
+	su_fetch(c, &rq, &rs);
+	su_pause(c, "downloaded");
 	if ((a = classify(&rs, msg, mn)) != A_NEW) {
 		*ra = rs.retry_after;
 		if (a == A_VERIFY || a == A_TEMP) {
@@ -362,7 +448,7 @@ attempt(const struct conf *c, struct job *j, const char *url,
 
 /* Does this cvd source go through libfreshclam? */
 static int
-use_fc(const struct conf *c, const struct source *s)
+use_fc(const struct su_ctx *c, const struct su_source *s)
 {
 	int i;
 
@@ -378,7 +464,7 @@ use_fc(const struct conf *c, const struct source *s)
 
 /* The TXT record says the installed version is current: no request. */
 static int
-dns_current(const struct conf *c, const struct job *j)
+dns_current(const struct su_ctx *c, const struct job *j)
 {
 	char msg[512] = "";
 	long long v;
@@ -386,24 +472,26 @@ dns_current(const struct conf *c, const struct job *j)
 	if ((!j->s->official && !c->dns_set) || *j->old == '\0' ||
 	    strcmp(c->dns_txt, "no") == 0)
 		return 0;
-	if ((v = dns_version(c, j->s->name, msg, sizeof(msg))) < 0) {
-		say(LOG_WARNING, "%s: %s; asking the mirror", j->s->name, msg);
+	if ((v = su_dns_version(c, j->s->name, msg, sizeof(msg))) < 0) {
+		su_say(c, LOG_WARNING, "%s: %s; asking the mirror",
+		    j->s->name, msg);
 		return 0;
 	}
 	if (v > (long long)j->oldver) {
-		say(LOG_INFO, "%s: DNS announces version %lld", j->s->name, v);
+		su_say(c, LOG_INFO, "%s: DNS announces version %lld",
+		    j->s->name, v);
 		return 0;
 	}
 	return 1;
 }
 
 static void
-fc_job(const struct fc_out *o, struct job *j)
+fc_job(const struct su_fc_out *o, struct job *j)
 {
 	const char *b;
 
 	switch (o->kind) {
-	case FCO_NEW:
+	case SU_FCO_NEW:
 		j->out = O_NEW;
 		j->newver = o->ver;
 		snprintf(j->file, sizeof(j->file), "%s", o->file);
@@ -413,10 +501,10 @@ fc_job(const struct fc_out *o, struct job *j)
 		if (sha_file(j->file, j->sha) == -1)
 			memset(j->sha, 0, sizeof(j->sha));
 		break;
-	case FCO_CURRENT:
+	case SU_FCO_CURRENT:
 		j->out = O_CURRENT;
 		break;
-	case FCO_COOL:
+	case SU_FCO_COOL:
 		j->out = o->fresh ? O_TEMP : O_COOLDOWN;
 		snprintf(j->coolwhy, sizeof(j->coolwhy), "%s", o->why);
 		snprintf(j->msg, sizeof(j->msg), "%s%s", o->fresh ?
@@ -425,8 +513,8 @@ fc_job(const struct fc_out *o, struct job *j)
 			j->cool = o->cool;
 		break;
 	default:
-		j->out = o->kind == FCO_VERIFY ? O_VERIFY : o->kind == FCO_IO ?
-		    O_IO : O_TEMP;
+		j->out = o->kind == SU_FCO_VERIFY ? O_VERIFY :
+		    o->kind == SU_FCO_IO ? O_IO : O_TEMP;
 		snprintf(j->msg, sizeof(j->msg), "%s", o->msg);
 		break;
 	}
@@ -434,10 +522,10 @@ fc_job(const struct fc_out *o, struct job *j)
 
 /* A cvd source through libfreshclam, in tmpdir/fc.NAME. */
 static void
-run_fc(const struct conf *c, struct job *j, const char *tmpdir,
+run_fc(const struct su_ctx *c, struct job *j, const char *tmpdir,
     const char *cur)
 {
-	struct fc_out o;
+	struct su_fc_out o;
 	struct errbuf e;
 	char dir[PATH_MAX + 128];
 	long round;
@@ -453,16 +541,16 @@ run_fc(const struct conf *c, struct job *j, const char *tmpdir,
 	}
 	snprintf(dir, sizeof(dir), "%s/fc.%s", tmpdir, j->s->name);
 	for (round = 0; ; round++) {
-		fcl_update(c, j->s, cur, j->oldver, dir, su_progress, &o);
+		su_fcl_update(c, j->s, cur, j->oldver, dir, &o);
 		if (round >= c->retries)
 			break;
-		if (o.kind == FCO_COOL && o.fresh &&
+		if (o.kind == SU_FCO_COOL && o.fresh &&
 		    o.cool <= c->retry_wait_max) {
-			say(LOG_WARNING, "%s: %s, to wait %llds: waiting",
+			su_say(c, LOG_WARNING, "%s: %s, to wait %llds: waiting",
 			    j->s->name, o.why, o.cool);
 			su_nap((long)o.cool + 1);
-		} else if (o.kind == FCO_TEMP) {
-			say(LOG_WARNING, "%s: %s", j->s->name, o.msg);
+		} else if (o.kind == SU_FCO_TEMP) {
+			su_say(c, LOG_WARNING, "%s: %s", j->s->name, o.msg);
 			if (c->backoff > 0)
 				su_nap(c->backoff << round > 600 ? 600 :
 				    c->backoff << round);
@@ -474,16 +562,16 @@ run_fc(const struct conf *c, struct job *j, const char *tmpdir,
 
 /* A cool-down recorded by either client: no request at all. */
 static int
-cooling(const struct state *st, struct job *j)
+cooling(const struct su_state *st, struct job *j)
 {
-	time_t until = (time_t)state_num(st, j->s->name, "cooldown_until");
+	time_t until = (time_t)su_state_num(st, j->s->name, "cooldown_until");
 	const char *v;
 	char tb[64];
 
 	if (until <= time(NULL))
 		return 0;
 	strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", gmtime(&until));
-	v = state_get(st, j->s->name, "cooldown_reason");
+	v = su_state_get(st, j->s->name, "cooldown_reason");
 	snprintf(j->msg, sizeof(j->msg), "cooling down until %s after %s:"
 	    " nothing tried", tb, v ? v : "an error");
 	j->out = O_COOLDOWN;
@@ -492,7 +580,7 @@ cooling(const struct state *st, struct job *j)
 
 /* The validators for a conditional request (libcurl client). */
 static void
-validators(const struct state *st, const struct job *j, time_t *ims,
+validators(const struct su_state *st, const struct job *j, time_t *ims,
     const char **etag)
 {
 	const char *v;
@@ -504,22 +592,22 @@ validators(const struct state *st, const struct job *j, time_t *ims,
 		/* The server's Last-Modified seen with this very version,
 		 * else the build time written in the CVD header. */
 		*ims = j->oldstime;
-		if ((unsigned)state_num(st, j->s->name, "version") ==
-		    j->oldver && state_num(st, j->s->name, "lastmod") > 0)
-			*ims = (time_t)state_num(st, j->s->name, "lastmod");
+		if ((unsigned)su_state_num(st, j->s->name, "version") ==
+		    j->oldver && su_state_num(st, j->s->name, "lastmod") > 0)
+			*ims = (time_t)su_state_num(st, j->s->name, "lastmod");
 	} else if (!j->s->cvd && j->have_oldsha) {
 		hex(j->oldsha, 32, h);
-		v = state_get(st, j->s->name, "sha256");
+		v = su_state_get(st, j->s->name, "sha256");
 		if (v != NULL && strcmp(v, h) == 0) {
-			*ims = (time_t)state_num(st, j->s->name, "lastmod");
-			*etag = state_get(st, j->s->name, "etag");
+			*ims = (time_t)su_state_num(st, j->s->name, "lastmod");
+			*etag = su_state_get(st, j->s->name, "etag");
 		}
 	}
 }
 
 /* Rounds over the mirrors with back-off, 429 waits and cool-downs. */
 static void
-mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
+mirror_rounds(const struct su_ctx *c, struct job *j, const char *tmpdir,
     time_t ims, const char *etag)
 {
 	enum att a;
@@ -546,13 +634,14 @@ mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
 			case A_OLDER:
 				older = 1;
 				out[i] = 1;
-				say(LOG_WARNING, "%s: %s", j->s->name, msg);
+				su_say(c, LOG_WARNING, "%s: %s", j->s->name,
+				    msg);
 				break;
 			case A_VERIFY:
 				verify = 1;
 				out[i] = 1;
 				snprintf(vmsg, sizeof(vmsg), "%s", msg);
-				say(LOG_ERR, "%s: %s", j->s->name, msg);
+				su_say(c, LOG_ERR, "%s: %s", j->s->name, msg);
 				break;
 			case A_RATE:
 				limited = 1;
@@ -567,8 +656,8 @@ mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
 						cool = ra > 0 ? ra :
 						    c->ratelimit_cooldown;
 				}
-				say(LOG_WARNING, "%s: %s: %s%s", j->s->name,
-				    url, msg,
+				su_say(c, LOG_WARNING, "%s: %s: %s%s",
+				    j->s->name, url, msg,
 				    ra > 0 ? " with Retry-After" : "");
 				snprintf(j->coolwhy, sizeof(j->coolwhy),
 				    "HTTP 429");
@@ -580,11 +669,12 @@ mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
 					cool = c->forbidden_cooldown;
 				snprintf(j->coolwhy, sizeof(j->coolwhy),
 				    "HTTP 403");
-				say(LOG_WARNING, "%s: %s: %s", j->s->name, url,
-				    msg);
+				su_say(c, LOG_WARNING, "%s: %s: %s",
+				    j->s->name, url, msg);
 				break;
 			case A_TEMP:
-				say(LOG_WARNING, "%s: %s", j->s->name, msg);
+				su_say(c, LOG_WARNING, "%s: %s", j->s->name,
+				    msg);
 				break;
 			}
 		}
@@ -601,8 +691,8 @@ mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
 				wait = b;
 		}
 		if (wait > 0) {
-			say(LOG_INFO, "%s: trying again in %llds", j->s->name,
-			    wait);
+			su_say(c, LOG_INFO, "%s: trying again in %llds",
+			    j->s->name, wait);
 			su_nap((long)wait);
 		}
 	}
@@ -621,7 +711,7 @@ mirror_rounds(const struct conf *c, struct job *j, const char *tmpdir,
 }
 
 static void
-run_source(const struct conf *c, struct state *st, struct job *j,
+run_source(const struct su_ctx *c, struct su_state *st, struct job *j,
     const char *tmpdir, const char *cur)
 {
 	time_t ims;
@@ -640,7 +730,7 @@ run_source(const struct conf *c, struct state *st, struct job *j,
 
 /* Run update_post_command with the set's paths in the environment. */
 static int
-post_command(const struct conf *c)
+post_command(const struct su_ctx *c)
 {
 	char real[PATH_MAX];
 	struct errbuf e;
@@ -648,11 +738,11 @@ post_command(const struct conf *c)
 	int st;
 	long waited = 0;
 
-	if (set_current(c, real, sizeof(real), &e) == -1)
+	if (su_set_current(c, real, sizeof(real), &e) == -1)
 		*real = '\0';
 	fflush(NULL);
 	if ((pid = fork()) == -1) {
-		say(LOG_ERR, "fork: %s", strerror(errno));
+		su_say(c, LOG_ERR, "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -665,14 +755,14 @@ post_command(const struct conf *c)
 		if (waited++ >= c->test_timeout * 10) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &st, 0);
-			say(LOG_ERR, "update_post_command took longer than"
-			    " %lds: killed", c->test_timeout);
+			su_say(c, LOG_ERR, "update_post_command took longer"
+			    " than %lds: killed", c->test_timeout);
 			return -1;
 		}
 		usleep(100000);
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		say(LOG_ERR, "update_post_command failed (%s %d)",
+		su_say(c, LOG_ERR, "update_post_command failed (%s %d)",
 		    WIFEXITED(st) ? "exit" : "signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -1;
@@ -683,34 +773,34 @@ post_command(const struct conf *c)
 /* After a switch: tell clamd and run the command.  A failed RELOAD is
  * remembered and tried again by the next run even if nothing changed. */
 static int
-notify(const struct conf *c, struct state *st, int changed)
+notify(const struct su_ctx *c, struct su_state *st, int changed)
 {
 	struct errbuf e;
-	int rc = SU_OK;
+	int rc = EXIT_OK;
 
 	if (*c->clamd_socket != '\0' && (changed ||
-	    state_num(st, "-", "reload_pending") > 0)) {
-		if (su_dryrun)
-			return SU_OK;
-		if (clamd_reload(c->clamd_socket, c->clamd_timeout, &e) ==
+	    su_state_num(st, "-", "reload_pending") > 0)) {
+		if (c->dryrun)
+			return EXIT_OK;
+		if (su_clamd_reload(c->clamd_socket, c->clamd_timeout, &e) ==
 		    -1) {
-			say(LOG_ERR, "%s", e.msg);
-			state_setnum(st, "-", "reload_pending", 1);
-			rc = SU_NOTIFY;
+			su_say(c, LOG_ERR, "%s", e.msg);
+			su_state_setnum(st, "-", "reload_pending", 1);
+			rc = EXIT_NOTIFY;
 		} else {
-			say(LOG_INFO, "clamd at %s is reloading",
+			su_say(c, LOG_INFO, "clamd at %s is reloading",
 			    c->clamd_socket);
-			state_set(st, "-", "reload_pending", NULL);
+			su_state_set(st, "-", "reload_pending", NULL);
 		}
 	}
-	if (changed && !su_dryrun && *c->post_command != '\0' &&
+	if (changed && !c->dryrun && *c->post_command != '\0' &&
 	    post_command(c) == -1)
-		rc = SU_NOTIFY;
+		rc = EXIT_NOTIFY;
 	return rc;
 }
 
 static int
-stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
+stage_and_test(const struct su_ctx *c, const char *stage, struct job **jobs,
     int n, unsigned *sigs, struct errbuf *e)
 {
 	const char *files[SU_MAXSRC], *rep[SU_MAXSRC * 3];
@@ -732,23 +822,14 @@ stage_and_test(const struct conf *c, const char *stage, struct job **jobs,
 			nr++;
 		}
 	}
-	rm_tree(stage);
-	if (set_stage(c, stage, files, n, rep, nr, e) == -1)
-		return SU_IOERR;
-	su_pause("staged");
-	if (set_testload(stage, c->test_timeout, sigs, e) == -1)
-		return SU_TESTLOAD;
-	*sigs = set_countsigs(stage);
-	return SU_OK;
-}
-
-static void
-fmt_time(time_t t, char *b, size_t n)
-{
-	if (t <= 0)
-		snprintf(b, n, "never");
-	else
-		strftime(b, n, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+	su_rm_tree(stage);
+	if (su_set_stage(c, stage, files, n, rep, nr, e) == -1)
+		return EXIT_IOERR;
+	su_pause(c, "staged");
+	if (su_set_testload(c, stage, sigs, e) == -1)
+		return EXIT_TESTLOAD;
+	*sigs = su_set_countsigs(stage);
+	return EXIT_OK;
 }
 
 /* Every job that ended O_NEW, in good[]; their number. */
@@ -780,7 +861,7 @@ fail_jobs(struct job **good, int n, int out, const char *msg)
  * not hold back the others.  The jobs still new at the end, in good[].
  */
 static int
-test_new(const struct conf *c, const char *stage, struct job *jobs, int n,
+test_new(const struct su_ctx *c, const char *stage, struct job *jobs, int n,
     struct job **good, unsigned *sigs)
 {
 	struct job *one[1];
@@ -790,20 +871,21 @@ test_new(const struct conf *c, const char *stage, struct job *jobs, int n,
 	if ((ngood = new_jobs(jobs, n, good)) == 0)
 		return 0;
 	r = stage_and_test(c, stage, good, ngood, sigs, &e);
-	if (r == SU_TESTLOAD && ngood > 1) {
-		say(LOG_ERR, "%s; testing the new files one by one", e.msg);
+	if (r == EXIT_TESTLOAD && ngood > 1) {
+		su_say(c, LOG_ERR, "%s; testing the new files one by one",
+		    e.msg);
 		for (i = 0; i < ngood; i++) {
 			one[0] = good[i];
 			if (stage_and_test(c, stage, one, 1, sigs, &e) ==
-			    SU_TESTLOAD)
+			    EXIT_TESTLOAD)
 				fail_jobs(one, 1, O_TESTLOAD, e.msg);
 		}
 		ngood = new_jobs(jobs, n, good);
 		r = ngood > 0 ? stage_and_test(c, stage, good, ngood, sigs,
-		    &e) : SU_OK;
+		    &e) : EXIT_OK;
 	}
-	if (r != SU_OK) {
-		fail_jobs(good, ngood, r == SU_IOERR ? O_IO : O_TESTLOAD,
+	if (r != EXIT_OK) {
+		fail_jobs(good, ngood, r == EXIT_IOERR ? O_IO : O_TESTLOAD,
 		    e.msg);
 		ngood = 0;
 	}
@@ -812,7 +894,7 @@ test_new(const struct conf *c, const char *stage, struct job *jobs, int n,
 
 /* Switch the tested stage in; the number of jobs installed. */
 static int
-install(const struct conf *c, const char *stage, struct job **good,
+install(const struct su_ctx *c, const char *stage, struct job **good,
     int ngood, unsigned sigs)
 {
 	struct errbuf e;
@@ -820,129 +902,132 @@ install(const struct conf *c, const char *stage, struct job **good,
 
 	if (ngood == 0)
 		return 0;
-	if (su_dryrun) {
-		say(LOG_INFO, "-n: the new set loads (%u signatures); not"
+	if (c->dryrun) {
+		su_say(c, LOG_INFO, "-n: the new set loads (%u signatures); not"
 		    " installed", sigs);
 		return ngood;
 	}
-	su_pause("tested");
-	if (set_install(c, stage, gen, sizeof(gen), &e) == -1) {
+	su_pause(c, "tested");
+	if (su_set_install(c, stage, gen, sizeof(gen), &e) == -1) {
 		fail_jobs(good, ngood, O_IO, e.msg);
 		return 0;
 	}
-	su_pause("switched");
-	say(LOG_INFO, "installed set %s (%u signatures) as %s", gen, sigs,
+	su_pause(c, "switched");
+	su_say(c, LOG_INFO, "installed set %s (%u signatures) as %s", gen, sigs,
 	    c->dbdir);
-	if (set_prune(c, &e) == -1)
-		say(LOG_WARNING, "%s", e.msg);
+	if (su_set_prune(c, &e) == -1)
+		su_say(c, LOG_WARNING, "%s", e.msg);
 	return ngood;
 }
 
 static void
-report_current(struct state *st, const struct job *j, time_t now)
+report_current(const struct su_ctx *c, struct su_state *st,
+    const struct job *j, time_t now)
 {
 	const char *nm = j->s->name;
 
 	if (j->s->cvd)
-		say(LOG_INFO, "%s: %s is current (version %u)", nm, j->old,
-		    j->oldver);
+		su_say(c, LOG_INFO, "%s: %s is current (version %u)", nm,
+		    j->old, j->oldver);
 	else
-		say(LOG_INFO, "%s: %s is current", nm, j->inst);
-	if (su_dryrun)
+		su_say(c, LOG_INFO, "%s: %s is current", nm, j->inst);
+	if (c->dryrun)
 		return;
-	state_setnum(st, nm, "ok", now);
+	su_state_setnum(st, nm, "ok", now);
 	if (j->lastmod > 0 && j->s->cvd) {
-		state_setnum(st, nm, "lastmod", j->lastmod);
-		state_setnum(st, nm, "version", j->oldver);
+		su_state_setnum(st, nm, "lastmod", j->lastmod);
+		su_state_setnum(st, nm, "version", j->oldver);
 	}
 }
 
 static void
-report_new(struct state *st, const struct job *j, time_t now)
+report_new(const struct su_ctx *c, struct su_state *st,
+    const struct job *j, time_t now)
 {
 	const char *nm = j->s->name;
 	char h[65];
 
-	if (su_dryrun) {
-		say(LOG_INFO, "%s: %s would be installed", nm, j->inst);
+	if (c->dryrun) {
+		su_say(c, LOG_INFO, "%s: %s would be installed", nm, j->inst);
 		return;
 	}
 	if (j->s->cvd && *j->old != '\0')
-		say(LOG_INFO, "%s: installed %s version %u (was %u)", nm,
+		su_say(c, LOG_INFO, "%s: installed %s version %u (was %u)", nm,
 		    j->inst, j->newver, j->oldver);
 	else if (j->s->cvd)
-		say(LOG_INFO, "%s: installed %s version %u", nm, j->inst,
+		su_say(c, LOG_INFO, "%s: installed %s version %u", nm, j->inst,
 		    j->newver);
 	else
-		say(LOG_INFO, "%s: installed %s", nm, j->inst);
-	state_setnum(st, nm, "ok", now);
-	state_setnum(st, nm, "installed", now);
-	state_setnum(st, nm, "lastmod", j->lastmod > 0 ? j->lastmod : 0);
-	state_set(st, nm, "etag", *j->etag ? j->etag : NULL);
+		su_say(c, LOG_INFO, "%s: installed %s", nm, j->inst);
+	su_state_setnum(st, nm, "ok", now);
+	su_state_setnum(st, nm, "installed", now);
+	su_state_setnum(st, nm, "lastmod", j->lastmod > 0 ? j->lastmod : 0);
+	su_state_set(st, nm, "etag", *j->etag ? j->etag : NULL);
 	hex(j->sha, 32, h);
-	state_set(st, nm, "sha256", h);
+	su_state_set(st, nm, "sha256", h);
 	if (j->s->cvd)
-		state_setnum(st, nm, "version", j->newver);
+		su_state_setnum(st, nm, "version", j->newver);
 }
 
 /* One job's log lines and state; its exit code. */
 static int
-report(struct state *st, const struct job *j, time_t now)
+report(const struct su_ctx *c, struct su_state *st, const struct job *j,
+    time_t now)
 {
 	const char *nm = j->s->name;
-	int rc = SU_OK;
+	int rc = EXIT_OK;
 
 	switch (j->out) {
 	case O_SKIP:
 		break;
 	case O_COOLDOWN:
-		say(LOG_WARNING, "%s: %s", nm, j->msg);
+		su_say(c, LOG_WARNING, "%s: %s", nm, j->msg);
 		break;
 	case O_CURRENT:
-		report_current(st, j, now);
+		report_current(c, st, j, now);
 		break;
 	case O_NEW:
-		report_new(st, j, now);
+		report_new(c, st, j, now);
 		break;
 	default:
-		say(LOG_ERR, "%s: %s; nothing installed", nm, j->msg);
-		rc = j->out == O_VERIFY ? SU_VERIFY : j->out == O_TESTLOAD ?
-		    SU_TESTLOAD : j->out == O_IO ? SU_IOERR : SU_TEMPFAIL;
-		if (!su_dryrun) {
-			state_setnum(st, nm, "fail", now);
-			state_set(st, nm, "error", j->msg);
+		su_say(c, LOG_ERR, "%s: %s; nothing installed", nm, j->msg);
+		rc = j->out == O_VERIFY ? EXIT_DATAERR : j->out == O_TESTLOAD ?
+		    EXIT_TESTLOAD : j->out == O_IO ? EXIT_IOERR : EXIT_TEMPFAIL;
+		if (!c->dryrun) {
+			su_state_setnum(st, nm, "fail", now);
+			su_state_set(st, nm, "error", j->msg);
 		}
 		break;
 	}
-	if (j->cool > 0 && !su_dryrun) {
-		state_setnum(st, nm, "cooldown_until", now + j->cool);
-		state_set(st, nm, "cooldown_reason", j->coolwhy);
-		say(LOG_ERR, "%s: %s: no request to this source for %llds", nm,
-		    j->coolwhy, j->cool);
+	if (j->cool > 0 && !c->dryrun) {
+		su_state_setnum(st, nm, "cooldown_until", now + j->cool);
+		su_state_set(st, nm, "cooldown_reason", j->coolwhy);
+		su_say(c, LOG_ERR, "%s: %s: no request to this source for"
+		    " %llds", nm, j->coolwhy, j->cool);
 	} else if (j->out == O_NEW || j->out == O_CURRENT) {
-		state_set(st, nm, "cooldown_until", NULL);
-		state_set(st, nm, "cooldown_reason", NULL);
+		su_state_set(st, nm, "cooldown_until", NULL);
+		su_state_set(st, nm, "cooldown_reason", NULL);
 	}
 	return rc;
 }
 
 int
-su_update(struct conf *c, struct state *st)
+su_update(struct su_ctx *c, struct su_state *st)
 {
 	struct job jobs[SU_MAXSRC], *good[SU_MAXSRC];
 	char cur[PATH_MAX], sets[PATH_MAX], tmpdir[PATH_MAX + 32];
 	char stage[PATH_MAX + 32];
 	struct errbuf e;
 	unsigned sigs = 0;
-	int i, n = 0, ngood, rc = SU_OK, tried = 0, cooling = 0;
+	int i, n = 0, ngood, rc = EXIT_OK, tried = 0, cooling = 0;
 	time_t now;
 
-	if (set_prepare(c, &e) == -1 || set_sweep(c, &e) == -1 ||
-	    set_current(c, cur, sizeof(cur), &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+	if (su_set_prepare(c, &e) == -1 || su_set_sweep(c, &e) == -1 ||
+	    su_set_current(c, cur, sizeof(cur), &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		return EXIT_IOERR;
 	}
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp.%ld", sets, (long)getpid());
 	snprintf(stage, sizeof(stage), "%s/new.%ld", sets, (long)getpid());
 
@@ -956,8 +1041,8 @@ su_update(struct conf *c, struct state *st)
 	}
 	ngood = test_new(c, stage, jobs, n, good, &sigs);
 	ngood = install(c, stage, good, ngood, sigs);
-	rm_tree(stage);
-	rm_tree(tmpdir);
+	su_rm_tree(stage);
+	su_rm_tree(tmpdir);
 
 	now = time(NULL);
 	for (i = 0; i < n; i++) {
@@ -965,153 +1050,44 @@ su_update(struct conf *c, struct state *st)
 			cooling++;
 		else if (jobs[i].out != O_SKIP)
 			tried++;
-		rc = worse_exit(rc, report(st, &jobs[i], now));
+		rc = su_worse_exit(rc, report(c, st, &jobs[i], now));
 	}
 	if (tried == 0 && cooling > 0)
-		rc = worse_exit(rc, SU_COOLDOWN);
-	if (!su_dryrun)
-		rc = worse_exit(rc, notify(c, st, ngood > 0));
+		rc = su_worse_exit(rc, EXIT_COOLDOWN);
+	if (!c->dryrun)
+		rc = su_worse_exit(rc, notify(c, st, ngood > 0));
 	return rc;
 }
 
 int
-su_rollback(struct conf *c, struct state *st)
+su_rollback(struct su_ctx *c, struct su_state *st)
 {
 	char prev[PATH_MAX], cur[PATH_MAX];
 	struct errbuf e;
 	unsigned sigs;
 
-	if (set_current(c, cur, sizeof(cur), &e) == -1 ||
-	    set_previous(c, prev, sizeof(prev), &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+	if (su_set_current(c, cur, sizeof(cur), &e) == -1 ||
+	    su_set_previous(c, prev, sizeof(prev), &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		return EXIT_IOERR;
 	}
-	if (set_testload(prev, c->test_timeout, &sigs, &e) == -1) {
-		say(LOG_ERR, "%s: %s; staying on the current set", prev,
+	if (su_set_testload(c, prev, &sigs, &e) == -1) {
+		su_say(c, LOG_ERR, "%s: %s; staying on the current set", prev,
 		    e.msg);
-		return SU_TESTLOAD;
+		return EXIT_TESTLOAD;
 	}
-	sigs = set_countsigs(prev);
-	if (su_dryrun) {
-		say(LOG_INFO, "-n: would roll back to %s (%u signatures)",
+	sigs = su_set_countsigs(prev);
+	if (c->dryrun) {
+		su_say(c, LOG_INFO, "-n: would roll back to %s (%u signatures)",
 		    prev, sigs);
-		return SU_OK;
+		return EXIT_OK;
 	}
-	if (set_switch(c, prev, &e) == -1) {
-		say(LOG_ERR, "%s", e.msg);
-		return SU_IOERR;
+	if (su_set_switch(c, prev, &e) == -1) {
+		su_say(c, LOG_ERR, "%s", e.msg);
+		return EXIT_IOERR;
 	}
-	say(LOG_INFO, "rolled back %s from %s to %s (%u signatures)",
+	su_say(c, LOG_INFO, "rolled back %s from %s to %s (%u signatures)",
 	    c->dbdir, cur, prev, sigs);
-	state_setnum(st, "-", "rollback", time(NULL));
+	su_state_setnum(st, "-", "rollback", time(NULL));
 	return notify(c, st, 1);
-}
-
-static const char *
-source_of(const struct conf *c, const char *file)
-{
-	char n[NAME_MAX + 1];
-	int i;
-	const char *dot = strrchr(file, '.');
-
-	if (dot == NULL)
-		return "-";
-	for (i = 0; i < c->nsrc; i++) {
-		snprintf(n, sizeof(n), "%s.%s", c->src[i].name,
-		    c->src[i].type);
-		if (strcmp(n, file) == 0)
-			return c->src[i].name;
-		if (c->src[i].cvd && (size_t)(dot - file) ==
-		    strlen(c->src[i].name) &&
-		    strncmp(file, c->src[i].name, (size_t)(dot - file)) == 0 &&
-		    (strcmp(dot, ".cld") == 0 || strcmp(dot, ".cud") == 0))
-			return c->src[i].name;
-	}
-	return "-";
-}
-
-int
-su_status(const struct conf *c, const struct state *st)
-{
-	char cur[PATH_MAX], p[PATH_MAX * 2], tb[64], ok[64], fl[64];
-	char prev[PATH_MAX];
-	struct errbuf e;
-	struct dirent **ents;
-	struct cl_cvd *h;
-	struct stat sb;
-	unsigned sigs, total = 0;
-	int i, n;
-	time_t now = time(NULL), t;
-	const char *v;
-
-	if (set_current(c, cur, sizeof(cur), &e) == -1) {
-		warnx("%s", e.msg);
-		return SU_IOERR;
-	}
-	if (*cur == '\0') {
-		printf("database set: none installed at %s\n", c->dbdir);
-	} else {
-		printf("database set: %s -> %s\n", c->dbdir, cur);
-		if (set_previous(c, prev, sizeof(prev), &e) == 0)
-			printf("previous set: %s\n", prev);
-	}
-	if (*cur != '\0' && (n = scandir(cur, &ents, NULL, alphasort)) >= 0) {
-		printf("%-20s %8s %8s  %-20s %7s  %s\n", "DATABASE",
-		    "VERSION", "SIGS", "BUILT (UTC)", "AGE", "SOURCE");
-		for (i = 0; i < n; i++) {
-			snprintf(p, sizeof(p), "%s/%s", cur,
-			    ents[i]->d_name);
-			if (ents[i]->d_name[0] == '.' || stat(p, &sb) == -1 ||
-			    !S_ISREG(sb.st_mode)) {
-				free(ents[i]);
-				continue;
-			}
-			sigs = 0;
-			cl_countsigs(p, CL_COUNTSIGS_ALL, &sigs);
-			total += sigs;
-			if ((h = cl_cvdhead(p)) != NULL) {
-				t = (time_t)h->stime;
-				snprintf(fl, sizeof(fl), "%u", h->version);
-				cl_cvdfree(h);
-			} else {
-				t = sb.st_mtime;
-				snprintf(fl, sizeof(fl), "-");
-			}
-			strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M",
-			    gmtime(&t));
-			printf("%-20s %8s %8u  %-20s %6lldd  %s\n",
-			    ents[i]->d_name, fl, sigs, tb,
-			    (long long)(now - t) / 86400,
-			    source_of(c, ents[i]->d_name));
-			free(ents[i]);
-		}
-		free(ents);
-		printf("%-20s %8s %8u\n", "total", "", total);
-	}
-	for (i = 0; i < c->nsrc; i++) {
-		const char *nm = c->src[i].name;
-
-		fmt_time((time_t)state_num(st, nm, "ok"), ok, sizeof(ok));
-		fmt_time((time_t)state_num(st, nm, "fail"), fl, sizeof(fl));
-		printf("source %s (%s, %s): last success %s; last failure"
-		    " %s", nm, c->src[i].type, c->src[i].url[0], ok, fl);
-		if ((v = state_get(st, nm, "error")) != NULL &&
-		    state_num(st, nm, "fail") >= state_num(st, nm, "ok"))
-			printf(" (%s)", v);
-		if ((t = (time_t)state_num(st, nm, "cooldown_until")) > now) {
-			fmt_time(t, tb, sizeof(tb));
-			v = state_get(st, nm, "cooldown_reason");
-			printf("; cooling down until %s after %s", tb,
-			    v ? v : "an error");
-		}
-		printf("\n");
-	}
-	if (state_num(st, "-", "reload_pending") > 0)
-		printf("clamd RELOAD failed last time; the next run tries"
-		    " again\n");
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		warn("stdout");
-		return SU_IOERR;
-	}
-	return SU_OK;
 }

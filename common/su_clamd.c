@@ -12,10 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
 
 int
-clamd_reload(const char *sock, long timeout, struct errbuf *e)
+su_clamd_reload(const char *sock, long timeout, struct errbuf *e)
 {
 	struct sockaddr_un sa;
 	struct pollfd pfd;

@@ -11,7 +11,7 @@
 
 #include "scan.h"
 #include "scanmsg.h"
-#include "sigupdate.h"
+#include "sigupd.h"
 
 static const struct {
 	const char *what;
@@ -74,14 +74,8 @@ static const struct {
 static void
 keep_error(const char *m)
 {
-	size_t n;
-
-	if (su_clmsg[0] != '\0' || strstr(m, "Error") == NULL)
-		return;
-	snprintf(su_clmsg, sizeof(su_clmsg), "%s", m);
-	n = strlen(su_clmsg);
-	while (n > 0 && (su_clmsg[n - 1] == '\n' || su_clmsg[n - 1] == ' '))
-		su_clmsg[--n] = '\0';
+	if (su_clmsg[0] == '\0' && strstr(m, "Error") != NULL)
+		su_clmsg_keep(m);
 }
 
 /*
@@ -89,7 +83,7 @@ keep_error(const char *m)
  * and calls them all clean, -1 with the reason.
  */
 int
-canary_check(const char *dir, unsigned *sigs, struct errbuf *e)
+su_canary_check(const char *dir, unsigned *sigs, struct errbuf *e)
 {
 	static const struct mime_limits lim = MIME_LIMITS_DEFAULT;
 	struct scan_opts so;

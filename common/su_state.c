@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
 
 #define STATE_MAX (1024 * 1024)
 
 void
-state_free(struct state *st)
+su_state_free(struct su_state *st)
 {
 	size_t i;
 
@@ -30,8 +30,8 @@ state_free(struct state *st)
 	st->n = st->cap = 0;
 }
 
-static struct srec *
-find(const struct state *st, const char *src, const char *key)
+static struct su_srec *
+find(const struct su_state *st, const char *src, const char *key)
 {
 	size_t i;
 
@@ -43,26 +43,26 @@ find(const struct state *st, const char *src, const char *key)
 }
 
 const char *
-state_get(const struct state *st, const char *src, const char *key)
+su_state_get(const struct su_state *st, const char *src, const char *key)
 {
-	struct srec *r = find(st, src, key);
+	struct su_srec *r = find(st, src, key);
 
 	return r != NULL ? r->val : NULL;
 }
 
 long long
-state_num(const struct state *st, const char *src, const char *key)
+su_state_num(const struct su_state *st, const char *src, const char *key)
 {
-	const char *v = state_get(st, src, key);
+	const char *v = su_state_get(st, src, key);
 
 	return v != NULL ? strtoll(v, NULL, 10) : 0;
 }
 
 int
-state_set(struct state *st, const char *src, const char *key,
+su_state_set(struct su_state *st, const char *src, const char *key,
     const char *val)
 {
-	struct srec *r, *nr;
+	struct su_srec *r, *nr;
 	char *v, *p;
 	size_t ncap;
 
@@ -102,13 +102,13 @@ state_set(struct state *st, const char *src, const char *key,
 }
 
 int
-state_setnum(struct state *st, const char *src, const char *key,
+su_state_setnum(struct su_state *st, const char *src, const char *key,
     long long n)
 {
 	char b[32];
 
 	snprintf(b, sizeof(b), "%lld", n);
-	return state_set(st, src, key, b);
+	return su_state_set(st, src, key, b);
 }
 
 /*
@@ -178,7 +178,7 @@ open_ours(const char *path, struct errbuf *e)
 }
 
 int
-state_load(struct state *st, const char *dir, struct errbuf *e)
+su_state_load(struct su_state *st, const char *dir, struct errbuf *e)
 {
 	struct buf b = { 0 };
 	char *line, *nl, *t1, *t2;
@@ -202,7 +202,7 @@ state_load(struct state *st, const char *dir, struct errbuf *e)
 		    (t2 = strchr(t1 + 1, '\t')) == NULL)
 			continue;
 		*t1 = *t2 = '\0';
-		if (state_set(st, line, t1 + 1, t2 + 1) == -1) {
+		if (su_state_set(st, line, t1 + 1, t2 + 1) == -1) {
 			errset(e, "out of memory");
 			buf_free(&b);
 			return -1;
@@ -213,7 +213,7 @@ state_load(struct state *st, const char *dir, struct errbuf *e)
 }
 
 int
-state_save(struct state *st, struct errbuf *e)
+su_state_save(struct su_state *st, struct errbuf *e)
 {
 	struct buf b = { 0 };
 	char tmp[PATH_MAX + 16];

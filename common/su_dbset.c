@@ -31,10 +31,10 @@
 
 #include <clamav.h>
 
-#include "sigupdate.h"
+#include "sigupd.h"
 
 static void
-split(const struct conf *c, char *parent, size_t pn, char *base, size_t bn)
+split(const struct su_ctx *c, char *parent, size_t pn, char *base, size_t bn)
 {
 	char a[PATH_MAX], b[PATH_MAX];
 
@@ -45,13 +45,13 @@ split(const struct conf *c, char *parent, size_t pn, char *base, size_t bn)
 }
 
 void
-set_setsdir(const struct conf *c, char *out, size_t n)
+su_set_setsdir(const struct su_ctx *c, char *out, size_t n)
 {
 	snprintf(out, n, "%s.sets", c->dbdir);
 }
 
 int
-fsync_dir(const char *path, struct errbuf *e)
+su_fsync_dir(const char *path, struct errbuf *e)
 {
 	int fd, r;
 
@@ -75,7 +75,7 @@ rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 }
 
 int
-rm_tree(const char *path)
+su_rm_tree(const char *path)
 {
 	struct stat sb;
 
@@ -88,7 +88,7 @@ rm_tree(const char *path)
 
 /* Where DBDIR points now; "" when there is no set yet. */
 int
-set_current(const struct conf *c, char *real, size_t n, struct errbuf *e)
+su_set_current(const struct su_ctx *c, char *real, size_t n, struct errbuf *e)
 {
 	char r[PATH_MAX];
 	struct stat sb;
@@ -113,16 +113,16 @@ set_current(const struct conf *c, char *real, size_t n, struct errbuf *e)
 }
 
 int
-set_prepare(const struct conf *c, struct errbuf *e)
+su_set_prepare(const struct su_ctx *c, struct errbuf *e)
 {
 	char sets[PATH_MAX];
 
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	/* The sets are ours: a symbolic link planted there is refused. */
 	return su_mkdir(sets, 0755, 0, e);
 }
 
-static void current_gen(const struct conf *, char *, size_t);
+static void current_gen(const struct su_ctx *, char *, size_t);
 
 static int
 gen_number(const char *name)
@@ -141,21 +141,21 @@ gen_number(const char *name)
  * NAME.sets, and a temporary symlink (or a pre-migration directory, whose
  * files were already linked into the set that went live) beside DBDIR. */
 int
-set_sweep(const struct conf *c, struct errbuf *e)
+su_set_sweep(const struct su_ctx *c, struct errbuf *e)
 {
 	char sets[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
 	char p[PATH_MAX * 2], pre[NAME_MAX + 16];
 	DIR *d;
 	struct dirent *de;
 
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	if ((d = opendir(sets)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			if (strncmp(de->d_name, "new.", 4) != 0 &&
 			    strncmp(de->d_name, "tmp.", 4) != 0)
 				continue;
 			snprintf(p, sizeof(p), "%s/%s", sets, de->d_name);
-			if (rm_tree(p) == -1) {
+			if (su_rm_tree(p) == -1) {
 				errset(e, "removing %s: %s", p,
 				    strerror(errno));
 				closedir(d);
@@ -171,7 +171,7 @@ set_sweep(const struct conf *c, struct errbuf *e)
 			if (strncmp(de->d_name, pre, strlen(pre)) != 0)
 				continue;
 			snprintf(p, sizeof(p), "%s/%s", parent, de->d_name);
-			rm_tree(p);
+			su_rm_tree(p);
 		}
 		closedir(d);
 	}
@@ -231,7 +231,7 @@ fail:
 
 /* Sets never change once built, so sharing inodes between them is safe. */
 int
-set_link(const char *from, const char *to, struct errbuf *e)
+su_set_link(const char *from, const char *to, struct errbuf *e)
 {
 	if (link(from, to) == 0)
 		return 0;
@@ -240,6 +240,42 @@ set_link(const char *from, const char *to, struct errbuf *e)
 		return -1;
 	}
 	return copy_file(from, to, e);
+}
+
+/*
+ * Every regular file of the directory from (dotfiles aside: they are ours,
+ * not databases) linked into the directory to, but those named in skip.
+ */
+int
+su_set_linkall(const char *from, const char *to, const char **skip,
+    int nskip, struct errbuf *e)
+{
+	char f[PATH_MAX * 2], t[PATH_MAX * 2];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int i;
+
+	if ((d = opendir(from)) == NULL) {
+		errset(e, "%s: %s", from, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		for (i = 0; i < nskip; i++)
+			if (strcmp(de->d_name, skip[i]) == 0)
+				break;
+		snprintf(f, sizeof(f), "%s/%s", from, de->d_name);
+		if (de->d_name[0] == '.' || i < nskip ||
+		    lstat(f, &sb) == -1 || !S_ISREG(sb.st_mode))
+			continue;
+		snprintf(t, sizeof(t), "%s/%s", to, de->d_name);
+		if (su_set_link(f, t, e) == -1) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return 0;
 }
 
 static const char *
@@ -251,50 +287,38 @@ base_of(const char *p)
 }
 
 int
-set_stage(const struct conf *c, const char *stage, const char **newfiles,
+su_set_stage(const struct su_ctx *c, const char *stage, const char **newfiles,
     int nnew, const char **replaced, int nrep, struct errbuf *e)
 {
-	char cur[PATH_MAX], from[PATH_MAX * 2], to[PATH_MAX * 2], gen[32];
-	DIR *d;
-	struct dirent *de;
-	struct stat sb;
-	int i, skip, fd;
+	char cur[PATH_MAX], to[PATH_MAX * 2], gen[32];
+	const char **skip;
+	int i, r, fd;
 
 	/* Readers (clamd runs as its own user) must see the set whatever
 	 * umask cron gave us. */
 	if (su_mkdir(stage, 0755, SU_NEW, e) == -1)
 		return -1;
-	if (set_current(c, cur, sizeof(cur), e) == -1)
+	if (su_set_current(c, cur, sizeof(cur), e) == -1)
 		return -1;
 	if (*cur != '\0') {
-		if ((d = opendir(cur)) == NULL) {
-			errset(e, "%s: %s", cur, strerror(errno));
+		/* The unchanged files: all but those replaced or new. */
+		if ((skip = calloc((size_t)(nrep + nnew) + 1,
+		    sizeof(*skip))) == NULL) {
+			errset(e, "out of memory");
 			return -1;
 		}
-		while ((de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			skip = 0;
-			for (i = 0; i < nrep && !skip; i++)
-				skip = strcmp(de->d_name, replaced[i]) == 0;
-			for (i = 0; i < nnew && !skip; i++)
-				skip = strcmp(de->d_name,
-				    base_of(newfiles[i])) == 0;
-			snprintf(from, sizeof(from), "%s/%s", cur, de->d_name);
-			if (skip || lstat(from, &sb) == -1 ||
-			    !S_ISREG(sb.st_mode))
-				continue;
-			snprintf(to, sizeof(to), "%s/%s", stage, de->d_name);
-			if (set_link(from, to, e) == -1) {
-				closedir(d);
-				return -1;
-			}
-		}
-		closedir(d);
+		for (i = 0; i < nrep; i++)
+			skip[i] = replaced[i];
+		for (i = 0; i < nnew; i++)
+			skip[nrep + i] = base_of(newfiles[i]);
+		r = su_set_linkall(cur, stage, skip, nrep + nnew, e);
+		free(skip);
+		if (r == -1)
+			return -1;
 	}
 	for (i = 0; i < nnew; i++) {
 		snprintf(to, sizeof(to), "%s/%s", stage, base_of(newfiles[i]));
-		if (set_link(newfiles[i], to, e) == -1)
+		if (su_set_link(newfiles[i], to, e) == -1)
 			return -1;
 	}
 	/* Remember which set this one replaces, for --rollback.  A dotfile
@@ -315,10 +339,8 @@ set_stage(const struct conf *c, const char *stage, const char **newfiles,
 			return -1;
 		}
 	}
-	return fsync_dir(stage, e);
+	return su_fsync_dir(stage, e);
 }
-
-char su_clmsg[256];
 
 /*
  * The signatures of a set as `sig-update status` counts them: the sum of
@@ -326,7 +348,7 @@ char su_clmsg[256];
  * the install line and status give one number.
  */
 unsigned
-set_countsigs(const char *dir)
+su_set_countsigs(const char *dir)
 {
 	char p[PATH_MAX * 2];
 	struct dirent *de;
@@ -356,12 +378,13 @@ struct tl_result {
 };
 
 /*
- * Load the set as mail-scan does (canary.c), in a child: a failed
+ * Load the set as mail-scan does (su_canary.c), in a child: a failed
  * cl_load() can leave an engine half built, and a database that crashes
  * or exhausts libclamav must not take the updater down with it.
  */
 int
-set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
+su_set_testload(const struct su_ctx *c, const char *dir, unsigned *sigs,
+    struct errbuf *e)
 {
 	struct tl_result r;
 	struct pollfd pfd;
@@ -389,11 +412,11 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(1);
-		su_pause("testload");
+		su_pause(c, "testload");
 		memset(&r, 0, sizeof(r));
 		/* mail-scan's own load (limits, empty and allow-list-only
 		 * sets refused), then the canary messages. */
-		if (canary_check(dir, &r.sigs, &ce) == -1)
+		if (su_canary_check(dir, &r.sigs, &ce) == -1)
 			snprintf(r.msg, sizeof(r.msg), "%s", ce.msg);
 		else
 			r.ok = 1;
@@ -409,13 +432,13 @@ set_testload(const char *dir, long timeout, unsigned *sigs, struct errbuf *e)
 		if (n == -1 && errno != EINTR)
 			break;
 		if (n == 0) {
-			if (++waited >= timeout) {
+			if (++waited >= c->test_timeout) {
 				kill(pid, SIGKILL);
 				waitpid(pid, &st, 0);
 				close(fds[0]);
 				errset(e, "test load of %s took longer than"
 				    " %lds (update_test_timeout)", dir,
-				    timeout);
+				    c->test_timeout);
 				return -1;
 			}
 			continue;
@@ -474,7 +497,7 @@ next_gen(const char *sets, int *out, struct errbuf *e)
  * older layout, or files put there by hand), it is exchanged with the link
  * in one renameat2(RENAME_EXCHANGE) and then kept as set number oldgen. */
 static int
-switch_to(const struct conf *c, const char *gen, int oldgen, struct errbuf *e)
+switch_to(const struct su_ctx *c, const char *gen, int oldgen, struct errbuf *e)
 {
 	char parent[PATH_MAX], base[NAME_MAX + 1], target[NAME_MAX * 2 + 8];
 	char tmp[PATH_MAX + NAME_MAX + 32], sets[PATH_MAX];
@@ -483,7 +506,7 @@ switch_to(const struct conf *c, const char *gen, int oldgen, struct errbuf *e)
 	int isdir;
 
 	split(c, parent, sizeof(parent), base, sizeof(base));
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	snprintf(target, sizeof(target), "%s.sets/%s", base, gen);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%ld", parent, base,
 	    (long)getpid());
@@ -493,7 +516,7 @@ switch_to(const struct conf *c, const char *gen, int oldgen, struct errbuf *e)
 		return -1;
 	}
 	isdir = lstat(c->dbdir, &sb) == 0 && S_ISDIR(sb.st_mode);
-	su_pause("swap");
+	su_pause(c, "swap");
 	if (!isdir) {
 		if (rename(tmp, c->dbdir) == -1) {
 			errset(e, "rename %s: %s", c->dbdir, strerror(errno));
@@ -525,22 +548,22 @@ switch_to(const struct conf *c, const char *gen, int oldgen, struct errbuf *e)
 			return -1;
 		}
 	}
-	if (fsync_dir(parent, e) == -1 || fsync_dir(sets, e) == -1)
+	if (su_fsync_dir(parent, e) == -1 || su_fsync_dir(sets, e) == -1)
 		return -1;
 	return 0;
 }
 
 /* Name (8 digits) of the set DBDIR points to, "" if none in SETS. */
 static void
-current_gen(const struct conf *c, char *out, size_t n)
+current_gen(const struct su_ctx *c, char *out, size_t n)
 {
 	char cur[PATH_MAX], sets[PATH_MAX], rs[PATH_MAX];
 	struct errbuf e;
 	size_t l;
 
 	*out = '\0';
-	set_setsdir(c, sets, sizeof(sets));
-	if (set_current(c, cur, sizeof(cur), &e) == -1 || *cur == '\0' ||
+	su_set_setsdir(c, sets, sizeof(sets));
+	if (su_set_current(c, cur, sizeof(cur), &e) == -1 || *cur == '\0' ||
 	    realpath(sets, rs) == NULL)
 		return;
 	l = strlen(rs);
@@ -550,14 +573,14 @@ current_gen(const struct conf *c, char *out, size_t n)
 }
 
 int
-set_install(const struct conf *c, const char *stage, char *gen, size_t n,
+su_set_install(const struct su_ctx *c, const char *stage, char *gen, size_t n,
     struct errbuf *e)
 {
 	char sets[PATH_MAX], dst[PATH_MAX + 16];
 	struct stat sb;
 	int g, oldgen = 0;
 
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	if (next_gen(sets, &g, e) == -1)
 		return -1;
 	if (lstat(c->dbdir, &sb) == 0 && S_ISDIR(sb.st_mode))
@@ -567,16 +590,16 @@ set_install(const struct conf *c, const char *stage, char *gen, size_t n,
 		errset(e, "rename %s: %s", dst, strerror(errno));
 		return -1;
 	}
-	if (fsync_dir(sets, e) == -1)
+	if (su_fsync_dir(sets, e) == -1)
 		return -1;
-	su_pause("renamed");
+	su_pause(c, "renamed");
 	snprintf(gen, n, "%08d", g);
 	return switch_to(c, gen, oldgen, e);
 }
 
 /* Switch to an existing set (rollback). */
 int
-set_switch(const struct conf *c, const char *gendir, struct errbuf *e)
+su_set_switch(const struct su_ctx *c, const char *gendir, struct errbuf *e)
 {
 	return switch_to(c, base_of(gendir), 0, e);
 }
@@ -587,7 +610,7 @@ set_switch(const struct conf *c, const char *gendir, struct errbuf *e)
  * numbered set below the current one.
  */
 int
-set_previous(const struct conf *c, char *path, size_t n, struct errbuf *e)
+su_set_previous(const struct su_ctx *c, char *path, size_t n, struct errbuf *e)
 {
 	char sets[PATH_MAX], cur[32], p[PATH_MAX * 2];
 	struct buf b = { 0 };
@@ -597,7 +620,7 @@ set_previous(const struct conf *c, char *path, size_t n, struct errbuf *e)
 	int v, best = -1, curv;
 	struct stat sb;
 
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	current_gen(c, cur, sizeof(cur));
 	if (*cur == '\0') {
 		errset(e, "%s is not a set installed by sig-update", c->dbdir);
@@ -634,7 +657,7 @@ set_previous(const struct conf *c, char *path, size_t n, struct errbuf *e)
 /* Keep the current set, its recorded previous one and the newest others
  * up to update_keep; remove the rest. */
 int
-set_prune(const struct conf *c, struct errbuf *e)
+su_set_prune(const struct su_ctx *c, struct errbuf *e)
 {
 	char sets[PATH_MAX], cur[32], prev[PATH_MAX], p[PATH_MAX + 32];
 	int gens[256], ng = 0, i, j, t, kept, curv, prevv = -1;
@@ -642,12 +665,12 @@ set_prune(const struct conf *c, struct errbuf *e)
 	struct dirent *de;
 	struct errbuf ig;
 
-	set_setsdir(c, sets, sizeof(sets));
+	su_set_setsdir(c, sets, sizeof(sets));
 	current_gen(c, cur, sizeof(cur));
 	if (*cur == '\0')
 		return 0;
 	curv = gen_number(cur);
-	if (set_previous(c, prev, sizeof(prev), &ig) == 0)
+	if (su_set_previous(c, prev, sizeof(prev), &ig) == 0)
 		prevv = gen_number(base_of(prev));
 	if ((d = opendir(sets)) == NULL) {
 		errset(e, "%s: %s", sets, strerror(errno));
@@ -672,7 +695,7 @@ set_prune(const struct conf *c, struct errbuf *e)
 			continue;
 		}
 		snprintf(p, sizeof(p), "%s/%08d", sets, gens[i]);
-		if (rm_tree(p) == -1) {
+		if (su_rm_tree(p) == -1) {
 			errset(e, "removing %s: %s", p, strerror(errno));
 			return -1;
 		}
