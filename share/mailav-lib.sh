@@ -2,9 +2,8 @@
 # Sourced (it is ours, installed beside them).
 #
 # Cost.  The filter runs once per message, so it starts as few programs as
-# it can: on a clean message the shell and mail-scan, nothing else (mail-scan
-# tags the message itself, --tagger -, as mail-strip would: a program start
-# costs more than the tagging).  Everything else is a builtin (case, read,
+# it can: on a clean message the shell, mail-scan and mail-strip (the
+# tagger), nothing else.  Everything else is a builtin (case, read,
 # parameter expansion, redirections), and one mail-scan run gives the shell
 # all it needs: the configuration (read by the one C reader,
 # common/config.c), the envelope cleaned up, the archive copy, the verdict
@@ -122,7 +121,7 @@ on_exit() {
 # they do not expect as a temporary failure.  It is a command, not a shell
 # function: the redirections written after it are the tool's alone, never
 # the shell's while a trap runs.  (The clean path needs none: mail-scan
-# holds itself to filter_timeout with alarm(2).)
+# holds itself and its tagger to filter_timeout with alarm(2).)
 m_tool='timeout -k 5 60'
 
 # find_tools: where mail-scan and the others are.  $MAILAV_BINDIR first,
@@ -187,7 +186,7 @@ scan_first() {
 	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
 	    --unlink "$m_base.sh" --unlink "$m_base.out" \
 	    --unlink "$m_base.notice" --unlink "$m_base.err" \
-	    --log "$m_prog" --tagger - \
+	    --log "$m_prog" --tagger mail-strip --tag-output "$m_out" \
 	    --sender "${SENDER:-}" "$@" || m_rc=$?
 	case $m_rc in
 	0|1|75)

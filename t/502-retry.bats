@@ -130,18 +130,15 @@ erin@archive.test"
 	printf '#!/bin/sh\necho "mail-strip: templates: no such thing" >&2\nexit 75\n' \
 	    >"$D/bin/mail-strip"
 	chmod 755 "$D/bin/mail-strip"
-	# (mail-strip runs to delete the attachment; a clean message is
-	# tagged inside mail-scan)
 	export RECIPIENTS=bob@example.test
 	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
-	    "$TOP/share/mailav-receive" \
-	    <"$TOP/share/samples/infected-attachment.eml"
+	    "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	for i in $(seq 50); do [ -s "$D/syslog" ] && break; sleep 0.1; done
 	kill "$py" 2>/dev/null || :
 	run cat "$D/syslog"
 	assert_line --partial 'mailav-receive['
-	assert_line --partial 'deferred 451 (mail-strip failed (status 75: mail-strip: templates: no such thing))'
+	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
 	assert_equal "${#lines[@]}" 1
 }
 
@@ -169,19 +166,18 @@ erin@archive.test"
 	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
 }
 
-@test "a tagger that writes half its output and fails: 75, nothing on stdout" {
-	# a tagger program (the pipelines tag in mail-scan, --tagger -)
-	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/tagger"
-	chmod 755 "$D/tagger"
-	: >"$D/copy" >"$D/out"
-	run -75 --separate-stderr mail-scan --sh "$D/sh" --copy "$D/copy" \
-	    --tagger "$D/tagger" --tag-output "$D/out" \
-	    <"$TOP/share/samples/clean.eml"
-	assert_output ''
-	[[ $stderr == *"(tagging) failed (status 1)"* ]]
+@test "a tagger that writes half its output and fails: 451, nothing on stdout" {
+	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/bin/mail-strip"
+	chmod 755 "$D/bin/mail-strip"
+	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
+	for p in mailav-send mailav-receive; do
+		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
+		assert_output ''
+		[[ $(last_err) == "451 4.3.0 "* ]]
+	done
 }
 
-@test "issue 16: a clean message starts the shell and mail-scan, nothing else" {
+@test "issue 16: a clean message starts the shell, mail-scan and mail-strip, nothing else" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	export RECIPIENTS=carol@archive.test
 	for p in mailav-send mailav-receive; do
@@ -191,9 +187,10 @@ erin@archive.test"
 		run -0 strace -f -qq -e trace=execve -o "$D/trace" \
 		    "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
 		run grep 'execve(.*= 0$' "$D/trace"
-		assert_equal "${#lines[@]}" 2
+		assert_equal "${#lines[@]}" 3
 		assert_line --index 0 --partial "/share/$p"
 		assert_line --index 1 --partial '"mail-scan"'
+		assert_line --index 2 --partial '"mail-strip"'
 	done
 }
 
@@ -224,7 +221,7 @@ bob@example.test"
 	printf 'strip_lang = xx\n' >>"$D/conf"
 	run -75 --separate-stderr "$TOP/share/mailav-receive" \
 	    <"$TOP/share/samples/clean.eml"
-	[[ $stderr == *"strip_lang = xx: not ja or en"* ]]
+	[[ $stderr == *"mail-strip (tagging) failed (status 75)"* ]]
 	run find "$D" -maxdepth 1 -name 'san.*'
 	assert_output ''
 	run find "$D/arch/new" -type f

@@ -21,7 +21,6 @@
 #include "scan.h"
 #include "scanmsg.h"
 #include "smtpdot.h"
-#include "tagclean.h"
 #include "verdict.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
@@ -282,8 +281,7 @@ clamav_msg(const char *msg)
 }
 
 /*
- * The end of a pipeline run: a clean message is tagged (--tagger; "-" is
- * common/tagclean.c, in this process) and its
+ * The end of a pipeline run: a clean message is tagged (--tagger) and its
  * line logged; an infected one is the shell's to log, as it decides what
  * happens; a failure of ours is logged with its cause.  The fields go
  * into the --sh file.
@@ -299,12 +297,6 @@ finish(int status)
 		if (fflush(stdout) == EOF) {
 			errset(&e, "stdout: %s", strerror(errno));
 			r = -1;
-		} else if (strcmp(pr.tagger, "-") == 0) {
-			/* mail-strip's tagging, without starting it */
-			if (pr.copy == NULL)
-				errset(&e, "--tagger - needs --copy");
-			r = pr.copy == NULL ? -1 :
-			    tag_clean(pr.cf, pr.copy, STDOUT_FILENO, &e);
 		} else {
 			r = pipe_tagger(&pr, &e);
 			/* the tagger's own word first, as it said it */
