@@ -217,12 +217,61 @@ skip_comment(const char *s, size_t *i)
 	(*i)--;
 }
 
+/*
+ * r (from compose_oneline) without the blanks that CFWS may put around the
+ * dots and the '@' of an addr-spec (RFC 5322 3.4.1; 4.4 allows them in
+ * obs-local-part and obs-domain); blanks inside a quoted local part stay,
+ * they are its own.  Returns r; NULL stays NULL.
+ */
+static char *
+drop_blanks(char *r)
+{
+	size_t i, j;
+	int inq = 0;
+
+	for (i = j = 0; r != NULL && r[i] != '\0'; i++) {
+		if (inq && r[i] == '\\' && r[i + 1] != '\0')
+			r[j++] = r[i++];
+		else if (r[i] == '"')
+			inq = !inq;
+		else if (!inq && r[i] == ' ')
+			continue;
+		r[j++] = r[i];
+	}
+	if (r != NULL)
+		r[j] = '\0';
+	return r;
+}
+
+/*
+ * The addr-spec of an angle-addr, s just after its '<' (RFC 5322 3.4): up
+ * to the '>', the obsolete source route ("@a,@b:", 4.4) dropped, made one
+ * clean line (compose_oneline: a TAB left by unfolding a folded field is
+ * a blank like any other, never the first character) without blanks.
+ */
+static char *
+angle_addr(const char *s)
+{
+	const char *end, *p;
+	int inq = 0;
+
+	for (end = p = s; *end != '\0' && (inq || *end != '>'); end++) {
+		if (inq && *end == '\\' && end[1] != '\0')
+			end++;
+		else if (*end == '"')
+			inq = !inq;
+		else if (!inq && *end == ':')
+			p = end + 1;	/* the route ends here */
+	}
+	return drop_blanks(compose_oneline(p, (size_t)(end - p)));
+}
+
 char *
 compose_addr_spec(struct span value)
 {
 	struct buf acc = { 0 };
 	char *u, *r = NULL;
-	size_t i, j;
+	size_t i;
 	int inq = 0;
 
 	if ((u = hdr_unfold(value)) == NULL)
@@ -249,24 +298,7 @@ compose_addr_spec(struct span value)
 			continue;
 		}
 		if (c == '<') {
-			/* angle-addr: the address is inside, source route dropped */
-			for (j = i + 1; u[j] != '\0' && u[j] != '>'; j++)
-				;
-			buf_free(&acc);
-			if (buf_add(&acc, u + i + 1, j - i - 1) == -1)
-				goto out;
-			if ((r = memrchr(acc.p, ':', acc.len)) != NULL) {
-				r = strdup(r + 1);
-				goto out;
-			}
-			r = compose_oneline(acc.p, acc.len);
-			if (r != NULL) {
-				/* no blanks inside an addr-spec */
-				for (i = j = 0; r[i] != '\0'; i++)
-					if (r[i] != ' ')
-						r[j++] = r[i];
-				r[j] = '\0';
-			}
+			r = angle_addr(u + i + 1);
 			goto out;
 		}
 		if (c == ':') {
@@ -284,14 +316,16 @@ compose_addr_spec(struct span value)
 		if (buf_addc(&acc, c) == -1)
 			goto out;
 	}
+	/* (drop_blanks: a control character compose_oneline made a blank) */
 	if (acc.len > 0 && memchr(acc.p, '"', acc.len) == NULL)
-		r = compose_oneline(acc.p, acc.len);
+		r = drop_blanks(compose_oneline(acc.p, acc.len));
 	else if (acc.len > 0) {
 		/* a quoted local part was collapsed: keep only what follows */
 		const char *at = memrchr(acc.p, '@', acc.len);
 
 		if (at != NULL)
-			r = compose_oneline(at, acc.len - (size_t)(at - acc.p));
+			r = drop_blanks(compose_oneline(at,
+			    acc.len - (size_t)(at - acc.p)));
 	}
 out:
 	buf_free(&acc);

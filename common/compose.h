@@ -35,8 +35,11 @@ char *compose_decode_value(struct span value);
 /*
  * The addr-spec of the first address in an address-list value (RFC 5322
  * 3.4), e.g. "a@example.jp" from "=?UTF-8?B?...?= <a@example.jp>, b@c".
- * Comments and quoted strings are skipped.  "" for `<>'.  NULL when no
- * address is found or on ENOMEM.
+ * Comments and quoted display names are skipped, an obsolete source route
+ * (<@a,@b:x@y>) dropped.  The result is one line as compose_oneline makes
+ * it (no control character, TAB included, no blank at either end) with no
+ * blank outside a quoted local part.  "" for `<>'.  NULL when no address
+ * is found or on ENOMEM.
  */
 char *compose_addr_spec(struct span value);
 

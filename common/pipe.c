@@ -513,7 +513,9 @@ pipe_end(struct pipe_run *pr, int status, const char *cause, struct buf *out)
 		cause = "mail-scan failed";
 	if (status != EXIT_OK && status != EXIT_FOUND)
 		pipe_sh_assign(out, "m_cause", cause);
-	if (pr->logtag == NULL || status == EXIT_FOUND)
+	/* with --tag the --emit run that sends the message logs it */
+	if (pr->logtag == NULL || status == EXIT_FOUND ||
+	    (status == EXIT_OK && pr->tag != NULL))
 		return;
 	if (status == EXIT_OK)
 		log_message(pr, "passed");

@@ -25,6 +25,7 @@ struct pipe_run {
 	long long since;	/* --since MS (epoch milliseconds) */
 	const char *emit;	/* --emit FILE, with --log-line */
 	const char *tagout;	/* --tag-output FILE */
+	const char *tag;	/* --tag FILE: a clean message tagged there */
 	int archive;		/* --archive */
 	const char *json;	/* --json FILE */
 	const char *copy;	/* --copy FILE */

@@ -2,13 +2,16 @@
 # Sourced (it is ours, installed beside them).
 #
 # Cost.  The filter runs once per message, so it starts as few programs as
-# it can: on a clean message the shell, mail-scan and mail-strip (the
-# tagger), nothing else.  Everything else is a builtin (case, read,
-# parameter expansion, redirections), and one mail-scan run gives the shell
-# all it needs: the configuration (read by the one C reader,
-# common/config.c), the envelope cleaned up, the archive copy, the verdict
-# as shell assignments, and for a clean message the tagged output and the
-# syslog line (mail-scan(1) PIPELINE MODE).
+# it can: on a clean message the shell and mail-scan twice, nothing else.
+# Everything else is a builtin (case, read, parameter expansion,
+# redirections), and one mail-scan run gives the shell all it needs: the
+# configuration (read by the one C reader, common/config.c), the envelope
+# cleaned up, the archive copy, the verdict as shell assignments, and for a
+# clean message the tagged copy in a file (--tag, mail-scan(1) PIPELINE
+# MODE); the second run sends that file and writes the syslog line
+# (--emit).  Our standard output is written by that second run only, once
+# the first has succeeded: a scan or a tagging that fails, however it
+# fails, leaves nothing there.
 #
 # Temporary files are made here with redirections and held open on fds
 # 3 to 7; mail-scan unlinks their names first thing, so nothing is left
@@ -74,6 +77,18 @@ syslog_send() {
 emit_passed() {
 	log_text "$2"
 	$m_tool mail-scan --log "$m_prog" --since "${m_t0:-0}" --emit "$1" \
+	    --log-line "$m_l" || die_tempfail "cannot write the message"
+	m_logged=yes
+	m_done=0
+	exit 0
+}
+
+# emit_clean: the tagged copy of a clean message ($m_out) the same way,
+# without timeout(1): mail-scan holds itself to MAILAV_TIMEOUT (alarm), and
+# the clean path starts no program besides mail-scan.
+emit_clean() {
+	log_text passed
+	mail-scan --log "$m_prog" --since "${m_t0:-0}" --emit "$m_out" \
 	    --log-line "$m_l" || die_tempfail "cannot write the message"
 	m_logged=yes
 	m_done=0
@@ -178,15 +193,15 @@ m_keys=admin_address,sendmail,filter_timeout
 
 # scan_first ARGS...: the one mail-scan run of the message on stdin (see the
 # top of this file); ARGS are the script's own options for it.  Sets m_rc
-# and the fields; on a clean message the tagged message is already on
-# stdout and logged.
+# and the fields; a clean message is tagged into $m_out, sent from there
+# to stdout and logged (emit_clean), and the script ends.
 scan_first() {
 	m_rc=0
 	mail-scan --config-sh "$m_keys" --sh "$m_sh" --json "$m_json" \
 	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
 	    --unlink "$m_base.sh" --unlink "$m_base.out" \
 	    --unlink "$m_base.notice" --unlink "$m_base.err" \
-	    --log "$m_prog" --tagger mail-strip --tag-output "$m_out" \
+	    --log "$m_prog" --tag "$m_out" \
 	    --sender "${SENDER:-}" "$@" || m_rc=$?
 	case $m_rc in
 	0|1|75)
@@ -218,8 +233,7 @@ scan_first() {
 	0)
 		[ "${m_class:-}" = clean ] ||
 		    die_tempfail "mail-scan: status 0, class ${m_class:-none}"
-		m_done=0
-		exit 0 ;;
+		emit_clean ;;
 	1)
 		case ${m_class:-} in
 		body|attachments|body+some-attachments|body+all-attachments) ;;

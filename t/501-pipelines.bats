@@ -62,18 +62,22 @@ last_err() { printf '%s\n' "$stderr" | tail -n 1; }
 	[[ $(last_err) == "451 4.3.0 "* ]]
 }
 
-@test "pipelines: a tagger that hangs is stopped after filter_timeout and gives 451" {
-	# mail-scan runs the tagger with what is left of its own alarm
-	mkdir "$D/bin"
-	printf '#!/bin/sh\nexec sleep 60\n' >"$D/bin/mail-strip"
-	chmod +x "$D/bin/mail-strip"
+@test "pipelines: sending a clean message to a reader that never reads is stopped after filter_timeout and gives 451" {
+	# the --emit run holds itself to MAILAV_TIMEOUT (alarm), as the
+	# scan does: no timeout(1) on the clean path
+	{ cat "$TOP/share/samples/clean.eml"
+	  for i in $(seq 4000); do
+		echo "a line of text to fill the pipe between us and the reader"
+	  done; } >"$D/big.eml"
 	printf 'filter_timeout = 1\n' >>"$D/conf"
-	export MAILAV_BINDIR=$D/bin
 	SECONDS=0
-	run -75 --separate-stderr "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	{ rc=0
+	  "$TOP/share/mailav-receive" <"$D/big.eml" 2>"$D/err" || rc=$?
+	  echo "$rc" >"$D/rc"; } | sleep 8
 	[ "$SECONDS" -lt 20 ]
-	[[ $(last_err) == "451 4.3.0 "* ]]
-	[[ $stderr == *"killed by signal 14 (filter_timeout)"* ]]
+	[ "$(cat "$D/rc")" = 75 ]
+	[[ $(tail -n 1 "$D/err") == "451 4.3.0 "* ]]
+	grep -q 'cannot write the message' "$D/err"
 }
 
 @test "pipelines: mail-scan waiting on a clamd that never answers is stopped after filter_timeout" {

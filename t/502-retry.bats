@@ -132,13 +132,13 @@ erin@archive.test"
 	chmod 755 "$D/bin/mail-strip"
 	export RECIPIENTS=bob@example.test
 	run -75 --separate-stderr env MAILAV_BINDIR="$D/bin" \
-	    "$TOP/share/mailav-receive" <"$TOP/share/samples/clean.eml"
+	    "$TOP/share/mailav-receive" <"$TOP/share/samples/infected-attachment.eml"
 	[[ $(last_err) == "451 4.3.0 "* ]]
 	for i in $(seq 50); do [ -s "$D/syslog" ] && break; sleep 0.1; done
 	kill "$py" 2>/dev/null || :
 	run cat "$D/syslog"
 	assert_line --partial 'mailav-receive['
-	assert_line --partial 'deferred 451 (mail-strip (tagging) failed (status 75): mail-strip: templates: no such thing)'
+	assert_line --partial 'deferred 451 (mail-strip failed (status 75: mail-strip: templates: no such thing))'
 	assert_equal "${#lines[@]}" 1
 }
 
@@ -166,9 +166,12 @@ erin@archive.test"
 	[[ $stderr == *"mail-notify -r recipient failed with status 2"* ]]
 }
 
-@test "a tagger that writes half its output and fails: 451, nothing on stdout" {
-	printf '#!/bin/sh\nhead -c 100 "$1"\nexit 1\n' >"$D/bin/mail-strip"
-	chmod 755 "$D/bin/mail-strip"
+@test "a mail-scan that writes half its output and fails: 451, nothing on stdout" {
+	# (t/550's send-clean mail-scan half cell): the first mail-scan run
+	# only tags into a file; stdout is the --emit run's, after it
+	printf '#!/bin/sh\n%s "$@" >%s || :\nhead -c $(($(stat -c %%s %s) / 2)) %s\nexit 1\n' \
+	    "$BIN/mail-scan" "$D/half" "$D/half" "$D/half" >"$D/bin/mail-scan"
+	chmod 755 "$D/bin/mail-scan"
 	export RECIPIENTS=bob@example.test MAILAV_BINDIR=$D/bin
 	for p in mailav-send mailav-receive; do
 		run -75 --separate-stderr "$TOP/share/$p" <"$TOP/share/samples/clean.eml"
@@ -177,7 +180,7 @@ erin@archive.test"
 	done
 }
 
-@test "issue 16: a clean message starts the shell, mail-scan and mail-strip, nothing else" {
+@test "issue 16: a clean message starts the shell and mail-scan twice (tag, then send), nothing else" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	export RECIPIENTS=carol@archive.test
 	for p in mailav-send mailav-receive; do
@@ -190,7 +193,9 @@ erin@archive.test"
 		assert_equal "${#lines[@]}" 3
 		assert_line --index 0 --partial "/share/$p"
 		assert_line --index 1 --partial '"mail-scan"'
-		assert_line --index 2 --partial '"mail-strip"'
+		assert_line --index 1 --partial '"--tag"'
+		assert_line --index 2 --partial '"mail-scan", "--log"'
+		assert_line --index 2 --partial '"--emit"'
 	done
 }
 

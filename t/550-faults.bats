@@ -24,7 +24,7 @@ setup() {
 #   SCENARIO-GLOB PROGRAM-GLOB MODE-GLOB VERDICT-GLOB|reason
 # A failing cell that matches is listed and the test skips; any other
 # failing cell fails it.  Remove lines as the fixes reach main.
-KNOWN='send-clean mail-scan half *not deferred: rc=75 stdout [1-9]*|item 3: mail-scan writes the tagged message to the script'"'"'s own stdout, so a mail-scan that dies half way leaves half of it there with exit 75 (harmless to proxsmtpd, mailav-pipe, procmail and maildrop, which use the output only on exit 0)'
+KNOWN=''
 
 # report TITLE: print the matrix summary (to the terminal too), then fail
 # on unknown failures, skip when all failures are known.

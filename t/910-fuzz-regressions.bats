@@ -65,3 +65,24 @@ scan_ok() {
 	run -0 mail-scan -d "$SAMPLEDB" "$BATS_TEST_TMPDIR/out.eml"
 	assert_line clean
 }
+
+@test "fuzz regressions: an address with a folded source route is read whole, with no TAB or blank (compose_addr_spec)" {
+	# Return-Path: <@relay.example:bob CRLF SP @example.org> (and a
+	# From: whose route is folded before the address): the report names
+	# the envelope sender as bob@example.org, not "bob @example.org"
+	printf 'hostname = mx.example.test\n' >"$BATS_TEST_TMPDIR/conf"
+	MAILAV_CONF=$BATS_TEST_TMPDIR/conf LC_ALL=C run -0 --separate-stderr \
+	    mail-notify -T "$TOP/share/templates" -l en -r admin \
+	    -t admin@example.test -v "$FIX/notify/attach.json" -a blocked \
+	    "$FIX/fuzz-readers/return-path-route.eml"
+	assert_line '  Envelope sender: bob@example.org'
+}
+
+@test "fuzz regressions: the reader inputs pass fuzz_notice's checks (no TAB leads an address)" {
+	# the From: of return-path-route.eml, <@relay.example: CRLF TAB
+	# bob@example.org>, gave "<TAB>bob@example.org" (fuzz/README.md,
+	# finding 2), which fuzz_notice's address check refuses
+	local t=${MAILAV_FUZZ_BIN:-$TOP/build-fuzz}/fuzz_notice
+	[ -x "$t" ] || skip "no fuzz build (make fuzz)"
+	run -0 "$t" -runs=1 "$FIX/fuzz-readers/return-path-route.eml"
+}

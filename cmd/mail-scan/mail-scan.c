@@ -21,6 +21,7 @@
 #include "scan.h"
 #include "scanmsg.h"
 #include "smtpdot.h"
+#include "tag.h"
 #include "verdict.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
@@ -74,7 +75,7 @@ struct opts {
 
 enum {
 	O_SH = 256, O_JSON, O_COPY, O_CONFIG, O_SENDER, O_RCPTS, O_ARCHIVE,
-	O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE, O_EMIT, O_TAGOUT
+	O_UNLINK, O_TAGGER, O_LOG, O_LOGLINE, O_SINCE, O_EMIT, O_TAGOUT, O_TAG
 };
 
 static void
@@ -87,6 +88,7 @@ options(int argc, char *argv[], struct opts *o)
 		{ "log-line", required_argument, NULL, O_LOGLINE },
 		{ "since", required_argument, NULL, O_SINCE },
 		{ "emit", required_argument, NULL, O_EMIT },
+		{ "tag", required_argument, NULL, O_TAG },
 		{ "tag-output", required_argument, NULL, O_TAGOUT },
 		{ "json", required_argument, NULL, O_JSON },
 		{ "copy", required_argument, NULL, O_COPY },
@@ -117,6 +119,7 @@ options(int argc, char *argv[], struct opts *o)
 		case O_LOGLINE: pr.logline = optarg; break;
 		case O_TAGOUT: pr.tagout = optarg; break;
 		case O_EMIT: pr.emit = optarg; break;
+		case O_TAG: pr.tag = optarg; break;
 		case O_SINCE: pr.since = strtoll(optarg, NULL, 10); break;
 		case O_JSON: pr.json = optarg; break;
 		case O_COPY: pr.copy = optarg; break;
@@ -287,6 +290,20 @@ clamav_msg(const char *msg)
  * into the --sh file.
  */
 static int
+tag_here(struct errbuf *e)
+{
+	char host[256];
+
+	if (pr.copy == NULL) {
+		errset(e, "--tag needs --copy");
+		return -1;
+	}
+	if (config_hostname(pr.cf, host, sizeof(host), e) == -1)
+		return -1;
+	return tag_clean_file(pr.copy, pr.tag, host, e);
+}
+
+static int
 finish(int status)
 {
 	struct errbuf e = { "" };
@@ -308,6 +325,13 @@ finish(int status)
 			why = e.msg;
 			status = EXIT_TEMPFAIL;
 		}
+	}
+	/* --tag: tagged here into that file, no program started and
+	 * nothing on our standard output (the --emit run sends and logs it) */
+	if (status == EXIT_OK && pr.tag != NULL && tag_here(&e) == -1) {
+		warnx("%s", e.msg);
+		why = e.msg;
+		status = EXIT_TEMPFAIL;
 	}
 	pipe_end(&pr, status, why, &out);
 	said();
