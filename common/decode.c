@@ -63,8 +63,18 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 {
 	unsigned long acc = 0;
 	int bits = 0, pad = 0, regular = 1, eol = 0;
-	size_t i, i0, crs = 0, period = 0, told = 0;
+	size_t i, i0, crs = 0, period = 0, told = 0, at = 0;
 	char *o, *o0;
+
+	/* The shape goes on from an earlier slice (dstream.c). */
+	if (sh != NULL) {
+		pad = sh->st_pad;
+		regular = sh->st_regular;
+		eol = sh->st_eol;
+		crs = sh->st_crs;
+		period = sh->st_period;
+		at = sh->base;
+	}
 
 	/*
 	 * Six bits in, at most six out: the room reserved here is enough,
@@ -116,19 +126,19 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 			} else if (s[i] != '\n')
 				regular = 0;
 			else if (regular && period == 0) {
-				eol = i > 0 && s[i - 1] == '\r' ? 2 : 1;
-				if (i + 1 - (size_t)eol == 0 ||
-				    (i + 1 - (size_t)eol) % 4 != 0 ||
+				eol = at + i > 0 && s[i - 1] == '\r' ? 2 : 1;
+				if (at + i + 1 - (size_t)eol == 0 ||
+				    (at + i + 1 - (size_t)eol) % 4 != 0 ||
 				    crs != (size_t)eol - 1)
 					regular = 0;
 				else
-					period = sh->regular = i + 1;
+					period = sh->regular = at + i + 1;
 				crs = 0;
 			} else if (regular) {
-				if (i + 1 == sh->regular + period &&
+				if (at + i + 1 == sh->regular + period &&
 				    crs == (size_t)eol - 1 &&
 				    (eol == 1 || s[i - 1] == '\r'))
-					sh->regular = i + 1;
+					sh->regular = at + i + 1;
 				else
 					regular = 0;
 				crs = 0;
@@ -162,8 +172,14 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 	}
 	out->len = (size_t)(o - out->p);
 	out->p[out->len] = '\0';
-	if (sh != NULL)
+	if (sh != NULL) {
 		sh->data_after_pad = pad == 2;
+		sh->st_pad = pad;
+		sh->st_regular = regular;
+		sh->st_eol = eol;
+		sh->st_crs = crs;
+		sh->st_period = period;
+	}
 	return 0;
 }
 
@@ -183,9 +199,24 @@ int
 decode_base64_shape(const char *s, size_t n, struct buf *out,
     struct b64_shape *sh)
 {
-	sh->regular = 0;
-	sh->data_after_pad = 0;
-	sh->bare_cr = 0;
+	b64_shape_init(sh);
+	return b64_decode(s, n, out, B64_RESTART, sh);
+}
+
+void
+b64_shape_init(struct b64_shape *sh)
+{
+	sh->regular = sh->base = 0;
+	sh->data_after_pad = sh->bare_cr = 0;
+	sh->st_pad = sh->st_eol = 0;
+	sh->st_regular = 1;
+	sh->st_crs = sh->st_period = 0;
+}
+
+int
+decode_base64_shape_more(const char *s, size_t n, struct buf *out,
+    struct b64_shape *sh)
+{
 	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 

@@ -71,8 +71,13 @@ struct pend {
 /* Bytes of a leaf's LF reading made and hashed at a time (scan_lf()). */
 #define LF_SLICE	(256 * 1024)
 
-/* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
+/*
+ * A leaf this large (encoded) goes to clamd in pieces (stream_leaf()).
+ * (A test build sets 0, to stream every leaf it can.)
+ */
+#ifndef STREAM_MIN
 #define STREAM_MIN	(1024 * 1024)
+#endif
 
 struct done {
 	struct span raw, body;
@@ -729,6 +734,9 @@ other_readings(const struct mime_part *n)
 
 	if (n->cte_alt != NULL || type_binhex(n->type))
 		return 1;
+	/* Read on past '=': stream_leaf() learns the rest as it goes. */
+	if (k == XFER_BASE64 && !(n->flags & MP_B64STOP))
+		return 0;
 	if (k == XFER_BASE64)
 		return !b64_modes_agree(n->body) ||
 		    b64_lines_differ(n->body.p, n->body.len);
@@ -742,7 +750,7 @@ other_readings(const struct mime_part *n)
  */
 static int
 stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
-    struct span where, int lf, int *crlf)
+    struct span where, int lf, int *crlf, struct b64_shape *sh)
 {
 	struct dstream d;
 	long t;
@@ -755,11 +763,53 @@ stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	dstream_close(&d);
 	if (t == -1)
 		return -1;
+	/* The shape of the whole body, if it was all decoded. */
+	if (sh != NULL && d.shaped && d.p == d.e)
+		*sh = d.shape;
 	if (crlf != NULL) {
 		*crlf = d.crlf;
 		set_size(c, m, n, d.total);
 	}
 	return add_pend(c, t, where, NULL, NULL, 0);
+}
+
+static int scan_buf(struct sctx *, struct buf *, struct span);
+
+/*
+ * After a base64 leaf read on past '=' went to clamd in pieces: its
+ * readings that differ (scan_leaf_other()'s for base64: '=' skipped,
+ * line by line and its last block), each a whole copy in turn, from what
+ * the decoder learnt on the way (sh, when sh->base is not (size_t)-1)
+ * or else from looks through the encoded bytes.
+ */
+static int
+stream_b64_other(struct sctx *c, const struct mime_part *n,
+    const struct b64_shape *sh, struct span where, long slot)
+{
+	int known = sh->base != (size_t)-1, r = 0;
+	int dap = known ? sh->data_after_pad : !b64_modes_agree(n->body);
+	struct buf x = { 0 };
+	size_t last;
+
+	if (slot != -1)
+		c->done[slot].agree = !dap;
+	if (dap && (r = decode_base64_mode(n->body.p, n->body.len, &x,
+	    B64_SKIP)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && b64_lines_differ_from(n->body.p, n->body.len,
+	    known ? sh->regular : 0) &&
+	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
+	    &last)) == 0) {
+		r = scan_buf(c, &x, where);
+		if (r == 0 && last > 0)
+			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
+			    NULL, 0);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
 }
 
 /*
@@ -774,10 +824,11 @@ stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
  */
 static int
 stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
-    struct span where)
+    struct span where, long slot)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct dstream probe;
+	struct b64_shape sh = { .base = (size_t)-1 };
 	int crlf;
 
 	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
@@ -792,11 +843,14 @@ stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		    0) == -1)
 			return -1;
 		crlf = has_crlf(n->body.p, n->body.len);
-	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
+	} else if (stream_decoded(c, m, n, where, 0, &crlf, &sh) == -1)
+		return -1;
+	if (k == XFER_BASE64 && !(n->flags & MP_B64STOP) &&
+	    stream_b64_other(c, n, &sh, where, slot) == -1)
 		return -1;
 	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
 	if (crlf && lf_reading(n) &&
-	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+	    stream_decoded(c, m, n, where, 1, NULL, NULL) == -1)
 		return -1;
 	return 1;
 }
@@ -1033,13 +1087,8 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
 	}
-	if ((r = stream_leaf(c, m, n, where)) != 0) {
-		/* Streamed: other_readings() found the modes agree. */
-		if (r == 1 && slot != -1 && cte_kind(n->cte) == XFER_BASE64 &&
-		    !(n->flags & MP_B64STOP))
-			c->done[slot].agree = 1;
+	if ((r = stream_leaf(c, m, n, where, slot)) != 0)
 		return r == -1 ? -1 : 0;
-	}
 	r = -1;
 	/* Its key is hashed as it is decoded (struct hctx). */
 	hc_init(&hc);
