@@ -126,7 +126,8 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 			} else if (s[i] != '\n')
 				regular = 0;
 			else if (regular && period == 0) {
-				eol = at + i > 0 && s[i - 1] == '\r' ? 2 : 1;
+				/* (s + i)[-1]: in the slice before, at i == 0. */
+				eol = at + i > 0 && (s + i)[-1] == '\r' ? 2 : 1;
 				if (at + i + 1 - (size_t)eol == 0 ||
 				    (at + i + 1 - (size_t)eol) % 4 != 0 ||
 				    crs != (size_t)eol - 1)
@@ -137,7 +138,7 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 			} else if (regular) {
 				if (at + i + 1 == sh->regular + period &&
 				    crs == (size_t)eol - 1 &&
-				    (eol == 1 || s[i - 1] == '\r'))
+				    (eol == 1 || (s + i)[-1] == '\r'))
 					sh->regular = at + i + 1;
 				else
 					regular = 0;
@@ -901,7 +902,7 @@ typedef unsigned char v16u __attribute__((vector_size(16)));
 const char *
 bare_cr(const char *p, size_t n)
 {
-	const char *cr = memchr(p, '\r', n);
+	const char *cr = n > 0 ? memchr(p, '\r', n) : NULL;
 	size_t i;
 
 	/* No CR at all (LF mail): memchr(3) is the fastest look. */
@@ -936,9 +937,12 @@ bare_cr(const char *p, size_t n)
 size_t
 crlf_to_lf(char *dst, const char *src, size_t n)
 {
-	const char *q = src, *e = src + n, *cr;
+	const char *q = src, *e, *cr;
 	char *o = dst;
 
+	if (n == 0)
+		return 0;
+	e = src + n;
 	while ((cr = memchr(q, '\r', (size_t)(e - q))) != NULL) {
 		/* The run to the CR, and the CR unless a LF follows it. */
 		size_t run = (size_t)(cr - q) +
@@ -956,8 +960,12 @@ crlf_to_lf(char *dst, const char *src, size_t n)
 int
 has_crlf(const char *p, size_t n)
 {
-	const char *q, *e = p + n;
+	const char *q, *e;
 
+	/* Nothing (p may then be NULL, as an empty buf's is). */
+	if (n < 2)
+		return 0;
+	e = p + n;
 	for (q = memchr(p, '\r', n); q != NULL && q + 1 < e;
 	    q = memchr(q + 1, '\r', (size_t)(e - q - 1)))
 		if (q[1] == '\n')
