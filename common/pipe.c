@@ -18,6 +18,7 @@
 #include "mailav.h"
 #include "pipe.h"
 #include "slog.h"
+#include "tag.h"
 #include "text.h"
 #include "verdict.h"
 
@@ -485,6 +486,20 @@ pipe_tagger(struct pipe_run *pr, struct errbuf *e)
 		errset(e, "%s (tagging) failed (status %d)%s%.200s",
 		    pr->tagger, WEXITSTATUS(st), n > 0 ? ": " : "", msg);
 	return -1;
+}
+
+int
+pipe_tag(const struct pipe_run *pr, struct errbuf *e)
+{
+	char host[256];
+
+	if (pr->copy == NULL) {
+		errset(e, "--tag needs --copy");
+		return -1;
+	}
+	if (config_hostname(pr->cf, host, sizeof(host), e) == -1)
+		return -1;
+	return tag_clean_file(pr->copy, pr->tag, host, e);
 }
 
 static void

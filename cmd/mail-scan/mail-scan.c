@@ -22,7 +22,6 @@
 #include "scan.h"
 #include "scanmsg.h"
 #include "smtpdot.h"
-#include "tag.h"
 #include "verdict.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
@@ -285,25 +284,12 @@ clamav_msg(const char *msg)
 }
 
 /*
- * The end of a pipeline run: a clean message is tagged (--tagger) and its
- * line logged; an infected one is the shell's to log, as it decides what
- * happens; a failure of ours is logged with its cause.  The fields go
- * into the --sh file.
+ * The end of a pipeline run: a clean message is tagged (--tagger, or
+ * --tag into a file) and its line logged (with --tag by the --emit run
+ * that sends it); an infected one is the shell's to log, as it decides
+ * what happens; a failure of ours is logged with its cause.  The fields
+ * go into the --sh file.
  */
-static int
-tag_here(struct errbuf *e)
-{
-	char host[256];
-
-	if (pr.copy == NULL) {
-		errset(e, "--tag needs --copy");
-		return -1;
-	}
-	if (config_hostname(pr.cf, host, sizeof(host), e) == -1)
-		return -1;
-	return tag_clean_file(pr.copy, pr.tag, host, e);
-}
-
 static int
 finish(int status)
 {
@@ -329,7 +315,7 @@ finish(int status)
 	}
 	/* --tag: tagged here into that file, no program started and
 	 * nothing on our standard output (the --emit run sends and logs it) */
-	if (status == EXIT_OK && pr.tag != NULL && tag_here(&e) == -1) {
+	if (status == EXIT_OK && pr.tag != NULL && pipe_tag(&pr, &e) == -1) {
 		warnx("%s", e.msg);
 		why = e.msg;
 		status = EXIT_TEMPFAIL;
