@@ -207,7 +207,7 @@ front_start(int *argc, char ***argv)
 		return;
 	script = (*argv)[2];
 	script_argv = *argv + 2;
-	name = (name = strrchr(script, '/')) ? name + 1 : script;
+	name = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
 	receive = strcmp(name, "mailav-receive") == 0;
 	if ((!receive && strcmp(name, "mailav-send") != 0) ||
 	    script_options(script_argv + 1, &smtp, &conf, &rest))

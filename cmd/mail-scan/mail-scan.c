@@ -41,6 +41,7 @@ static const char usage_text[] =
     "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
     "       mail-scan --config-sh keys\n"
     "       mail-scan --sh file [pipeline options] [file]\n"
+    "       mail-scan --front script [-S] [-c config] [recipient ...]\n"
     "       mail-scan --help | --version\n";
 
 static void
