@@ -109,9 +109,11 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 				told = (size_t)(o - o0);
 				sh->progress(sh->arg, o0, told);
 			}
-			if (s[i] == '\r')
+			if (s[i] == '\r') {
 				crs++;
-			else if (s[i] != '\n')
+				if (i + 1 == n || s[i + 1] != '\n')
+					sh->bare_cr = 1;
+			} else if (s[i] != '\n')
 				regular = 0;
 			else if (regular && period == 0) {
 				eol = i > 0 && s[i - 1] == '\r' ? 2 : 1;
@@ -183,6 +185,7 @@ decode_base64_shape(const char *s, size_t n, struct buf *out,
 {
 	sh->regular = 0;
 	sh->data_after_pad = 0;
+	sh->bare_cr = 0;
 	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 
@@ -803,12 +806,22 @@ int
 b64_lines_differ_from(const char *s, size_t n, size_t from)
 {
 	const char *p = s + from, *e = s + n, *nx, *le;
+	size_t len = 0;		/* the last line's, with its line end */
 	int gap = 0;
 
 	if (!b64q_ready)
 		b64q_init();
 	for (; p < e; p = nx) {
-		le = line_end(p, e, &nx);
+		/*
+		 * Most lines are as long as the one before: look for its LF
+		 * there first (a memchr(3) call a line was most of this).
+		 * The lookups below find any LF before it: not base64.
+		 */
+		if (len > 0 && (size_t)(e - p) >= len && p[len - 1] == '\n') {
+			nx = p + len;
+			le = len > 1 && p[len - 2] == '\r' ? nx - 2 : nx - 1;
+		} else
+			le = line_end(p, e, &nx);
 		const unsigned char *u = (const unsigned char *)p;
 		const unsigned char *ue = (const unsigned char *)le;
 		unsigned acc = 0;
@@ -821,6 +834,14 @@ b64_lines_differ_from(const char *s, size_t n, size_t from)
 			    b64cls[u[6]] | b64cls[u[7]];
 		for (; u < ue; u++)
 			acc |= b64cls[*u];
+		if (acc != 0 && nx - p == (ptrdiff_t)len &&
+		    memchr(p, '\n', (size_t)(le - p)) != NULL) {
+			/* The guess was wrong: a shorter line. */
+			len = 0;
+			nx = p;
+			continue;
+		}
+		len = (size_t)(nx - p);
 		if (acc == 0)
 			k = (size_t)(le - p);
 		else

@@ -146,11 +146,13 @@ typedef void decode_progress(void *arg, const char *p, size_t n);
  * lines from the start (each a multiple of 4 of base64 and '=' only,
  * all of one length and line end) that b64_lines_differ_from() may skip;
  * data_after_pad, base64 after the first '=' (the B64_STOP reading would
- * differ).
+ * differ); bare_cr, a CR not followed by LF (a CR that ends the input
+ * counts), as bare_cr() would find.
  */
 struct b64_shape {
 	size_t regular;
 	int data_after_pad;
+	int bare_cr;
 	decode_progress *progress;	/* in */
 	void *arg;			/* in */
 };

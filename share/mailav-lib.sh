@@ -11,7 +11,9 @@
 # MODE); the second run sends that file and writes the syslog line
 # (--emit).  Our standard output is written by that second run only, once
 # the first has succeeded: a scan or a tagging that fails, however it
-# fails, leaves nothing there.
+# fails, leaves nothing there.  (Only the second run dying while it writes
+# can leave a part of the message, with exit 75: proxsmtpd, Postfix's pipe
+# via mailav-pipe, procmail and maildrop use the output only on exit 0.)
 #
 # Temporary files are made here with redirections and held open on fds
 # 3 to 7; mail-scan unlinks their names first thing, so nothing is left
@@ -136,7 +138,7 @@ on_exit() {
 # they do not expect as a temporary failure.  It is a command, not a shell
 # function: the redirections written after it are the tool's alone, never
 # the shell's while a trap runs.  (The clean path needs none: mail-scan
-# holds itself and its tagger to filter_timeout with alarm(2).)
+# holds itself to filter_timeout with alarm(2), in both its runs.)
 m_tool='timeout -k 5 60'
 
 # find_tools: where mail-scan and the others are.  $MAILAV_BINDIR first,
