@@ -541,6 +541,12 @@ pipe_end(struct pipe_run *pr, int status, const char *cause, struct buf *out)
 	buf_adds(out, "m_logged=yes\n");
 }
 
+void
+pipe_log(struct pipe_run *pr, const char *action)
+{
+	log_message(pr, action);
+}
+
 int
 pipe_write(struct pipe_run *pr, struct buf *out, struct errbuf *e)
 {

@@ -124,6 +124,13 @@ int pipe_tag(const struct pipe_run *, struct errbuf *);
  */
 void pipe_end(struct pipe_run *, int status, const char *cause,
     struct buf *out);
+/*
+ * The message's log line with action ("passed", "deferred 451 (...)"),
+ * as pipe_end() writes it: for mail-scan --front, which sends a clean
+ * message itself.  A line that could not be sent leaves its reason in
+ * pr->warn.
+ */
+void pipe_log(struct pipe_run *, const char *action);
 /* The fields into the --sh file; out is emptied. */
 int pipe_write(struct pipe_run *, struct buf *out, struct errbuf *);
 void pipe_free(struct pipe_run *);

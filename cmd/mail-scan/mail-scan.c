@@ -16,6 +16,7 @@
 
 #include "archive.h"
 #include "config.h"
+#include "front.h"
 #include "mailav.h"
 #include "pipe.h"
 #include "scan.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
     "       mail-scan --config-sh keys\n"
     "       mail-scan --sh file [pipeline options] [file]\n"
+    "       mail-scan --front script [-S] [-c config] [recipient ...]\n"
     "       mail-scan --help | --version\n";
 
 static void
@@ -376,6 +378,8 @@ main(int argc, char *argv[])
 	struct errbuf e = { "" };
 	int r;
 
+	/* --front SCRIPT: proxsmtpd's FilterCommand (mail-scan(1) FRONT) */
+	front_start(&argc, &argv);
 	help_version(argc, argv);
 	options(argc, argv, &o);
 	argc -= optind;
@@ -392,11 +396,13 @@ main(int argc, char *argv[])
 	    pipe_start(&pr, &cf, &out, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	said();
+	front_armed();
 	if (pipe_config_only(&pr))
 		r = flush_out() == -1 || fclose(stdout) == EOF ?
 		    EXIT_TEMPFAIL : EXIT_OK;
 	else
 		r = scan_all(&so, argc, argv);
+	front_end(&pr, r);
 	pipe_free(&pr);
 	config_free(&cf);
 	buf_free(&out);
