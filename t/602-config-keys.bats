@@ -184,3 +184,15 @@ keys_example() {
 	run -0 "$BIN/sig-update" -C "$BATS_TEST_TMPDIR/m.conf" check
 	assert_output ''
 }
+
+# mail-scan --front runs the scripts' first mail-scan itself: the keys it
+# asks for must be the ones share/mailav-lib.sh asks for, or a script run
+# through the front would find a key it needs unset.
+@test "mail-scan --front asks for the keys the scripts' scan_first asks for" {
+	local c s
+	c=$(sed -n 's/^#define FRONT_KEYS[[:space:]]*"\(.*\)"$/\1/p' \
+	    "$TOP/cmd/mail-scan/front.c")
+	s=$(sed -n 's/^m_keys=//p' "$TOP/share/mailav-lib.sh")
+	[ -n "$c" ]
+	[ "$c" = "$s" ]
+}
