@@ -50,22 +50,22 @@ export MAILAV_CONF=$W/mailav.conf SENDER=alice@example.org
 export RECIPIENTS=bob@example.net PATH=$BIN:$PATH TMPDIR=$W/tmp
 MSG=$TOP/share/samples/clean.eml
 
-# starts SCRIPT: successful execve calls of one run
+# starts COMMAND...: successful execve calls of one run
 starts() {
 	SENDER=trace$RANDOM@example.org strace -f -qq -e trace=execve \
-	    -o "$W/trace" "$1" <"$MSG" >/dev/null 2>&1 || :
+	    -o "$W/trace" "$@" <"$MSG" >/dev/null 2>&1 || :
 	grep -c 'execve(.*= 0$' "$W/trace"
 }
 
-# per_msg SCRIPT: "wall_ms cpu_ms" per message over N runs
+# per_msg COMMAND...: "wall_ms cpu_ms" per message over N runs
 per_msg() {
-	local s=$1 t0 t1 c0 c1 me=$BASHPID
+	local t0 t1 c0 c1 me=$BASHPID
 	t0=$(date +%s%N)
 	c0=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat)
 	# another sender each time: a message seen again is a retry, and
 	# would be archived and notified only once
 	for i in $(seq 1 "$N"); do
-		SENDER=a$i@example.org "$s" <"$MSG" >/dev/null 2>&1
+		SENDER=a$i@example.org "$@" <"$MSG" >/dev/null 2>&1
 	done
 	t1=$(date +%s%N)
 	c1=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$me/stat)
@@ -75,23 +75,26 @@ per_msg() {
 }
 
 out=$W/rows
-# row SIDE WHAT MESSAGE RECIPIENT: the old and the new scripts
+# row SIDE WHAT MESSAGE RECIPIENT: the old and the new scripts, and the
+# new ones behind mail-scan --front (the shipped FilterCommand)
 row() {
-	local side=$1 what=$2 v s
+	local side=$1 what=$2 v name
+	local -a s
 	MSG=$3
 	RECIPIENTS=$4
-	for v in old new; do
+	for v in old new front; do
 		case $v in
-		old) s=$W/old/mailav-$side ;;
-		new) s=$TOP/share/mailav-$side ;;
+		old) s=("$W/old/mailav-$side") name=$REV ;;
+		new) s=("$TOP/share/mailav-$side") name="this tree" ;;
+		front) s=("$BIN/mail-scan" --front "$TOP/share/mailav-$side")
+			name="this tree, mail-scan --front" ;;
 		esac
-		"$s" <"$MSG" >/dev/null 2>&1 || [ "$what" != clean ] || {
-			echo "$s failed on $MSG" >&2; exit 1; }
-		n=$(starts "$s")
-		set -- $(per_msg "$s")
+		"${s[@]}" <"$MSG" >/dev/null 2>&1 || [ "$what" != clean ] || {
+			echo "${s[*]} failed on $MSG" >&2; exit 1; }
+		n=$(starts "${s[@]}")
+		set -- $(per_msg "${s[@]}")
 		printf '| mailav-%s | %s | %s | %s | %s | %s |\n' "$side" \
-		    "$what" "$([ $v = old ] && echo "$REV" || echo "this tree")" \
-		    "$n" "$1" "$2" >>"$out"
+		    "$what" "$name" "$n" "$1" "$2" >>"$out"
 	done
 }
 S=$TOP/share/samples

@@ -20,7 +20,10 @@
 #   catnd   the same with TCP_NODELAY on proxsmtpd's sockets (bench/nodelay.c,
 #           LD_PRELOAD): how much of the floor is proxsmtpd 1.10's line by
 #           line writes waiting for delayed ACKs, how much the design
-#   mailav  smtpd_proxy_filter -> proxsmtpd (mailav-receive) -> return smtpd
+#   mailav  smtpd_proxy_filter -> proxsmtpd (the shipped FilterCommand:
+#           mail-scan --front mailav-receive) -> return smtpd; with
+#           MAILAV_COMMAND=script, the script alone in its place (exec
+#           mailav-receive -S, as shipped before mail-scan --front)
 #   catqa, mailavqa  cat and mailav with `quickack 1` on the kernel's
 #           route to 127.0.0.1 for the run (share/README, "Delayed ACKs"):
 #           the setting an administrator can deploy against proxsmtpd
@@ -66,6 +69,7 @@ BIG_LEN=${BIG_LEN:-102400}
 SESSIONS=${SESSIONS:-10}
 ROUNDS=${ROUNDS:-3}
 FILTERS=${FILTERS:-none milter cat catnd catqa catlq mailav mailavqa mailavlq clamsmtp}
+MAILAV_COMMAND=${MAILAV_COMMAND:-shipped}
 CLAMSMTPD=${CLAMSMTPD:-/usr/sbin/clamsmtpd}
 CLAMSMTPD_CONF=${CLAMSMTPD_CONF:-/etc/clamsmtpd.conf}
 PATH=$PATH:/usr/sbin:/usr/lib/postfix/sbin
@@ -341,7 +345,16 @@ proxy() {
 	while IFS= read -r line; do
 		case $3:$line in
 		shipped:FilterCommand:*/usr/local/*)
-			line="${line%%/usr/local/*}$tmp/inst/${line#*/usr/local/}" ;;
+			# every /usr/local/ (mail-scan and the script)
+			while :; do
+				case $line in
+				*/usr/local/*) ;;
+				*) break ;;
+				esac
+				line="${line%%/usr/local/*}$tmp/inst/${line#*/usr/local/}"
+			done ;;
+		script:FilterCommand:*)
+			line="FilterCommand: exec $tmp/inst/share/mailav/mailav-receive -S" ;;
 		*:FilterCommand:*) line="FilterCommand: $3" ;;
 		*:Listen:*) line="Listen: $2" ;;
 		*:OutAddress:*) line="OutAddress: 127.0.0.1:$P_ret" ;;
@@ -369,9 +382,9 @@ chmod 1777 "$tmp/run"
 # sh -c, and exec saves the shell's fork (as the shipped file does).
 proxy cat "127.0.0.1:$PX_cat" "exec cat"
 proxy catnd "127.0.0.1:$PX_catnd" "exec cat" "$tmp/run/nodelay.so"
-proxy mailav "127.0.0.1:$PX_mailav" shipped
+proxy mailav "127.0.0.1:$PX_mailav" "$MAILAV_COMMAND"
 proxy catlq "127.0.0.2:$PX_catlq" "exec cat"
-proxy mailavlq "127.0.0.2:$PX_mailavlq" shipped
+proxy mailavlq "127.0.0.2:$PX_mailavlq" "$MAILAV_COMMAND"
 # clamsmtpd: Debian's clamsmtpd.conf with our ports, clamd and files.
 while IFS= read -r line; do
 	case $line in
@@ -386,10 +399,11 @@ while IFS= read -r line; do
 done <"$CLAMSMTPD_CONF" >"$tmp/run/clamsmtpd.conf"
 PATH=$SYSPATH "$CLAMSMTPD" -f "$tmp/run/clamsmtpd.conf" </dev/null \
     >"$tmp/log/clamsmtpd" 2>&1
-grep -q "^FilterCommand: \\(exec \\)\\{0,1\\}$tmp/inst/share/mailav/mailav-receive" \
+grep -q "^FilterCommand: exec \\($tmp/inst/bin/mail-scan --front \\)\\{0,1\\}$tmp/inst/share/mailav/mailav-receive -S\$" \
     "$tmp/run/proxsmtpd-mailav.conf" ||
     die "share/proxsmtpd-receive.conf: FilterCommand is not" \
-    "/usr/local/share/mailav/mailav-receive"
+    "exec /usr/local/bin/mail-scan --front" \
+    "/usr/local/share/mailav/mailav-receive -S"
 
 i=0
 until [ -S "$tmp/run/milter.sock" ]; do
@@ -700,7 +714,10 @@ END {
 	    "\`smtp-source -s $SESSIONS\`, one connection per message" \
 	    "(the same body in every message, headers differ); medians of" \
 	    "$ROUNDS rotated runs; CPU from /proc of the clamd, filter and" \
-	    "Postfix process trees, queue drained.  Load average (1, 5, 15" \
+	    "Postfix process trees, queue drained.  mailav rows: FilterCommand" \
+	    "$(sed -n 's/^FilterCommand: //p' "$tmp/run/proxsmtpd-mailav.conf" |
+	    sed "s|$tmp/inst/|/usr/local/|g")." \
+	    "Load average (1, 5, 15" \
 	    "min) at the start: $load0; at the end: $load1 (the machine is" \
 	    "shared: figures are noisy)."
 	echo

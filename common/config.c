@@ -156,6 +156,12 @@ config_bool(const struct config *c, const char *key, int def)
 
 	if (v == NULL || *v == '\0')
 		return def;
+	return config_switch(v);
+}
+
+int
+config_switch(const char *v)
+{
 	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
 	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
 		return 1;
@@ -255,9 +261,9 @@ config_flag(const struct config *c, const char *key, int def, int *v,
 	return 0;
 }
 
-/* Host name characters only, at most n - 1 of them. */
-static int
-host_ok(const char *s)
+/* Host name characters only, at most 253 of them (config.h). */
+int
+config_host_ok(const char *s)
 {
 	size_t i;
 
@@ -332,7 +338,7 @@ maincf_hostname(char *h, size_t n)
 		found = 1;
 	}
 	fclose(fp);
-	if (found != 1 || !host_ok(h)) {
+	if (found != 1 || !config_host_ok(h)) {
 		h[0] = '\0';
 		return 0;
 	}
@@ -377,7 +383,7 @@ postfix_hostname(char *h, size_t n)
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
 	if (pid == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0 ||
-	    !host_ok(h))
+	    !config_host_ok(h))
 		h[0] = '\0';
 }
 
@@ -387,7 +393,7 @@ config_hostname(const struct config *c, char *h, size_t n, struct errbuf *e)
 	const char *s = config_get(c, "hostname");
 
 	if (s != NULL && *s != '\0') {
-		if (!host_ok(s) || strlen(s) >= n) {
+		if (!config_host_ok(s) || strlen(s) >= n) {
 			where(c, "hostname", e, "not a host name");
 			return -1;
 		}
@@ -397,7 +403,7 @@ config_hostname(const struct config *c, char *h, size_t n, struct errbuf *e)
 	/* The pipelines look Postfix's name up once (mail-scan keeps it
 	 * for an hour) and hand it to every tool: no postconf per tool. */
 	s = getenv("MAILAV_HOSTNAME");
-	if (s != NULL && host_ok(s) && strlen(s) < n) {
+	if (s != NULL && config_host_ok(s) && strlen(s) < n) {
 		snprintf(h, n, "%s", s);
 		return 0;
 	}
@@ -409,7 +415,7 @@ config_hostname(const struct config *c, char *h, size_t n, struct errbuf *e)
 	if (gethostname(h, n - 1) == -1)
 		h[0] = '\0';
 	h[n - 1] = '\0';
-	if (!host_ok(h))
+	if (!config_host_ok(h))
 		snprintf(h, n, "localhost");
 	return 0;
 }

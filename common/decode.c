@@ -63,8 +63,18 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 {
 	unsigned long acc = 0;
 	int bits = 0, pad = 0, regular = 1, eol = 0;
-	size_t i, i0, crs = 0, period = 0, told = 0;
+	size_t i, i0, crs = 0, period = 0, told = 0, at = 0;
 	char *o, *o0;
+
+	/* The shape goes on from an earlier slice (dstream.c). */
+	if (sh != NULL) {
+		pad = sh->st_pad;
+		regular = sh->st_regular;
+		eol = sh->st_eol;
+		crs = sh->st_crs;
+		period = sh->st_period;
+		at = sh->base;
+	}
 
 	/*
 	 * Six bits in, at most six out: the room reserved here is enough,
@@ -109,24 +119,27 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 				told = (size_t)(o - o0);
 				sh->progress(sh->arg, o0, told);
 			}
-			if (s[i] == '\r')
+			if (s[i] == '\r') {
 				crs++;
-			else if (s[i] != '\n')
+				if (i + 1 == n || s[i + 1] != '\n')
+					sh->bare_cr = 1;
+			} else if (s[i] != '\n')
 				regular = 0;
 			else if (regular && period == 0) {
-				eol = i > 0 && s[i - 1] == '\r' ? 2 : 1;
-				if (i + 1 - (size_t)eol == 0 ||
-				    (i + 1 - (size_t)eol) % 4 != 0 ||
+				/* (s + i)[-1]: in the slice before, at i == 0. */
+				eol = at + i > 0 && (s + i)[-1] == '\r' ? 2 : 1;
+				if (at + i + 1 - (size_t)eol == 0 ||
+				    (at + i + 1 - (size_t)eol) % 4 != 0 ||
 				    crs != (size_t)eol - 1)
 					regular = 0;
 				else
-					period = sh->regular = i + 1;
+					period = sh->regular = at + i + 1;
 				crs = 0;
 			} else if (regular) {
-				if (i + 1 == sh->regular + period &&
+				if (at + i + 1 == sh->regular + period &&
 				    crs == (size_t)eol - 1 &&
-				    (eol == 1 || s[i - 1] == '\r'))
-					sh->regular = i + 1;
+				    (eol == 1 || (s + i)[-1] == '\r'))
+					sh->regular = at + i + 1;
 				else
 					regular = 0;
 				crs = 0;
@@ -160,8 +173,14 @@ b64_decode(const char *s, size_t n, struct buf *out, int stop_at_pad,
 	}
 	out->len = (size_t)(o - out->p);
 	out->p[out->len] = '\0';
-	if (sh != NULL)
+	if (sh != NULL) {
 		sh->data_after_pad = pad == 2;
+		sh->st_pad = pad;
+		sh->st_regular = regular;
+		sh->st_eol = eol;
+		sh->st_crs = crs;
+		sh->st_period = period;
+	}
 	return 0;
 }
 
@@ -181,8 +200,24 @@ int
 decode_base64_shape(const char *s, size_t n, struct buf *out,
     struct b64_shape *sh)
 {
-	sh->regular = 0;
-	sh->data_after_pad = 0;
+	b64_shape_init(sh);
+	return b64_decode(s, n, out, B64_RESTART, sh);
+}
+
+void
+b64_shape_init(struct b64_shape *sh)
+{
+	sh->regular = sh->base = 0;
+	sh->data_after_pad = sh->bare_cr = 0;
+	sh->st_pad = sh->st_eol = 0;
+	sh->st_regular = 1;
+	sh->st_crs = sh->st_period = 0;
+}
+
+int
+decode_base64_shape_more(const char *s, size_t n, struct buf *out,
+    struct b64_shape *sh)
+{
 	return b64_decode(s, n, out, B64_RESTART, sh);
 }
 
@@ -803,12 +838,22 @@ int
 b64_lines_differ_from(const char *s, size_t n, size_t from)
 {
 	const char *p = s + from, *e = s + n, *nx, *le;
+	size_t len = 0;		/* the last line's, with its line end */
 	int gap = 0;
 
 	if (!b64q_ready)
 		b64q_init();
 	for (; p < e; p = nx) {
-		le = line_end(p, e, &nx);
+		/*
+		 * Most lines are as long as the one before: look for its LF
+		 * there first (a memchr(3) call a line was most of this).
+		 * The lookups below find any LF before it: not base64.
+		 */
+		if (len > 0 && (size_t)(e - p) >= len && p[len - 1] == '\n') {
+			nx = p + len;
+			le = len > 1 && p[len - 2] == '\r' ? nx - 2 : nx - 1;
+		} else
+			le = line_end(p, e, &nx);
 		const unsigned char *u = (const unsigned char *)p;
 		const unsigned char *ue = (const unsigned char *)le;
 		unsigned acc = 0;
@@ -821,6 +866,14 @@ b64_lines_differ_from(const char *s, size_t n, size_t from)
 			    b64cls[u[6]] | b64cls[u[7]];
 		for (; u < ue; u++)
 			acc |= b64cls[*u];
+		if (acc != 0 && nx - p == (ptrdiff_t)len &&
+		    memchr(p, '\n', (size_t)(le - p)) != NULL) {
+			/* The guess was wrong: a shorter line. */
+			len = 0;
+			nx = p;
+			continue;
+		}
+		len = (size_t)(nx - p);
 		if (acc == 0)
 			k = (size_t)(le - p);
 		else
@@ -849,7 +902,7 @@ typedef unsigned char v16u __attribute__((vector_size(16)));
 const char *
 bare_cr(const char *p, size_t n)
 {
-	const char *cr = memchr(p, '\r', n);
+	const char *cr = n > 0 ? memchr(p, '\r', n) : NULL;
 	size_t i;
 
 	/* No CR at all (LF mail): memchr(3) is the fastest look. */
@@ -884,9 +937,12 @@ bare_cr(const char *p, size_t n)
 size_t
 crlf_to_lf(char *dst, const char *src, size_t n)
 {
-	const char *q = src, *e = src + n, *cr;
+	const char *q = src, *e, *cr;
 	char *o = dst;
 
+	if (n == 0)
+		return 0;
+	e = src + n;
 	while ((cr = memchr(q, '\r', (size_t)(e - q))) != NULL) {
 		/* The run to the CR, and the CR unless a LF follows it. */
 		size_t run = (size_t)(cr - q) +
@@ -904,8 +960,12 @@ crlf_to_lf(char *dst, const char *src, size_t n)
 int
 has_crlf(const char *p, size_t n)
 {
-	const char *q, *e = p + n;
+	const char *q, *e;
 
+	/* Nothing (p may then be NULL, as an empty buf's is). */
+	if (n < 2)
+		return 0;
+	e = p + n;
 	for (q = memchr(p, '\r', n); q != NULL && q + 1 < e;
 	    q = memchr(q + 1, '\r', (size_t)(e - q - 1)))
 		if (q[1] == '\n')

@@ -33,7 +33,7 @@ dstream_open(struct dstream *d, const struct mime_part *n, int lf)
 	const char *pad;
 
 	memset(d, 0, sizeof(*d));
-	d->p = n->body.p;
+	d->p = d->body = n->body.p;
 	d->e = n->body.p + n->body.len;
 	d->lf = lf;
 	switch (cte_kind(n->cte)) {
@@ -42,6 +42,10 @@ dstream_open(struct dstream *d, const struct mime_part *n, int lf)
 		if (n->flags & MP_B64STOP &&
 		    (pad = memchr(d->p, '=', n->body.len)) != NULL)
 			d->e = pad;
+		if (!(n->flags & MP_B64STOP)) {
+			d->shaped = 1;
+			b64_shape_init(&d->shape);
+		}
 		return 1;
 	case XFER_QP:
 		d->kind = DS_QP;
@@ -145,7 +149,10 @@ raw_next(struct dstream *d, const char **p, size_t *n, struct errbuf *err)
 	while (d->out.len == 0 && d->p < d->e) {
 		if (d->kind == DS_B64) {
 			cut = b64_cut(d->p, d->e);
-			r = decode_base64_mode(d->p, (size_t)(cut - d->p),
+			d->shape.base = (size_t)(d->p - d->body);
+			r = d->shaped ? decode_base64_shape_more(d->p,
+			    (size_t)(cut - d->p), &d->out, &d->shape) :
+			    decode_base64_mode(d->p, (size_t)(cut - d->p),
 			    &d->out, B64_RESTART);
 		} else {
 			cut = qp_cut(d->p, d->e);

@@ -19,6 +19,9 @@ struct dstream {
 	struct buf out;		/* the last piece decoded */
 	struct buf lfout;	/* lf: the last piece handed out */
 	size_t total;		/* bytes handed out so far */
+	const char *body;	/* where the encoded bytes start */
+	int shaped;		/* base64 read on past '=': shape is kept */
+	struct b64_shape shape;	/* decode_base64_shape_more() of the body */
 };
 
 /*
@@ -30,6 +33,11 @@ struct dstream {
  * saves them (scanmsg.c, RFC 2046 4.1.1).
  */
 int dstream_open(struct dstream *, const struct mime_part *, int lf);
+/*
+ * Base64 read on past '=' (no MP_B64STOP): once at the end (d->p ==
+ * d->e), d->shape is decode_base64_shape()'s of the whole body, so the
+ * other readings need not look through it again.
+ */
 /*
  * The next piece: 0 with *n > 0 bytes at *p (valid until the next call),
  * 0 with *n == 0 at the end, -1 on ENOMEM (errbuf).  The signature

@@ -146,15 +146,30 @@ typedef void decode_progress(void *arg, const char *p, size_t n);
  * lines from the start (each a multiple of 4 of base64 and '=' only,
  * all of one length and line end) that b64_lines_differ_from() may skip;
  * data_after_pad, base64 after the first '=' (the B64_STOP reading would
- * differ).
+ * differ); bare_cr, a CR not followed by LF (a CR that ends the input
+ * counts), as bare_cr() would find.
  */
 struct b64_shape {
 	size_t regular;
 	int data_after_pad;
+	int bare_cr;
 	decode_progress *progress;	/* in */
 	void *arg;			/* in */
+	size_t base;	/* in, _more: where the bytes start in the body */
+	/* The decoder's, from one slice to the next. */
+	int st_pad, st_regular, st_eol;
+	size_t st_crs, st_period;
 };
 int decode_base64_shape(const char *, size_t, struct buf *out,
+    struct b64_shape *);
+/*
+ * The same in slices that put together are the body (each cut where the
+ * decoder keeps nothing over, dstream.c): b64_shape_init(), then each
+ * slice in turn with base set to its offset.  bare_cr may be set for a
+ * CR that ends a slice.
+ */
+void b64_shape_init(struct b64_shape *);
+int decode_base64_shape_more(const char *, size_t, struct buf *out,
     struct b64_shape *);
 int b64_lines_differ_from(const char *, size_t, size_t from);
 int decode_qp(const char *, size_t, struct buf *out);

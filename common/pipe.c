@@ -18,6 +18,7 @@
 #include "mailav.h"
 #include "pipe.h"
 #include "slog.h"
+#include "tag.h"
 #include "text.h"
 #include "verdict.h"
 
@@ -487,6 +488,20 @@ pipe_tagger(struct pipe_run *pr, struct errbuf *e)
 	return -1;
 }
 
+int
+pipe_tag(const struct pipe_run *pr, struct errbuf *e)
+{
+	char host[256];
+
+	if (pr->copy == NULL) {
+		errset(e, "--tag needs --copy");
+		return -1;
+	}
+	if (config_hostname(pr->cf, host, sizeof(host), e) == -1)
+		return -1;
+	return tag_clean_file(pr->copy, pr->tag, host, e);
+}
+
 static void
 log_message(struct pipe_run *pr, const char *action)
 {
@@ -524,6 +539,12 @@ pipe_end(struct pipe_run *pr, int status, const char *cause, struct buf *out)
 		log_message(pr, act);
 	}
 	buf_adds(out, "m_logged=yes\n");
+}
+
+void
+pipe_log(struct pipe_run *pr, const char *action)
+{
+	log_message(pr, action);
 }
 
 int

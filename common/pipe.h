@@ -110,6 +110,12 @@ int pipe_report(struct pipe_run *, const struct verdict *, struct buf *out,
  */
 int pipe_tagger(struct pipe_run *, struct errbuf *);
 /*
+ * --tag: the clean message (the --copy file) tagged into the --tag file
+ * as mail-strip tags it (common/tag.c), with no program started and
+ * nothing on standard output.  -1 with a reason.
+ */
+int pipe_tag(const struct pipe_run *, struct errbuf *);
+/*
  * The end of a run whose scan exited status, cause the reason of a
  * failure: m_cause for a failure, and with --log the line of a message
  * passed or deferred (an infected one is the shell's to log) and
@@ -118,6 +124,13 @@ int pipe_tagger(struct pipe_run *, struct errbuf *);
  */
 void pipe_end(struct pipe_run *, int status, const char *cause,
     struct buf *out);
+/*
+ * The message's log line with action ("passed", "deferred 451 (...)"),
+ * as pipe_end() writes it: for mail-scan --front, which sends a clean
+ * message itself.  A line that could not be sent leaves its reason in
+ * pr->warn.
+ */
+void pipe_log(struct pipe_run *, const char *action);
 /* The fields into the --sh file; out is emptied. */
 int pipe_write(struct pipe_run *, struct buf *out, struct errbuf *);
 void pipe_free(struct pipe_run *);

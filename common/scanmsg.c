@@ -60,8 +60,24 @@ struct pend {
 #define DONE_MIN	(256 * 1024)	/* a test build sets 0 */
 #endif
 
-/* A leaf this large (encoded) goes to clamd in pieces (stream_leaf()). */
+/*
+ * Large base64 bodies of the primary reading whose decoder found no bare
+ * CR (struct b64_shape), at most CRFREE_MAX of them: scan_bare_cr() does
+ * not look through them again.
+ */
+#define CRFREE_MIN	(1024 * 1024)
+#define CRFREE_MAX	64
+
+/* Bytes of a leaf's LF reading made and hashed at a time (scan_lf()). */
+#define LF_SLICE	(256 * 1024)
+
+/*
+ * A leaf this large (encoded) goes to clamd in pieces (stream_leaf()).
+ * (A test build sets 0, to stream every leaf it can.)
+ */
+#ifndef STREAM_MIN
 #define STREAM_MIN	(1024 * 1024)
+#endif
 
 struct done {
 	struct span raw, body;
@@ -88,6 +104,8 @@ struct sctx {
 	long hdr_entry;		/* 1 + entry for bytes in the top header */
 	struct pend *pend;
 	size_t npend, pendcap;
+	struct span crfree[CRFREE_MAX];	/* scan_bare_cr() */
+	size_t ncrfree;
 	int unclosed, in_unclosed;	/* scan_unclosed() */
 };
 
@@ -716,6 +734,9 @@ other_readings(const struct mime_part *n)
 
 	if (n->cte_alt != NULL || type_binhex(n->type))
 		return 1;
+	/* Read on past '=': stream_leaf() learns the rest as it goes. */
+	if (k == XFER_BASE64 && !(n->flags & MP_B64STOP))
+		return 0;
 	if (k == XFER_BASE64)
 		return !b64_modes_agree(n->body) ||
 		    b64_lines_differ(n->body.p, n->body.len);
@@ -729,7 +750,7 @@ other_readings(const struct mime_part *n)
  */
 static int
 stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
-    struct span where, int lf, int *crlf)
+    struct span where, int lf, int *crlf, struct b64_shape *sh)
 {
 	struct dstream d;
 	long t;
@@ -742,11 +763,53 @@ stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 	dstream_close(&d);
 	if (t == -1)
 		return -1;
+	/* The shape of the whole body, if it was all decoded. */
+	if (sh != NULL && d.shaped && d.p == d.e)
+		*sh = d.shape;
 	if (crlf != NULL) {
 		*crlf = d.crlf;
 		set_size(c, m, n, d.total);
 	}
 	return add_pend(c, t, where, NULL, NULL, 0);
+}
+
+static int scan_buf(struct sctx *, struct buf *, struct span);
+
+/*
+ * After a base64 leaf read on past '=' went to clamd in pieces: its
+ * readings that differ (scan_leaf_other()'s for base64: '=' skipped,
+ * line by line and its last block), each a whole copy in turn, from what
+ * the decoder learnt on the way (sh, when sh->base is not (size_t)-1)
+ * or else from looks through the encoded bytes.
+ */
+static int
+stream_b64_other(struct sctx *c, const struct mime_part *n,
+    const struct b64_shape *sh, struct span where, long slot)
+{
+	int known = sh->base != (size_t)-1, r = 0;
+	int dap = known ? sh->data_after_pad : !b64_modes_agree(n->body);
+	struct buf x = { 0 };
+	size_t last;
+
+	if (slot != -1)
+		c->done[slot].agree = !dap;
+	if (dap && (r = decode_base64_mode(n->body.p, n->body.len, &x,
+	    B64_SKIP)) == 0)
+		r = scan_buf(c, &x, where);
+	x.len = 0;
+	if (r == 0 && b64_lines_differ_from(n->body.p, n->body.len,
+	    known ? sh->regular : 0) &&
+	    (r = decode_base64_lines(n->body.p, n->body.len, &x,
+	    &last)) == 0) {
+		r = scan_buf(c, &x, where);
+		if (r == 0 && last > 0)
+			r = scan_attr(c, x.p + last, x.len - last, where, NULL,
+			    NULL, 0);
+	}
+	buf_free(&x);
+	if (r == -1 && c->err->msg[0] == '\0')
+		errset(c->err, "out of memory");
+	return r;
 }
 
 /*
@@ -761,10 +824,11 @@ stream_decoded(struct sctx *c, struct mime_msg *m, struct mime_part *n,
  */
 static int
 stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
-    struct span where)
+    struct span where, long slot)
 {
 	enum cte_kind k = cte_kind(n->cte);
 	struct dstream probe;
+	struct b64_shape sh = { .base = (size_t)-1 };
 	int crlf;
 
 	if (n->body.len < STREAM_MIN || strncmp(n->type, "text/", 5) == 0 ||
@@ -779,11 +843,14 @@ stream_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		    0) == -1)
 			return -1;
 		crlf = has_crlf(n->body.p, n->body.len);
-	} else if (stream_decoded(c, m, n, where, 0, &crlf) == -1)
+	} else if (stream_decoded(c, m, n, where, 0, &crlf, &sh) == -1)
+		return -1;
+	if (k == XFER_BASE64 && !(n->flags & MP_B64STOP) &&
+	    stream_b64_other(c, n, &sh, where, slot) == -1)
 		return -1;
 	/* scan_leaf_other()'s LF reading of CRLF lines, as it goes too. */
 	if (crlf && lf_reading(n) &&
-	    stream_decoded(c, m, n, where, 1, NULL) == -1)
+	    stream_decoded(c, m, n, where, 1, NULL, NULL) == -1)
 		return -1;
 	return 1;
 }
@@ -870,6 +937,36 @@ scan_leaf_other(struct sctx *c, const struct mime_part *n,
 }
 
 /*
+ * The LF reading of d, made in d itself, and hashed a slice at a time
+ * as it is made (struct hctx), while the slice is in the cache: a slice
+ * never ends in a CR (but at the end), so no CRLF is cut in two.
+ */
+static int
+scan_lf(struct sctx *c, long slot, struct buf *d)
+{
+	struct hctx hc;
+	size_t in = 0, out = 0, k;
+	long t;
+
+	hc_init(&hc);
+	while (in < d->len) {
+		k = d->len - in < LF_SLICE ? d->len - in : LF_SLICE;
+		while (in + k < d->len && d->p[in + k - 1] == '\r')
+			k++;
+		out += crlf_to_lf(d->p + out, d->p + in, k);
+		in += k;
+		hc_upto(&hc, d->p, out);
+	}
+	d->len = out;
+	if (out == 0)
+		return 0;
+	if ((t = seen_ticket(c, hc_end(&hc, d->p, out), d->p, out)) == -1)
+		return -1;
+	c->pend[slot].ticket = t;
+	return 0;
+}
+
+/*
  * The readings *lt holds, once scan_leaf() is done with d: the LF one
  * made in d itself (CRLF lines as a Unix client saves them, RFC 2046
  * 4.1.1), d freed, then each decoding of the encoded bytes in turn.
@@ -882,10 +979,8 @@ scan_leaf_later(struct sctx *c, const struct mime_part *n, struct buf *d,
 	size_t last;
 	int r = 0;
 
-	if (lt->lf != -1) {
-		d->len = crlf_to_lf(d->p, d->p, d->len);
-		r = pend_fill(c, lt->lf, d->p, d->len);
-	}
+	if (lt->lf != -1)
+		r = scan_lf(c, lt->lf, d);
 	buf_free(d);
 	if (r == 0 && lt->skip != -1 && (r = decode_base64_mode(n->body.p,
 	    n->body.len, &x, B64_SKIP)) == 0)
@@ -992,7 +1087,7 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 			errset(c->err, "out of memory");
 		return r == -1 ? -1 : 0;
 	}
-	if ((r = stream_leaf(c, m, n, where)) != 0)
+	if ((r = stream_leaf(c, m, n, where, slot)) != 0)
 		return r == -1 ? -1 : 0;
 	r = -1;
 	/* Its key is hashed as it is decoded (struct hctx). */
@@ -1007,6 +1102,11 @@ scan_leaf(struct sctx *c, struct mime_msg *m, struct mime_part *n,
 		return -1;
 	if (sh != NULL && slot != -1)
 		c->done[slot].agree = !sh->data_after_pad;
+	if (sh != NULL && !sh->bare_cr && m == c->m0 &&
+	    n->body.len >= CRFREE_MIN && c->ncrfree < CRFREE_MAX &&
+	    (c->ncrfree == 0 || c->crfree[c->ncrfree - 1].p +
+	    c->crfree[c->ncrfree - 1].len <= n->body.p))
+		c->crfree[c->ncrfree++] = n->body;
 	if (d.p == NULL && buf_add(&d, "", 0) == -1)
 		goto out;
 	set_size(c, m, n, d.len);
@@ -1131,6 +1231,29 @@ visit(struct sctx *c, struct mime_msg *m, const struct span *where)
 }
 
 /*
+ * bare_cr() of the message, but for the bodies in c->crfree, which their
+ * decoder looked through already: each stretch between them is looked at
+ * with the byte after it, so a CR at its end is judged by what follows.
+ */
+static int
+has_bare_cr(const struct sctx *c, const char *p, size_t len)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i <= c->ncrfree; i++) {
+		size_t end = i < c->ncrfree ?
+		    (size_t)(c->crfree[i].p - p) : len;
+		const char *q = bare_cr(p + at, end - at + (end < len));
+
+		if (q != NULL && q < p + end)
+			return 1;
+		if (i < c->ncrfree)
+			at = end + c->crfree[i].len;
+	}
+	return 0;
+}
+
+/*
  * RFC 5322 lines end in CRLF, but a bare CR ends a line for some parsers
  * (Python's email package, mail from old Mac clients): a message whose
  * lines end in CR alone is one long header line to the primary reading
@@ -1145,7 +1268,7 @@ scan_bare_cr(struct sctx *c, const char *p, size_t len)
 	size_t i;
 	int r;
 
-	if (bare_cr(p, len) == NULL)
+	if (!has_bare_cr(c, p, len))
 		return 0;
 	if ((cp = malloc(len)) == NULL) {
 		errset(c->err, "out of memory");

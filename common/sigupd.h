@@ -98,7 +98,21 @@ struct su_ctx {
 
 /* su_conf.c: sig-update's keys of mailav.conf. */
 void su_conf_defaults(struct su_ctx *);
-int su_conf_load(struct su_ctx *, const char *path, struct errbuf *);
+struct config_problems;
+/*
+ * -1 with the first problem of sig-update's own keys in e; the problems
+ * of the other lines (unknown keys, values another program cannot read)
+ * are added to warn, for sig-update to warn of them and go on.
+ */
+int su_conf_load(struct su_ctx *, const char *path,
+    struct config_problems *warn, struct errbuf *);
+/*
+ * `sig-update check': every problem of the file (path, or the default as
+ * for su_conf_load) added to pl, in the order of its lines.  -1 only when
+ * it cannot be read (or no memory).
+ */
+int su_conf_check(const char *path, struct config_problems *pl,
+    struct errbuf *);
 int su_conf_source(struct su_ctx *, const char *spec, struct errbuf *);
 void su_conf_free(struct su_ctx *);
 

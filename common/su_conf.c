@@ -2,8 +2,10 @@
  * sig-update's keys of mailav.conf: the update_* keys and the "source"
  * lines, taken from the entries common/config.c read, in the order of the
  * file (a later line overrides an earlier one; every source line counts).
- * Keys of the other programs are skipped; an unknown update_* key is an
- * error so that a typo does not silently fall back to a default.  A
+ * The other lines are held against the table of keys (config_keys.c):
+ * an unknown key or another program's value it cannot read is a warning
+ * for the caller to give, sig-update going on; an unknown update_* key is
+ * an error so that a typo does not silently fall back to a default.  A
  * message names the file, the line and the key.
  */
 #include <ctype.h>
@@ -60,57 +62,6 @@ su_conf_free(struct su_ctx *c)
 		for (j = 0; j < c->src[i].nurl; j++)
 			free(c->src[i].url[j]);
 	c->nsrc = 0;
-}
-
-/* "90", "90s", "15m", "2h", "1d": seconds. */
-static int
-parse_secs(const char *s, long *out)
-{
-	char *end;
-	long v, mul = 1;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0': case 's': break;
-	case 'm': mul = 60; break;
-	case 'h': mul = 3600; break;
-	case 'd': mul = 86400; break;
-	default: return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > 365L * 86400 / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
-static int
-parse_size(const char *s, long long *out)
-{
-	char *end;
-	long long v, mul = 1;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': mul = 1024; break;
-	case 'M': mul = 1024 * 1024; break;
-	case 'G': mul = 1024 * 1024 * 1024; break;
-	default: return -1;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return -1;
-	if (v > (1LL << 40) / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
 }
 
 static int
@@ -310,12 +261,7 @@ set_client_key(struct su_ctx *c, const char *k, const char *v,
     struct errbuf *e)
 {
 	if (strcmp(k, "update_cvd_client") == 0) {
-		if (strcmp(v, "libfreshclam") != 0 &&
-		    strcmp(v, "libcurl") != 0) {
-			errset(e, "%s: libfreshclam or libcurl, not"
-			    " \"%.64s\"", k, v);
-			return -1;
-		}
+		/* the table has let libfreshclam and libcurl only through */
 		c->cvd_curl = strcmp(v, "libcurl") == 0;
 		return 0;
 	}
@@ -326,7 +272,7 @@ set_client_key(struct su_ctx *c, const char *k, const char *v,
 		    sizeof(c->dns_server);
 
 		if (strlen(v) >= cap) {
-			errset(e, "%s: too long", k);
+			errset(e, "too long");
 			return -1;
 		}
 		snprintf(dst, cap, "%s", v);
@@ -337,9 +283,16 @@ set_client_key(struct su_ctx *c, const char *k, const char *v,
 	return 1;
 }
 
+/*
+ * One of sig-update's keys (k in lower case): 0, or -1 with what is
+ * wrong in e, the key not repeated (su_conf_problem puts it in front).
+ * The value's type is the table's (common/config_keys.c), so that
+ * `sig-update check' and the run accept the same values.
+ */
 static int
 set_key(struct su_ctx *c, const char *k, const char *v, struct errbuf *e)
 {
+/* durations (long) and paths (char [SU_PATH]) */
 #define SECS(key, field) { key, offsetof(struct su_ctx, field) }
 	static const struct {
 		const char *key;
@@ -356,115 +309,167 @@ set_key(struct su_ctx *c, const char *k, const char *v, struct errbuf *e)
 		SECS("update_test_timeout", test_timeout),
 		SECS("update_jitter", jitter),
 		SECS("update_clamd_timeout", clamd_timeout),
+	}, paths[] = {
+		SECS("update_dbdir", dbdir),
+		SECS("update_statedir", statedir),
+		SECS("update_clamd_socket", clamd_socket),
+		SECS("update_cainfo", cainfo),
 	};
 #undef SECS
+	const struct config_key *ck = config_key(k);
+	char what[200];
 	size_t i;
 	long long n;
 	int r;
 
+	if (ck == NULL || !(ck->progs & CK_SIGUPD)) {
+		/* an update_* key that is not ours: a typo, never skipped */
+		errset(e, "unknown key");
+		return -1;
+	}
+	if (config_value_ok(ck, v, what, sizeof(what)) == -1) {
+		errset(e, "%s", what);
+		return -1;
+	}
 	if (strcmp(k, "source") == 0)
 		return su_conf_source(c, v, e);
-	if (strncmp(k, "update_", 7) != 0)
-		return 0;	/* another program's key */
 	for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
-		if (strcmp(k, secs[i].key) == 0) {
-			if (parse_secs(v, (long *)((char *)c +
-			    secs[i].off)) == -1) {
-				errset(e, "%s: \"%.64s\" is not a duration",
-				    k, v);
+		if (strcmp(k, secs[i].key) == 0)
+			return config_duration(v, (long *)((char *)c +
+			    secs[i].off));
+	if (ck->type == CT_SIZE) {
+		(void)config_size(v, &n);
+		if (strcmp(k, "update_retries") == 0)
+			c->retries = n > 20 ? 20 : (long)n;
+		else if (strcmp(k, "update_keep") == 0)
+			c->keep = (long)n;
+		else if (strcmp(k, "update_low_speed") == 0)
+			c->low_speed = (long)n;
+		else if (strcmp(k, "update_max_size") == 0)
+			c->max_size = n;
+		return 0;
+	}
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (strcmp(k, paths[i].key) == 0) {
+			if (strlen(v) >= SU_PATH) {
+				errset(e, "path too long");
 				return -1;
 			}
+			snprintf((char *)c + paths[i].off, SU_PATH, "%s", v);
 			return 0;
 		}
-	if (strcmp(k, "update_retries") == 0 || strcmp(k, "update_keep") == 0 ||
-	    strcmp(k, "update_low_speed") == 0) {
-		if (parse_size(v, &n) == -1 || n > 1000000000) {
-			errset(e, "%s: \"%.64s\" is not a number", k, v);
-			return -1;
-		}
-		if (k[7] == 'r')
-			c->retries = n > 20 ? 20 : (long)n;
-		else if (k[7] == 'k') {
-			if (n < 2) {
-				errset(e, "update_keep: at least 2 (the current"
-				    " and the previous set)");
-				return -1;
-			}
-			c->keep = (long)n;
-		} else
-			c->low_speed = (long)n;
-		return 0;
-	}
-	if (strcmp(k, "update_max_size") == 0) {
-		if (parse_size(v, &c->max_size) == -1 || c->max_size == 0) {
-			errset(e, "%s: \"%.64s\" is not a size", k, v);
-			return -1;
-		}
-		return 0;
-	}
-	if (strcmp(k, "update_dbdir") == 0 ||
-	    strcmp(k, "update_statedir") == 0 ||
-	    strcmp(k, "update_clamd_socket") == 0 ||
-	    strcmp(k, "update_cainfo") == 0) {
-		char *dst = k[7] == 'd' ? c->dbdir :
-		    k[7] == 's' ? c->statedir :
-		    k[8] == 'l' ? c->clamd_socket : c->cainfo;
-
-		if (*v != '/') {
-			errset(e, "%s: needs an absolute path", k);
-			return -1;
-		}
-		if (strlen(v) >= SU_PATH) {
-			errset(e, "%s: path too long", k);
-			return -1;
-		}
-		snprintf(dst, SU_PATH, "%s", v);
-		return 0;
-	}
 	if ((r = set_client_key(c, k, v, e)) != 1)
 		return r;
 	if (strcmp(k, "update_post_command") == 0) {
 		if (strlen(v) >= sizeof(c->post_command)) {
-			errset(e, "%s: too long", k);
+			errset(e, "too long");
 			return -1;
 		}
 		snprintf(c->post_command, sizeof(c->post_command), "%s", v);
 		return 0;
 	}
-	errset(e, "unknown key %s", k);
+	errset(e, "unknown key");	/* in the table, not handled here */
+	return -1;
+}
+
+/*
+ * set_key's reason for ent as "file:line: key: what" in pl.  The source
+ * line's reasons start with "source": that word is the key already.
+ */
+static int
+su_conf_problem(struct config_problems *pl, const struct config *cf,
+    const struct config_ent *ent, const char *what)
+{
+	if (strncmp(what, "source", 6) == 0 && (what[6] == ' ' ||
+	    what[6] == ':'))
+		what += 6 + strspn(what + 6, ": ");
+	return config_problem_add(pl, cf, ent, config_key(ent->key), what);
+}
+
+/*
+ * The lines of cf into c.  Another program's key (the table's, or an
+ * unknown one not starting with update_) is only checked, its problems
+ * going to warn.  One of ours that is wrong ends the reading (-1, the
+ * problem in e) unless all is given: then every problem of the file goes
+ * to all and the reading goes on (the check).
+ */
+static int
+su_conf_entries(struct su_ctx *c, const struct config *cf,
+    struct config_problems *warn, struct config_problems *all,
+    struct errbuf *e)
+{
+	const struct config_key *ck;
+	struct config_problems one = { 0 };
+	struct errbuf sub;
+	char k[64];
+	size_t i, n;
+
+	for (i = 0; i < cf->n; i++) {
+		const struct config_ent *ent = &cf->ent[i];
+
+		/* Keys ignore case; none of ours is this long. */
+		for (n = 0; n < sizeof(k) - 1 && ent->key[n] != '\0'; n++)
+			k[n] = (char)tolower((unsigned char)ent->key[n]);
+		k[n] = '\0';
+		ck = config_key(ent->key);
+		if (ck != NULL ? !(ck->progs & CK_SIGUPD) :
+		    strncmp(k, "update_", 7) != 0) {
+			if (config_check_ent(cf, ent, all ? all : warn) == -1)
+				goto nomem;
+			continue;
+		}
+		if (set_key(c, k, ent->value, &sub) == 0)
+			continue;
+		if (su_conf_problem(all ? all : &one, cf, ent, sub.msg) == -1)
+			goto nomem;
+		if (all == NULL) {
+			errset(e, "%s", one.p[0].msg);
+			config_problems_free(&one);
+			return -1;
+		}
+	}
+	return 0;
+nomem:
+	config_problems_free(&one);
+	errset(e, "out of memory");
 	return -1;
 }
 
 /*
  * Read path (-C), or $MAILAV_CONF or the default file when NULL, by the
  * rules of mailav.conf(5) (config_open): a missing default file is an
- * empty configuration.
+ * empty configuration.  The other programs' lines that are wrong, and
+ * the unknown keys, are added to warn.
  */
 int
-su_conf_load(struct su_ctx *c, const char *path, struct errbuf *e)
+su_conf_load(struct su_ctx *c, const char *path, struct config_problems *warn,
+    struct errbuf *e)
 {
 	struct config cf;
-	struct errbuf sub;
-	char k[64];
-	size_t i, n;
+	int r;
 
 	su_conf_defaults(c);
 	snprintf(c->path, sizeof(c->path), "%s",
 	    path != NULL ? path : config_path());
 	if (config_open(path, &cf, e) == -1)
 		return -1;
-	for (i = 0; i < cf.n; i++) {
-		/* Keys ignore case; none of ours is this long. */
-		for (n = 0; n < sizeof(k) - 1 && cf.ent[i].key[n] != '\0'; n++)
-			k[n] = (char)tolower((unsigned char)cf.ent[i].key[n]);
-		k[n] = '\0';
-		if (set_key(c, k, cf.ent[i].value, &sub) == -1) {
-			errset(e, "%s:%d: %s", c->path, cf.ent[i].line,
-			    sub.msg);
-			config_free(&cf);
-			return -1;
-		}
-	}
+	r = su_conf_entries(c, &cf, warn, NULL, e);
 	config_free(&cf);
-	return 0;
+	return r;
+}
+
+int
+su_conf_check(const char *path, struct config_problems *pl, struct errbuf *e)
+{
+	static struct su_ctx scratch;	/* large: not on the stack */
+	struct config cf;
+	int r;
+
+	su_conf_defaults(&scratch);
+	if (config_open(path, &cf, e) == -1)
+		return -1;
+	r = su_conf_entries(&scratch, &cf, NULL, pl, e);
+	config_free(&cf);
+	su_conf_free(&scratch);
+	return r;
 }

@@ -156,6 +156,20 @@ find_tools() {
 # (5), an output (6), a notice (7), mail-notify's messages (9), made with
 # O_EXCL (set -C) under $TMPDIR (proxsmtpd's TempDirectory).
 tmpfiles() {
+	# mail-scan --front (proxsmtpd's FilterCommand) made them on these
+	# fds, ran the first scan and execed us with its status and our pid:
+	# taken as they are (mail-scan(1) FRONT)
+	m_front=
+	case ${MAILAV_FRONT:-} in
+	*:"$$") m_front=${MAILAV_FRONT%%:*} ;;
+	esac
+	unset MAILAV_FRONT
+	case $m_front in
+	''|*[!0-9]*) m_front= ;;
+	*)	m_msg=/dev/fd/3 m_json=/dev/fd/4 m_sh=/dev/fd/5 m_out=/dev/fd/6
+		m_notice=/dev/fd/7 m_err=/dev/fd/9
+		return 0 ;;
+	esac
 	m_n=0
 	set -C
 	# a name left by a run killed before mail-scan unlinked it is
@@ -190,7 +204,8 @@ mailav_setup() {
 	tmpfiles || die_tempfail "cannot make temporary files in ${TMPDIR:-/tmp}"
 }
 
-# The configuration keys the scripts use.
+# The configuration keys the scripts use (and mail-scan --front: FRONT_KEYS
+# in cmd/mail-scan/front.c).
 m_keys=admin_address,sendmail,filter_timeout
 
 # scan_first ARGS...: the one mail-scan run of the message on stdin (see the
@@ -199,12 +214,17 @@ m_keys=admin_address,sendmail,filter_timeout
 # to stdout and logged (emit_clean), and the script ends.
 scan_first() {
 	m_rc=0
-	mail-scan --config-sh "$m_keys" --sh "$m_sh" --json "$m_json" \
-	    --copy "$m_msg" --unlink "$m_base.msg" --unlink "$m_base.json" \
-	    --unlink "$m_base.sh" --unlink "$m_base.out" \
-	    --unlink "$m_base.notice" --unlink "$m_base.err" \
-	    --log "$m_prog" --tag "$m_out" \
-	    --sender "${SENDER:-}" "$@" || m_rc=$?
+	if [ -n "$m_front" ]; then
+		# mail-scan --front ran it with these options already
+		m_rc=$m_front
+	else
+		mail-scan --config-sh "$m_keys" --sh "$m_sh" --json "$m_json" \
+		    --copy "$m_msg" --unlink "$m_base.msg" \
+		    --unlink "$m_base.json" --unlink "$m_base.sh" \
+		    --unlink "$m_base.out" --unlink "$m_base.notice" \
+		    --unlink "$m_base.err" --log "$m_prog" --tag "$m_out" \
+		    --sender "${SENDER:-}" "$@" || m_rc=$?
+	fi
 	case $m_rc in
 	0|1|75)
 		# our own file, every value single-quoted by mail-scan

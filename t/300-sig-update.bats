@@ -328,7 +328,7 @@ install_local_ndb() {
 	run -78 sig-update -c "$W/nonexistent"
 	printf 'update_bogus = 1\n' > "$W/bad.conf"
 	run -78 sig-update -c "$W/bad.conf"
-	assert_output --partial "unknown key update_bogus"
+	assert_output --partial "update_bogus: unknown key"
 	printf 'source = x cvd ftp://example.org/x.cvd\n' > "$W/bad.conf"
 	run -78 sig-update -c "$W/bad.conf"
 	assert_output --partial "not an http, https or file URL"
@@ -359,7 +359,7 @@ install_local_ndb() {
 	assert_output --partial "$W/nonexistent"
 	printf 'update_bogus = 1\n' > "$W/bad.conf"
 	run -78 sig-update -C "$W/bad.conf"
-	assert_output --partial "$W/bad.conf:1: unknown key update_bogus"
+	assert_output --partial "$W/bad.conf:1: update_bogus: unknown key"
 }
 
 @test "man page: lint clean, names the keys, exit codes and a cron line" {

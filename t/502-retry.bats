@@ -201,7 +201,7 @@ erin@archive.test"
 
 # The pipeline mode (common/pipe.c, common/archive.c) under the sanitizers:
 # every report goes into $D/san.* files, which must not be there.
-@test "the pipelines under ASan and UBSan: clean, infected, archived, retried, a failing mail-strip" {
+@test "the pipelines under ASan and UBSan: clean, infected, archived, retried, a failing mail-strip, a failing --tag" {
 	[ -x "$ASAN_BIN/mail-scan" ] ||
 	    skip "no sanitizer build (make O=build-asan SAN=1 all)"
 	export MAILAV_BINDIR=$ASAN_BIN RECIPIENTS="carol@archive.test
@@ -231,6 +231,11 @@ bob@example.test"
 	    <"$TOP/share/samples/infected-attachment.eml"
 	[[ $stderr == *"mail-strip failed (status 75"* ]]
 	[[ ${stderr##*$'\n'} == "451 4.3.0 "* ]]
+	# tagging a clean message fails (mail-scan --tag): 451
+	printf 'hostname = not a host\n' >>"$D/conf"
+	run -75 --separate-stderr "$TOP/share/mailav-receive" \
+	    <"$TOP/share/samples/clean.eml"
+	[[ $stderr == *"hostname: not a host name"* ]]
 	run find "$D" -maxdepth 1 -name 'san.*'
 	assert_output ''
 	run find "$D/arch/new" -type f

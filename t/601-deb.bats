@@ -160,7 +160,7 @@ ExecStart=/usr/bin/sig-update -q"
 	[ "$(stat -c '%U:%G %a' /var/spool/mailav)" = "mailav:mailav 700" ]
 	[ "$(stat -c '%U:%G %a' /var/lib/mailav)" = "mailav:mailav 755" ]
 	grep -q '^#database = /var/lib/mailav/db' /etc/mailav/mailav.conf
-	grep -q '^FilterCommand: \(exec \)\{0,1\}/usr/share/mailav/mailav-receive\( \|$\)' \
+	grep -q '^FilterCommand: exec /usr/bin/mail-scan --front /usr/share/mailav/mailav-receive\( \|$\)' \
 	    /etc/mailav/proxsmtpd-receive.conf
 	man -w mail-scan | grep -q '^/usr/share/man/man1/mail-scan.1.gz$'
 

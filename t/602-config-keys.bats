@@ -38,6 +38,18 @@ keys_man() {
 	    sort -u
 }
 
+# Keys of the table common/config_keys.c, the one `sig-update check' and
+# sig-update's warnings hold a file against: one entry a line, the key
+# its first string.
+keys_table_all() {
+	perl -ne 'print "$1\n" if /^\t(?:\{ |(?:TEXT|SECS|DUR|SIZE|PATH)\()"([a-z][a-z0-9_]*)"/' \
+	    "$TOP/common/config_keys.c"
+}
+
+keys_table() {
+	keys_table_all | sort -u
+}
+
 keys_example() {
 	sed -n 's/^#\([a-z][a-z0-9_]*\) = .*/\1/p' "$TOP/share/mailav.conf" |
 	    sort -u
@@ -99,4 +111,88 @@ keys_example() {
 	    "$TOP/share/samples/clean.eml"
 	run -78 "$BIN/sig-update" -c "$BATS_TEST_TMPDIR/m.conf" -n
 	assert_output --partial 'no source configured'
+}
+
+@test "the table of keys is the man page's list, and holds every key read" {
+	keys_table >"$BATS_TEST_TMPDIR/table"
+	keys_man >"$BATS_TEST_TMPDIR/man"
+	keys_read >"$BATS_TEST_TMPDIR/read"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/table")" -ge 40 ]
+	# The same keys, both ways.
+	run -0 diff "$BATS_TEST_TMPDIR/man" "$BATS_TEST_TMPDIR/table"
+	# Every config_*() lookup and every --config-sh key is in the table.
+	run comm -23 "$BATS_TEST_TMPDIR/read" "$BATS_TEST_TMPDIR/table"
+	assert_output ''
+	# One entry a key.
+	keys_table_all | sort | uniq -d >"$BATS_TEST_TMPDIR/twice"
+	run -0 cat "$BATS_TEST_TMPDIR/twice"
+	assert_output ''
+}
+
+@test "the table says who reads a key as mailav.conf(5)'s subsections do" {
+	# A key of the man page's sig-update subsection is sig-update's in the
+	# table, and sig-update shares no entry with a filter.
+	sed -n '/^\.Ss sig-update/,/^\.Sh FILES/p' "$TOP/man/mailav.conf.5" |
+	    perl -ne 'next unless /^\.It Cm /; s/\bNo = .*//;
+		while (/(?:^\.It Cm |, |Cm )([a-z][a-z0-9_]*)\b/g) { print "$1\n" }' |
+	    sort -u >"$BATS_TEST_TMPDIR/man-su"
+	perl -ne 'if (/^\t(\{ |[A-Z]+\()"([a-z][a-z0-9_]*)"(.*)/) {
+		my ($how, $k, $rest) = ($1, $2, $3);
+		print "$k\n" if $how =~ /^(DUR|SIZE|PATH)\(/ ||
+		    $rest =~ /^, CK_SIGUPD\b/ }' \
+	    "$TOP/common/config_keys.c" | sort -u >"$BATS_TEST_TMPDIR/table-su"
+	run -0 diff "$BATS_TEST_TMPDIR/man-su" "$BATS_TEST_TMPDIR/table-su"
+	run grep -E 'CK_SIGUPD *\||\| *CK_SIGUPD' "$TOP/common/config_keys.c"
+	assert_output ''
+}
+
+@test "each key of a program's subsection of mailav.conf(5) is that program's in the table" {
+	# "key FLAGS" for every entry; the macros DUR, SIZE and PATH are
+	# sig-update's.
+	perl -ne 'if (/^\t(\{ |[A-Z]+\()"([a-z][a-z0-9_]*)"(.*)/) {
+		my ($how, $k, $rest) = ($1, $2, $3);
+		my $f = $how =~ /^(DUR|SIZE|PATH)\(/ ? "CK_SIGUPD" :
+		    ($rest =~ /^, ((?:CK_[A-Z]+(?: \| )?)+)/)[0];
+		print "$k $f\n" }' "$TOP/common/config_keys.c" >"$BATS_TEST_TMPDIR/flags"
+	n=0
+	for sec in mail-notify:CK_NOTIFY mail-scan:CK_SCAN Pipelines:CK_PIPE \
+	    mail-strip:CK_STRIP sig-update:CK_SIGUPD; do
+		sed -n "/^\.Ss ${sec%%:*}\$/,/^\.S[sh] /p" "$TOP/man/mailav.conf.5" |
+		    perl -ne 'next unless /^\.It Cm /; s/\bNo = .*//;
+			while (/(?:^\.It Cm |, |Cm )([a-z][a-z0-9_]*)\b/g) { print "$1\n" }' |
+		    sort -u >"$BATS_TEST_TMPDIR/sec"
+		[ -s "$BATS_TEST_TMPDIR/sec" ]
+		while read -r k; do
+			n=$((n + 1))
+			grep -q "^$k .*${sec#*:}" "$BATS_TEST_TMPDIR/flags" || {
+				echo "$k: in ${sec%%:*} of mailav.conf(5), not ${sec#*:} in the table"
+				return 1
+			}
+		done <"$BATS_TEST_TMPDIR/sec"
+	done
+	[ "$n" -ge 40 ]
+}
+
+@test "share/mailav.conf is clean under sig-update check, shipped and uncommented" {
+	run -0 "$BIN/sig-update" -C "$TOP/share/mailav.conf" check
+	assert_output ''
+	# Every example value, uncommented, is one its key accepts (the
+	# placeholder pin of the example source aside).
+	sed -n 's/^#\([a-z][a-z0-9_]* = \)/\1/p' "$TOP/share/mailav.conf" |
+	    grep -v 'sha256=<' >"$BATS_TEST_TMPDIR/m.conf"
+	[ "$(grep -c . "$BATS_TEST_TMPDIR/m.conf")" -ge 40 ]
+	run -0 "$BIN/sig-update" -C "$BATS_TEST_TMPDIR/m.conf" check
+	assert_output ''
+}
+
+# mail-scan --front runs the scripts' first mail-scan itself: the keys it
+# asks for must be the ones share/mailav-lib.sh asks for, or a script run
+# through the front would find a key it needs unset.
+@test "mail-scan --front asks for the keys the scripts' scan_first asks for" {
+	local c s
+	c=$(sed -n 's/^#define FRONT_KEYS[[:space:]]*"\(.*\)"$/\1/p' \
+	    "$TOP/cmd/mail-scan/front.c")
+	s=$(sed -n 's/^m_keys=//p' "$TOP/share/mailav-lib.sh")
+	[ -n "$c" ]
+	[ "$c" = "$s" ]
 }

@@ -104,6 +104,10 @@ kind_files() {
 		# it stops at 78 after that.
 		run -78 "$BIN/sig-update" -c "$BATS_TEST_TMPDIR/m.conf" -n
 		assert_output --partial 'no source configured'
+		# No key of a block is misspelt or has a value its program
+		# cannot read (the README's `sig-update check').
+		run -0 "$BIN/sig-update" -c "$BATS_TEST_TMPDIR/m.conf" check
+		assert_output ''
 		# notify_local_addresses as copied: a sender whose From is a
 		# literal of that address passes the MX rule.
 		addr=$(sed -n 's/^notify_local_addresses = \([^ ,]*\).*/\1/p' \

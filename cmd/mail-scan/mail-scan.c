@@ -16,12 +16,12 @@
 
 #include "archive.h"
 #include "config.h"
+#include "front.h"
 #include "mailav.h"
 #include "pipe.h"
 #include "scan.h"
 #include "scanmsg.h"
 #include "smtpdot.h"
-#include "tag.h"
 #include "verdict.h"
 
 /* A message larger than this is not read (75): see mail-scan(1). */
@@ -41,6 +41,7 @@ static const char usage_text[] =
     "usage: mail-scan [-jqS] [-C config] [-c clamd] [-d database] [file ...]\n"
     "       mail-scan --config-sh keys\n"
     "       mail-scan --sh file [pipeline options] [file]\n"
+    "       mail-scan --front script [-S] [-c config] [recipient ...]\n"
     "       mail-scan --help | --version\n";
 
 static void
@@ -284,25 +285,12 @@ clamav_msg(const char *msg)
 }
 
 /*
- * The end of a pipeline run: a clean message is tagged (--tagger) and its
- * line logged; an infected one is the shell's to log, as it decides what
- * happens; a failure of ours is logged with its cause.  The fields go
- * into the --sh file.
+ * The end of a pipeline run: a clean message is tagged (--tagger, or
+ * --tag into a file) and its line logged (with --tag by the --emit run
+ * that sends it); an infected one is the shell's to log, as it decides
+ * what happens; a failure of ours is logged with its cause.  The fields
+ * go into the --sh file.
  */
-static int
-tag_here(struct errbuf *e)
-{
-	char host[256];
-
-	if (pr.copy == NULL) {
-		errset(e, "--tag needs --copy");
-		return -1;
-	}
-	if (config_hostname(pr.cf, host, sizeof(host), e) == -1)
-		return -1;
-	return tag_clean_file(pr.copy, pr.tag, host, e);
-}
-
 static int
 finish(int status)
 {
@@ -328,7 +316,7 @@ finish(int status)
 	}
 	/* --tag: tagged here into that file, no program started and
 	 * nothing on our standard output (the --emit run sends and logs it) */
-	if (status == EXIT_OK && pr.tag != NULL && tag_here(&e) == -1) {
+	if (status == EXIT_OK && pr.tag != NULL && pipe_tag(&pr, &e) == -1) {
 		warnx("%s", e.msg);
 		why = e.msg;
 		status = EXIT_TEMPFAIL;
@@ -390,6 +378,8 @@ main(int argc, char *argv[])
 	struct errbuf e = { "" };
 	int r;
 
+	/* --front SCRIPT: proxsmtpd's FilterCommand (mail-scan(1) FRONT) */
+	front_start(&argc, &argv);
 	help_version(argc, argv);
 	options(argc, argv, &o);
 	argc -= optind;
@@ -406,11 +396,13 @@ main(int argc, char *argv[])
 	    pipe_start(&pr, &cf, &out, &e) == -1)
 		errx(EXIT_TEMPFAIL, "%s", e.msg);
 	said();
+	front_armed();
 	if (pipe_config_only(&pr))
 		r = flush_out() == -1 || fclose(stdout) == EOF ?
 		    EXIT_TEMPFAIL : EXIT_OK;
 	else
 		r = scan_all(&so, argc, argv);
+	front_end(&pr, r);
 	pipe_free(&pr);
 	config_free(&cf);
 	buf_free(&out);

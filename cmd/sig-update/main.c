@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "sigupd.h"
 
 static int quiet, in_status;
@@ -106,6 +107,7 @@ static const char usage_text[] =
     "usage: sig-update [-nq] [-C config] [-d dbdir] [--jitter seconds]\n"
     "                  [source ...]\n"
     "       sig-update [-C config] [-d dbdir] status\n"
+    "       sig-update [-C config] check\n"
     "       sig-update [-nq] [-C config] [-d dbdir] --rollback\n"
     "       sig-update --help | --version\n";
 
@@ -116,15 +118,66 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * The configuration's lines that another program cannot use, and the
+ * unknown keys: a warning each on standard error even under -q, since
+ * cron mails that to the administrator, and in the log (not for status),
+ * and the run goes on: sig-update cannot tell what such a line meant.
+ */
+static void
+conf_warnings(const struct config_problems *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->n; i++) {
+		fprintf(stderr, "sig-update: %s\n", pl->p[i].msg);
+		if (!in_status)
+			syslog(LOG_MAIL | LOG_WARNING, "%s", pl->p[i].msg);
+	}
+}
+
+/*
+ * `sig-update check': every problem of the configuration on standard
+ * output as file:line: key: what, 78 when there is one.  A file that
+ * cannot be read at all is an error, as for every run.
+ */
+static int
+check(const char *cfg)
+{
+	struct config_problems pl = { 0 };
+	struct errbuf e;
+	size_t i;
+	int rc = EXIT_OK;
+
+	if (su_conf_check(cfg, &pl, &e) == -1) {
+		warnx("%s", e.msg);
+		rc = EXIT_CONFIG;
+	}
+	for (i = 0; i < pl.n; i++) {
+		printf("%s\n", pl.p[i].msg);
+		rc = EXIT_CONFIG;
+	}
+	config_problems_free(&pl);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		warn("stdout");
+		rc = EXIT_IOERR;
+	}
+	return rc;
+}
+
 /* The configuration, -d, the state directory and the sources named. */
 static int
 setup(struct su_ctx *c, const char *cfg, const char *dbdir, int argc,
     char **argv, int need_src)
 {
+	struct config_problems warn = { 0 };
 	struct errbuf e;
-	int i, k;
+	int i, k, r;
 
-	if (su_conf_load(c, cfg, &e) == -1) {
+	r = su_conf_load(c, cfg, &warn, &e);
+	conf_warnings(&warn);
+	config_problems_free(&warn);
+	if (r == -1) {
 		su_say(c, LOG_ERR, "%s", e.msg);
 		return EXIT_CONFIG;
 	}
@@ -267,16 +320,22 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc > 0 && strcmp(argv[0], "check") == 0) {
+		if (argc > 1 || do_rollback || dbdir != NULL || c.dryrun ||
+		    quiet || jitter >= 0)
+			usage();
+		return check(cfg);
+	}
 	if (argc > 0 && strcmp(argv[0], "status") == 0) {
-		do_status = 1;
+		do_status = in_status = 1;	/* no syslog from here on */
 		argc--, argv++;
 		if (argc > 0 || do_rollback)
 			usage();
 	}
 	if (do_rollback && argc > 0)
 		usage();
-	if (quiet)
-		openlog("sig-update", LOG_PID, LOG_MAIL);
+	/* Always: the configuration's warnings are logged on every run. */
+	openlog("sig-update", LOG_PID, LOG_MAIL);
 	c.progress = !quiet && isatty(STDERR_FILENO);
 
 	if ((rc = setup(&c, cfg, dbdir, argc, argv, !do_status &&
