@@ -13,17 +13,11 @@ load fixtures/postfix/messages
 
 setup_file() {
 	pf_mailav_start receive
-	[ -n "${PF:-}" ] || return 0
-	"$PY" "$FIX/postfix/syslogd.py" "$PF/run/log.sock" "$PF/log/syslog" 600 \
-	    </dev/null >/dev/null 2>&1 &
-	echo "$!" >"$PF/run/syslogd.pid"
-	local i
-	for i in $(seq 50); do [ -S "$PF/run/log.sock" ] && break; sleep 0.1; done
-	printf 'syslog_socket = %s\n' "$PF/run/log.sock" >>"$PF/mailav.conf"
+	pf_syslog_start
 }
 
 teardown_file() {
-	[ -z "${PF:-}" ] || kill "$(cat "$PF/run/syslogd.pid")" 2>/dev/null || :
+	pf_syslog_stop
 	pf_stop
 }
 
